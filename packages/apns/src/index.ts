@@ -1,0 +1,7 @@
+export * from './errors.js';
+export * from './listener.js';
+export * from './reasons.js';
+export * from './types.js';
+export * from './auth/index.js';
+export * from './http2/index.js';
+export * from './legacy/index.js';
