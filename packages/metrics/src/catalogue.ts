@@ -1,0 +1,104 @@
+/**
+ * Every metric the fleet exports, defined in one place: name, help, labels, buckets.
+ *
+ * Conventions: `pushfleet_` prefix, snake_case, `_total` on counters, `_seconds` on durations. App, transport,
+ * outcome and reason are bounded labels, never part of a name (the caller maps unknown reasons to "unknown").
+ */
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** Round trip from writing a request to APNs' answer. Apple answers in tens of ms; a slow path is seconds. */
+export const APNS_ROUND_TRIP_BUCKETS = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+] as const;
+
+/** Time from enqueue to a final verdict. */
+export const END_TO_END_BUCKETS = [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600] as const;
+
+export const METRIC_NAMES = {
+  notifications: 'pushfleet_notifications_total',
+  apnsRoundTrip: 'pushfleet_apns_round_trip_seconds',
+  endToEnd: 'pushfleet_notification_end_to_end_seconds',
+  transportErrors: 'pushfleet_transport_errors_total',
+  connectionsOpen: 'pushfleet_apns_connections_open',
+  connectFailures: 'pushfleet_apns_connect_failures_total',
+  jobs: 'pushfleet_jobs_total',
+  invalidTokens: 'pushfleet_invalid_tokens_recorded_total',
+} as const;
+
+export type AppTransportLabels = 'app' | 'transport';
+
+export interface FleetMetrics {
+  readonly registry: Registry;
+  /** One per APNs verdict. outcome: delivered|rejected|token-invalid|creds-broken|retry; reason: Apple's or "" on 200. */
+  readonly notifications: Counter<'app' | 'transport' | 'outcome' | 'reason'>;
+  /** Write-to-answer time of each request APNs answered. */
+  readonly apnsRoundTrip: Histogram<'app' | 'transport' | 'outcome'>;
+  /** Enqueue-to-final-verdict time per notification. */
+  readonly endToEnd: Histogram<'app' | 'outcome'>;
+  /** Requests that got no answer (stream reset, GOAWAY, timeout...), by error code. */
+  readonly transportErrors: Counter<'app' | 'transport' | 'code'>;
+  readonly connectionsOpen: Gauge<AppTransportLabels>;
+  readonly connectFailures: Counter<AppTransportLabels>;
+  /** Jobs finished by the worker. state: completed|failed|retried. */
+  readonly jobs: Counter<'app' | 'state'>;
+  /** Dead tokens newly written to the registry. source: http2|legacy|feedback. */
+  readonly invalidTokens: Counter<'app' | 'source'>;
+}
+
+/** Create and register every fleet metric on `registry`. Call once per registry. */
+export function createFleetMetrics(registry: Registry): FleetMetrics {
+  const registers = [registry];
+  return {
+    registry,
+    notifications: new Counter({
+      name: METRIC_NAMES.notifications,
+      help: 'Notifications APNs gave a verdict for, by app, transport, outcome and reason.',
+      labelNames: ['app', 'transport', 'outcome', 'reason'] as const,
+      registers,
+    }),
+    apnsRoundTrip: new Histogram({
+      name: METRIC_NAMES.apnsRoundTrip,
+      help: 'Seconds from writing a notification to APNs answering it.',
+      labelNames: ['app', 'transport', 'outcome'] as const,
+      buckets: [...APNS_ROUND_TRIP_BUCKETS],
+      registers,
+    }),
+    endToEnd: new Histogram({
+      name: METRIC_NAMES.endToEnd,
+      help: 'Seconds from enqueue to the final verdict of a notification.',
+      labelNames: ['app', 'outcome'] as const,
+      buckets: [...END_TO_END_BUCKETS],
+      registers,
+    }),
+    transportErrors: new Counter({
+      name: METRIC_NAMES.transportErrors,
+      help: 'Notifications that got no answer from APNs (they are retried), by error code.',
+      labelNames: ['app', 'transport', 'code'] as const,
+      registers,
+    }),
+    connectionsOpen: new Gauge({
+      name: METRIC_NAMES.connectionsOpen,
+      help: 'Open connections to APNs.',
+      labelNames: ['app', 'transport'] as const,
+      registers,
+    }),
+    connectFailures: new Counter({
+      name: METRIC_NAMES.connectFailures,
+      help: 'Failed attempts to connect to APNs.',
+      labelNames: ['app', 'transport'] as const,
+      registers,
+    }),
+    jobs: new Counter({
+      name: METRIC_NAMES.jobs,
+      help: 'Queue jobs finished by this worker, by final state (retried = failed an attempt, will run again).',
+      labelNames: ['app', 'state'] as const,
+      registers,
+    }),
+    invalidTokens: new Counter({
+      name: METRIC_NAMES.invalidTokens,
+      help: 'Device tokens newly recorded as invalid in the registry.',
+      labelNames: ['app', 'source'] as const,
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,2 @@
+export { Registry } from 'prom-client';
+export * from './catalogue.js';

@@ -1,0 +1,7 @@
+export * from './errors.js';
+export * from './job.js';
+export * from './job-status.js';
+export * from './notification.js';
+export * from './producer.js';
+export * from './queue-keys.js';
+export * from './token-registry.js';

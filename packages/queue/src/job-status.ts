@@ -1,0 +1,137 @@
+/**
+ * Reading where jobs stand: one job's state and result, or waiting for a set of jobs to finish
+ * (the demo's progress bar, tests, the API's status endpoint).
+ */
+import { type Queue, QueueEvents } from 'bullmq';
+import type { PushJobData, PushJobResult } from './job.js';
+
+export type PushJobState = 'waiting' | 'delayed' | 'active' | 'completed' | 'failed' | 'unknown';
+
+export interface PushJobStatus {
+  readonly id: string;
+  readonly state: PushJobState;
+  readonly attemptsMade: number;
+  /** Set once completed, or when failed after a verdict. */
+  readonly result?: PushJobResult;
+  readonly failedReason?: string;
+}
+
+/** One job's status, or undefined if no such job (never enqueued, or removed after its retention). */
+export async function getPushJobStatus(
+  queue: Queue<PushJobData>,
+  id: string,
+): Promise<PushJobStatus | undefined> {
+  const job = await queue.getJob(id);
+  if (!job) return undefined;
+  const raw = await job.getState();
+  const state: PushJobState =
+    raw === 'completed' || raw === 'failed' || raw === 'active' || raw === 'delayed'
+      ? raw
+      : raw === 'waiting' || raw === 'prioritized' || raw === 'waiting-children'
+        ? 'waiting'
+        : 'unknown';
+  let result = job.returnvalue as PushJobResult | undefined;
+  // A failed job carries its verdicts in its data (the worker writes them before failing it).
+  if (!result && state === 'failed' && job.data.state) {
+    result = resultFromState(job.data);
+  }
+  return {
+    id,
+    state,
+    attemptsMade: job.attemptsMade,
+    ...(result ? { result } : {}),
+    ...(job.failedReason ? { failedReason: job.failedReason } : {}),
+  };
+}
+
+export function resultFromState(data: PushJobData): PushJobResult {
+  const notifications = data.notifications.map((n) => {
+    const s = data.state?.[n.id] ?? { final: false, attempts: [] };
+    return { id: n.id, token: n.token, ...s };
+  });
+  return {
+    app: data.app,
+    delivered: notifications.filter((n) => n.outcome === 'delivered').length,
+    failed: notifications.filter((n) => n.final && n.outcome !== 'delivered').length,
+    notifications,
+  };
+}
+
+export interface WatchProgress {
+  readonly done: number;
+  readonly completed: number;
+  readonly failed: number;
+  readonly total: number;
+}
+
+export interface WatchOptions {
+  /** Called on every finished job. */
+  onProgress?: (p: WatchProgress) => void;
+  /** Stop waiting after this long. @defaultValue 120000 */
+  timeoutMs?: number;
+}
+
+/**
+ * Wait until every job in `ids` has completed or failed for good. Listens to BullMQ's event stream
+ * (started before it is called is best: pass an already-open QueueEvents via `events` if you enqueue
+ * first) and reconciles by reading states, so a missed event cannot hang it.
+ */
+export async function waitForJobs(
+  queue: Queue<PushJobData>,
+  ids: readonly string[],
+  options: WatchOptions & { events?: QueueEvents } = {},
+): Promise<WatchProgress & { missing: string[]; failedIds: string[] }> {
+  const pending = new Set(ids);
+  const failedIds: string[] = [];
+  let completed = 0;
+  const total = ids.length;
+  const events =
+    options.events ??
+    new QueueEvents(queue.name, { connection: queue.opts.connection, prefix: queue.opts.prefix });
+  const progress = () =>
+    options.onProgress?.({ done: total - pending.size, completed, failed: failedIds.length, total });
+  const finish = (id: string, ok: boolean) => {
+    if (!pending.delete(id)) return;
+    if (ok) completed++;
+    else failedIds.push(id);
+    progress();
+  };
+  const onCompleted = ({ jobId }: { jobId: string }) => finish(jobId, true);
+  const onFailed = ({ jobId }: { jobId: string }) => void reconcile([jobId]);
+  // A failed event may be a retry in between attempts: read the state to be sure.
+  const reconcile = async (which: string[]) => {
+    const states = await Promise.all(which.map((id) => queue.getJobState(id).then((s) => [id, s] as const)));
+    for (const [id, s] of states) {
+      if (s === 'completed') finish(id, true);
+      else if (s === 'failed') finish(id, false);
+    }
+  };
+  events.on('completed', onCompleted);
+  events.on('failed', onFailed);
+  try {
+    await events.waitUntilReady();
+    await reconcile([...pending]);
+    const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+    let lastReconcile = Date.now();
+    while (pending.size > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      // Safety net for events dropped while reconnecting: re-read a slice of states every 2 s.
+      if (pending.size > 0 && Date.now() - lastReconcile > 2000) {
+        await reconcile([...pending].slice(0, 500));
+        lastReconcile = Date.now();
+      }
+    }
+  } finally {
+    events.off('completed', onCompleted);
+    events.off('failed', onFailed);
+    if (!options.events) await events.close();
+  }
+  return {
+    done: total - pending.size,
+    completed,
+    failed: failedIds.length,
+    total,
+    missing: [...pending],
+    failedIds,
+  };
+}

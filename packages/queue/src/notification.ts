@@ -1,0 +1,202 @@
+/**
+ * The notification contract: what a producer hands us, validated at the door and normalised into the
+ * record the worker sends. Limits follow apns-protocol.md B.3, B.4, B.8.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  MAX_COLLAPSE_ID_BYTES,
+  MAX_PAYLOAD_BYTES,
+  MAX_VOIP_PAYLOAD_BYTES,
+  PRIORITIES,
+  type Priority,
+  PUSH_TYPE_TOPIC_SUFFIX,
+  PUSH_TYPES,
+  type PushType,
+} from '@pushfleet/apns';
+import { ValidationError } from './errors.js';
+
+/** What a producer sends: one notification for one device token. */
+export interface NotificationInput {
+  /** Device token, hex (64 digits today; up to 200 accepted, never assume the length). */
+  token: string;
+  /** `apns-topic`: the bundle id, plus the suffix its push type requires (`.voip`, `.complication`...). */
+  topic: string;
+  /** The JSON payload: an object with an `aps` dictionary, or that object already serialized. */
+  payload: Record<string, unknown> | string;
+  /** `apns-push-type`. @defaultValue `'background'` for a content-available-only payload, else `'alert'`. */
+  pushType?: PushType;
+  /** `apns-priority`. @defaultValue Apple's: 10 (5 for `background`, where 10 is an error). */
+  priority?: Priority;
+  /** `apns-expiration`: UNIX seconds or a Date; 0 = try once, never store. @defaultValue Apple's storage policy */
+  expiration?: number | Date;
+  /** `apns-collapse-id`, at most 64 bytes. */
+  collapseId?: string;
+  /** `apns-id`, a UUID. @defaultValue a random UUID, so every notification is traceable end to end. */
+  apnsId?: string;
+}
+
+/** A validated, normalised notification: what the job record stores and the worker sends. */
+export interface NotificationRecord {
+  /** The notification's id: its `apns-id` (lowercase UUID). */
+  readonly id: string;
+  /** Lowercase hex. */
+  readonly token: string;
+  readonly topic: string;
+  readonly pushType: PushType;
+  readonly priority?: Priority;
+  readonly expiration?: number;
+  readonly collapseId?: string;
+  /** The payload serialized once, as it goes on the wire. */
+  readonly payload: string;
+}
+
+const HEX_TOKEN = /^[0-9a-fA-F]+$/;
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const TOPIC = /^[A-Za-z0-9][A-Za-z0-9.\-_]*$/;
+const MAX_EXPIRATION = 0xffffffff;
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Validate one notification; throws ValidationError naming the field. */
+export function validateNotification(input: unknown): NotificationRecord {
+  if (!isPlainObject(input)) throw new ValidationError('notification', 'must be an object');
+  const n = input as Partial<NotificationInput> & Record<string, unknown>;
+
+  const token = checkToken(n.token);
+  if (typeof n.topic !== 'string' || n.topic.length === 0) {
+    throw new ValidationError('topic', 'is required (the app bundle id, e.g. com.example.app)');
+  }
+  if (n.topic.length > 255 || !TOPIC.test(n.topic)) {
+    throw new ValidationError(
+      'topic',
+      `"${n.topic.slice(0, 80)}" is not a bundle id (letters, digits, . - _)`,
+    );
+  }
+  const { payload, aps } = checkPayload(n.payload);
+  const pushType = checkPushType(n.pushType, aps);
+  const suffix = PUSH_TYPE_TOPIC_SUFFIX[pushType];
+  if (suffix !== '' && !n.topic.endsWith(suffix)) {
+    throw new ValidationError(
+      'topic',
+      `push type "${pushType}" needs a topic ending in "${suffix}", got "${n.topic}"`,
+    );
+  }
+  const limit = pushType === 'voip' ? MAX_VOIP_PAYLOAD_BYTES : MAX_PAYLOAD_BYTES;
+  const size = Buffer.byteLength(payload, 'utf8');
+  if (size > limit) {
+    throw new ValidationError(
+      'payload',
+      `${fmt(size)} bytes > ${fmt(limit)} byte limit for ${pushType} pushes`,
+    );
+  }
+
+  const record: {
+    -readonly [K in keyof NotificationRecord]: NotificationRecord[K];
+  } = { id: checkApnsId(n.apnsId), token, topic: n.topic, pushType, payload };
+  const priority = checkPriority(n.priority, pushType);
+  if (priority !== undefined) record.priority = priority;
+  const expiration = checkExpiration(n.expiration);
+  if (expiration !== undefined) record.expiration = expiration;
+  if (n.collapseId !== undefined) {
+    if (typeof n.collapseId !== 'string' || n.collapseId.length === 0) {
+      throw new ValidationError('collapseId', 'must be a non-empty string');
+    }
+    const bytes = Buffer.byteLength(n.collapseId, 'utf8');
+    if (bytes > MAX_COLLAPSE_ID_BYTES) {
+      throw new ValidationError('collapseId', `${bytes} bytes > ${MAX_COLLAPSE_ID_BYTES} byte limit`);
+    }
+    record.collapseId = n.collapseId;
+  }
+  return record;
+}
+
+function checkToken(token: unknown): string {
+  if (typeof token !== 'string' || token.length === 0) {
+    throw new ValidationError('token', 'is required (the device token as hex)');
+  }
+  if (!HEX_TOKEN.test(token)) throw new ValidationError('token', 'must be hexadecimal (0-9, a-f)');
+  if (token.length % 2 !== 0)
+    throw new ValidationError('token', `has an odd number of hex digits (${token.length})`);
+  if (token.length < 64 || token.length > 200) {
+    throw new ValidationError('token', `${token.length} hex digits; expected 64 to 200`);
+  }
+  return token.toLowerCase();
+}
+
+function checkPayload(payload: unknown): { payload: string; aps: Record<string, unknown> } {
+  if (payload === undefined || payload === null) throw new ValidationError('payload', 'is required');
+  let obj: unknown = payload;
+  let text: string;
+  if (typeof payload === 'string') {
+    try {
+      obj = JSON.parse(payload);
+    } catch {
+      throw new ValidationError('payload', 'is a string but not valid JSON');
+    }
+    text = payload;
+  } else if (isPlainObject(payload)) {
+    try {
+      text = JSON.stringify(payload);
+    } catch (err) {
+      throw new ValidationError('payload', `cannot be serialized to JSON (${(err as Error).message})`);
+    }
+  } else {
+    throw new ValidationError('payload', 'must be a JSON object (or its serialized string)');
+  }
+  if (!isPlainObject(obj)) throw new ValidationError('payload', 'must be a JSON object');
+  const aps = obj.aps;
+  if (!isPlainObject(aps)) throw new ValidationError('payload.aps', 'is required and must be an object');
+  return { payload: text, aps };
+}
+
+function checkPushType(pushType: unknown, aps: Record<string, unknown>): PushType {
+  if (pushType === undefined) {
+    const backgroundOnly =
+      aps['content-available'] === 1 &&
+      aps.alert === undefined &&
+      aps.sound === undefined &&
+      aps.badge === undefined;
+    return backgroundOnly ? 'background' : 'alert';
+  }
+  if (typeof pushType !== 'string' || !(PUSH_TYPES as readonly string[]).includes(pushType)) {
+    throw new ValidationError(
+      'pushType',
+      `must be one of ${PUSH_TYPES.join(', ')}; got ${JSON.stringify(pushType)}`,
+    );
+  }
+  return pushType as PushType;
+}
+
+function checkPriority(priority: unknown, pushType: PushType): Priority | undefined {
+  if (priority === undefined) return pushType === 'background' ? 5 : undefined;
+  if (!(PRIORITIES as readonly unknown[]).includes(priority)) {
+    throw new ValidationError('priority', `must be 10, 5 or 1; got ${JSON.stringify(priority)}`);
+  }
+  if (pushType === 'background' && priority === 10) {
+    throw new ValidationError('priority', 'must be 5 or 1 for background pushes (Apple rejects 10)');
+  }
+  return priority as Priority;
+}
+
+function checkExpiration(expiration: unknown): number | undefined {
+  if (expiration === undefined) return undefined;
+  const seconds = expiration instanceof Date ? Math.floor(expiration.getTime() / 1000) : expiration;
+  if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 0 || seconds > MAX_EXPIRATION) {
+    throw new ValidationError(
+      'expiration',
+      'must be UNIX seconds (an integer from 0 to 4294967295) or a Date',
+    );
+  }
+  return seconds;
+}
+
+function checkApnsId(apnsId: unknown): string {
+  if (apnsId === undefined) return randomUUID();
+  if (typeof apnsId !== 'string' || !UUID.test(apnsId)) {
+    throw new ValidationError('apnsId', 'must be a UUID in 8-4-4-4-12 form');
+  }
+  return apnsId.toLowerCase();
+}

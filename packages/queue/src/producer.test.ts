@@ -1,0 +1,113 @@
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ValidationError } from './errors.js';
+import { PUSH_JOB_NAME } from './job.js';
+import { createProducer, type Producer } from './producer.js';
+import { queueKeys } from './queue-keys.js';
+import { type RedisServer, startRedisServer } from './redis-server.js';
+
+let server: RedisServer;
+let redis: Redis;
+const producers: Producer[] = [];
+let n = 0;
+const token = (i: number) => i.toString(16).padStart(64, '0');
+const notification = (i: number) => ({
+  token: token(i),
+  topic: 'com.example.app',
+  payload: { aps: { alert: `#${i}` } },
+});
+
+function producer(): Producer {
+  const p = createProducer({ redis: server.url, app: `app${++n}` });
+  producers.push(p);
+  return p;
+}
+
+beforeAll(async () => {
+  server = await startRedisServer();
+  redis = new Redis(server.url);
+});
+afterEach(async () => {
+  await Promise.all(producers.splice(0).map((p) => p.close()));
+});
+afterAll(async () => {
+  redis.disconnect();
+  await server.close();
+});
+
+describe('createProducer', () => {
+  it('enqueues a validated job record keyed by its apns-id under the app hash tag', async () => {
+    const p = producer();
+    const { jobIds, ids } = await p.send({ ...notification(1), priority: 5, collapseId: 'c1' });
+    expect(jobIds).toEqual(ids);
+    const job = await p.queue.getJob(jobIds[0]!);
+    expect(job?.name).toBe(PUSH_JOB_NAME);
+    expect(job?.data).toMatchObject({
+      v: 1,
+      app: `app${n}`,
+      notifications: [
+        {
+          id: ids[0],
+          token: token(1),
+          topic: 'com.example.app',
+          pushType: 'alert',
+          priority: 5,
+          collapseId: 'c1',
+          payload: '{"aps":{"alert":"#1"}}',
+        },
+      ],
+    });
+    const keys = await redis.keys('*');
+    expect(keys.length).toBeGreaterThan(0);
+    for (const key of keys.filter((k) => k.includes(`app${n}`)))
+      expect(key.startsWith(`{pushfleet:app${n}}:notifications:`)).toBe(true);
+  });
+
+  it('refuses an oversize payload with the size and limit, and enqueues nothing', async () => {
+    const p = producer();
+    const big = { ...notification(2), payload: { aps: { alert: 'x'.repeat(4100) } } };
+    await expect(p.send(big)).rejects.toThrow(/^payload: 4,1\d\d bytes > 4,096 byte limit/);
+    expect(await p.queue.count()).toBe(0);
+    // Only BullMQ's queue metadata exists: no job hash, no wait list, no id counter.
+    const keys = await redis.keys(`${queueKeys.bullPrefix(`app${n}`)}*`);
+    expect(keys.filter((k) => !k.endsWith(':meta'))).toEqual([]);
+  });
+
+  it('sendMany validates everything first: one bad notification means nothing is enqueued', async () => {
+    const p = producer();
+    const batch = [
+      notification(1),
+      notification(2),
+      { ...notification(3), token: 'nothex' },
+      notification(4),
+    ];
+    const err = await p.sendMany(batch).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).field).toBe('notifications[2].token');
+    expect(await p.queue.count()).toBe(0);
+  });
+
+  it('sendMany bulk-adds in chunks, one job per notification, in order', async () => {
+    const p = createProducer({ redis: server.url, app: `app${++n}`, chunkSize: 7 });
+    producers.push(p);
+    const batch = Array.from({ length: 50 }, (_, i) => notification(i));
+    const { jobIds, ids } = await p.sendMany(batch);
+    expect(jobIds).toHaveLength(50);
+    expect(new Set(ids).size).toBe(50);
+    expect(await p.queue.count()).toBe(50);
+    const job = await p.queue.getJob(jobIds[49]!);
+    expect(job?.data.notifications[0]?.token).toBe(token(49));
+  });
+
+  it('enqueueing the same apns-id twice keeps one job', async () => {
+    const p = producer();
+    const apnsId = '11111111-2222-4333-8444-555555555555';
+    await p.send({ ...notification(1), apnsId });
+    await p.send({ ...notification(1), apnsId });
+    expect(await p.queue.count()).toBe(1);
+  });
+
+  it('refuses a bad app name', () => {
+    expect(() => createProducer({ redis: server.url, app: 'Bad App' })).toThrow(/^app: "Bad App" must be/);
+  });
+});

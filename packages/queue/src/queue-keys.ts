@@ -1,0 +1,26 @@
+/**
+ * The only place Redis key names are built. Every key of an app shares one hash tag, `{pushfleet:<app>}`,
+ * so an app's queue, registry and feedback stream live in one Redis Cluster slot (BullMQ's cluster rule:
+ * the hash tag goes in the prefix).
+ *
+ *   {pushfleet:<app>}:notifications:*      BullMQ's keys for the app's queue (BullMQ builds the suffixes)
+ *   {pushfleet:<app>}:tokens:invalid       hash  token -> JSON InvalidTokenRecord (the dead-token registry)
+ *   {pushfleet:<app>}:feedback             stream of token-invalid events for the backend
+ */
+
+/** App names become part of keys and metric labels: keep them short and plain. */
+export const APP_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+export const QUEUE_NAME = 'notifications';
+
+export function appPrefix(app: string): string {
+  return `{pushfleet:${app}}`;
+}
+
+export const queueKeys = {
+  /** BullMQ `prefix` option for the app's queue. */
+  bullPrefix: (app: string) => appPrefix(app),
+  queueName: () => QUEUE_NAME,
+  invalidTokens: (app: string) => `${appPrefix(app)}:tokens:invalid`,
+  feedbackStream: (app: string) => `${appPrefix(app)}:feedback`,
+} as const;

@@ -1,0 +1,131 @@
+/**
+ * The dead-token registry and feedback stream: the ONE way a token-invalid verdict enters the system
+ * (HTTP/2 410 / BadDeviceToken / DeviceTokenNotForTopic, legacy status 5 and 8, feedback-service tuples).
+ *
+ * Per app:
+ *   {pushfleet:<app>}:tokens:invalid   hash   token -> JSON InvalidTokenRecord (latest verdict wins)
+ *   {pushfleet:<app>}:feedback         stream one entry per recorded verdict: token, reason, timestamp, topic, source
+ *
+ * A verdict is recorded once: a second report of the same token with the same or an older Apple
+ * timestamp changes nothing and appends nothing (the Lua script below makes the check and the two writes
+ * atomic). Suppression, webhooks and the API build on this record in later work.
+ */
+import type { Redis } from 'ioredis';
+import { queueKeys } from './queue-keys.js';
+
+export type InvalidTokenSource = 'http2' | 'legacy' | 'feedback';
+
+export interface InvalidTokenReport {
+  readonly app: string;
+  /** Device token, lowercase hex. */
+  readonly token: string;
+  /** Apple's reason (`Unregistered`, `BadDeviceToken`, `InvalidToken`...) or `Feedback`. */
+  readonly reason: string;
+  /** When Apple says the token stopped being valid, ms since the epoch; the report time when Apple gave none. */
+  readonly timestamp: number;
+  /** The topic it was sent to (DeviceTokenNotForTopic is per topic). */
+  readonly topic?: string;
+  readonly source: InvalidTokenSource;
+}
+
+export interface InvalidTokenRecord {
+  readonly reason: string;
+  readonly timestamp: number;
+  readonly topic?: string;
+  readonly source: InvalidTokenSource;
+  /** ms since the epoch when we recorded it. */
+  readonly recordedAt: number;
+}
+
+export interface FeedbackEntry extends InvalidTokenRecord {
+  /** Stream entry id; pass the last one back to read on. */
+  readonly id: string;
+  readonly token: string;
+}
+
+/**
+ * KEYS[1] registry hash, KEYS[2] feedback stream
+ * ARGV[1] token, ARGV[2] record JSON, ARGV[3] timestamp, ARGV[4] reason, ARGV[5] topic, ARGV[6] source,
+ * ARGV[7] recordedAt, ARGV[8] stream max length (approximate)
+ * Returns 1 when recorded, 0 when an equal or newer verdict was already there.
+ */
+const RECORD_SCRIPT = `
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+if old then
+  local ok, prev = pcall(cjson.decode, old)
+  if ok and tonumber(prev.timestamp) and tonumber(prev.timestamp) >= tonumber(ARGV[3]) then return 0 end
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[8], '*',
+  'token', ARGV[1], 'reason', ARGV[4], 'timestamp', ARGV[3], 'topic', ARGV[5], 'source', ARGV[6], 'recordedAt', ARGV[7])
+return 1
+`;
+
+/** Feedback stream length kept (approximate trim). */
+export const FEEDBACK_STREAM_MAX_LEN = 1_000_000;
+
+/** Record a dead token once. Resolves true when this report changed the registry. */
+export async function recordInvalidToken(redis: Redis, report: InvalidTokenReport): Promise<boolean> {
+  const recordedAt = Date.now();
+  const record: InvalidTokenRecord = {
+    reason: report.reason,
+    timestamp: report.timestamp,
+    ...(report.topic !== undefined ? { topic: report.topic } : {}),
+    source: report.source,
+    recordedAt,
+  };
+  const result = await redis.eval(
+    RECORD_SCRIPT,
+    2,
+    queueKeys.invalidTokens(report.app),
+    queueKeys.feedbackStream(report.app),
+    report.token,
+    JSON.stringify(record),
+    String(report.timestamp),
+    report.reason,
+    report.topic ?? '',
+    report.source,
+    String(recordedAt),
+    String(FEEDBACK_STREAM_MAX_LEN),
+  );
+  return result === 1;
+}
+
+/** The registry's record of a token, or undefined when it is not known dead. */
+export async function getInvalidToken(
+  redis: Redis,
+  app: string,
+  token: string,
+): Promise<InvalidTokenRecord | undefined> {
+  const raw = await redis.hget(queueKeys.invalidTokens(app), token.toLowerCase());
+  return raw === null ? undefined : (JSON.parse(raw) as InvalidTokenRecord);
+}
+
+/** Read the feedback stream after `afterId` (exclusive). @param afterId `'0'` reads from the start. */
+export async function readFeedback(
+  redis: Redis,
+  app: string,
+  afterId = '0',
+  count = 1000,
+): Promise<FeedbackEntry[]> {
+  const rows = await redis.xrange(
+    queueKeys.feedbackStream(app),
+    afterId === '0' ? '-' : `(${afterId}`,
+    '+',
+    'COUNT',
+    count,
+  );
+  return rows.map(([id, fields]) => {
+    const f: Record<string, string> = {};
+    for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+    return {
+      id,
+      token: f.token ?? '',
+      reason: f.reason ?? '',
+      timestamp: Number(f.timestamp),
+      ...(f.topic ? { topic: f.topic } : {}),
+      source: (f.source ?? 'http2') as InvalidTokenSource,
+      recordedAt: Number(f.recordedAt),
+    };
+  });
+}
