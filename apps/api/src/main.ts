@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+/**
+ * `node apps/api/dist/main.js`: the ingestion API. REDIS_URL (required), PUSHFLEET_APP (default "default"),
+ * PUSHFLEET_API_HOST/PORT (default 127.0.0.1:8080; port 0 = free).
+ */
+import type { AddressInfo } from 'node:net';
+import { createProducer } from '@pushfleet/queue';
+import { createApiServer } from './server.js';
+
+async function main(): Promise<void> {
+  const redisUrl = process.env.REDIS_URL;
+  if (!redisUrl) throw new Error('REDIS_URL: is required');
+  const port = Number(process.env.PUSHFLEET_API_PORT ?? 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PUSHFLEET_API_PORT: "${process.env.PUSHFLEET_API_PORT}" is not a port`);
+  const host = process.env.PUSHFLEET_API_HOST || '127.0.0.1';
+  const producer = createProducer({ redis: redisUrl, app: process.env.PUSHFLEET_APP || 'default' });
+  const server = createApiServer({ producer });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`;
+  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'info', msg: 'api ready', url })}\n`);
+  process.send?.({ type: 'ready', url });
+  const stop = () => {
+    server.close();
+    server.closeAllConnections();
+    producer.close().finally(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.on('disconnect', stop);
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: 'api failed to start', error: err.message })}\n`);
+  process.exit(1);
+});

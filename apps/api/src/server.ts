@@ -1,0 +1,81 @@
+/**
+ * HTTP ingestion for producers that are not Node. Built without listening (the kitchen-sink way); main.ts
+ * listens. Validation is the queue package's: the same errors, naming the field, as the SDK.
+ *
+ *   POST /v1/notifications        one notification, or { "notifications": [...] }   -> 202 { ids, jobIds }
+ *   GET  /v1/notifications/:id    where a notification's job stands                  -> 200 status | 404
+ *   GET  /healthz
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { getPushJobStatus, type Producer, ValidationError } from '@pushfleet/queue';
+
+export interface ApiServerOptions {
+  producer: Producer;
+  /** Largest request body accepted. @defaultValue 10 MiB */
+  maxBodyBytes?: number;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly field: string,
+    readonly problem: string,
+  ) {
+    super(`${field}: ${problem}`);
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(`${JSON.stringify(body)}\n`);
+}
+
+async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
+  const type = req.headers['content-type'] ?? '';
+  if (!type.startsWith('application/json')) throw new HttpError(415, 'content-type', 'must be application/json');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new HttpError(413, 'body', `over ${limit} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new HttpError(400, 'body', 'is not valid JSON');
+  }
+}
+
+export function createApiServer(options: ApiServerOptions): Server {
+  const { producer } = options;
+  const limit = options.maxBodyBytes ?? 10 * 1024 * 1024;
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (path === '/healthz' && req.method === 'GET') return send(res, 200, { status: 'ok' });
+    if (path === '/v1/notifications') {
+      if (req.method !== 'POST') throw new HttpError(405, 'method', 'use POST');
+      const body = await readJson(req, limit);
+      const isBatch = typeof body === 'object' && body !== null && 'notifications' in body;
+      const result = isBatch
+        ? await producer.sendMany((body as { notifications: never[] }).notifications)
+        : await producer.send(body as never);
+      return send(res, 202, result);
+    }
+    const m = /^\/v1\/notifications\/([^/]+)$/.exec(path);
+    if (m && req.method === 'GET') {
+      const status = await getPushJobStatus(producer.queue, decodeURIComponent(m[1]!));
+      if (!status) throw new HttpError(404, 'id', 'no such notification (never enqueued, or past its retention)');
+      return send(res, 200, status);
+    }
+    throw new HttpError(404, 'path', `${req.method} ${path} is not an endpoint`);
+  }
+
+  return createServer((req, res) => {
+    route(req, res).catch((err: unknown) => {
+      if (err instanceof ValidationError) return send(res, 400, { error: { field: err.field, problem: err.problem } });
+      if (err instanceof HttpError) return send(res, err.status, { error: { field: err.field, problem: err.problem } });
+      send(res, 500, { error: { field: 'server', problem: (err as Error).message } });
+    });
+  });
+}

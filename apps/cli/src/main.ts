@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+/**
+ * `pushfleet`: one command line for people.
+ *
+ *   pushfleet start [--demo N] [--data-dir DIR] [--api-port P] [--metrics-port P]
+ *   pushfleet simulator [--port P] [--host H] [--dir DIR] [--topic BUNDLE_ID]
+ *   pushfleet help
+ */
+import { parseArgs } from 'node:util';
+import { runSimulatorCommand } from './simulator-command.js';
+import { runStart } from './start.js';
+
+const USAGE = `usage: pushfleet <command> [options]
+
+commands:
+  start       run the fleet locally: Redis, APNs simulator (unless APNS_KEY_FILE is set), worker, HTTP API
+              --demo N          also enqueue N demo notifications, wait for them and exit
+              --data-dir DIR    Redis data, simulator credentials and logs (default .data)
+              --api-port P      HTTP API port (default 8080, or a free one)
+              --metrics-port P  worker /metrics port (default 9464, or a free one)
+  simulator   run the APNs simulator alone and print the client settings to use
+              --port P          HTTP/2 port (default 2197)      --host H   (default 127.0.0.1)
+              --dir DIR         where its certificates and keys are written (default .data/simulator)
+              --topic ID        bundle id accepted (default com.example.pushfleet)
+  help        this text
+`;
+
+function positiveInt(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name}: "${value}" is not a whole number`);
+  return n;
+}
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'start': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          demo: { type: 'string' },
+          'data-dir': { type: 'string' },
+          'api-port': { type: 'string' },
+          'metrics-port': { type: 'string' },
+        },
+        strict: true,
+      });
+      const demo = positiveInt('demo', values.demo);
+      const apiPort = positiveInt('api-port', values['api-port']);
+      const metricsPort = positiveInt('metrics-port', values['metrics-port']);
+      return runStart({
+        ...(demo !== undefined ? { demo } : {}),
+        ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
+        ...(apiPort !== undefined ? { apiPort } : {}),
+        ...(metricsPort !== undefined ? { metricsPort } : {}),
+      });
+    }
+    case 'simulator': {
+      const { values } = parseArgs({
+        args: rest,
+        options: { port: { type: 'string' }, host: { type: 'string' }, dir: { type: 'string' }, topic: { type: 'string' } },
+        strict: true,
+      });
+      const port = positiveInt('port', values.port);
+      return runSimulatorCommand({
+        ...(port !== undefined ? { port } : {}),
+        ...(values.host ? { host: values.host } : {}),
+        ...(values.dir ? { dir: values.dir } : {}),
+        ...(values.topic ? { topic: values.topic } : {}),
+      });
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    const usage = err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    process.stderr.write(`pushfleet: ${(err as Error).message}\n${usage ? `\n${USAGE}` : ''}`);
+    process.exit(usage ? 2 : 1);
+  },
+);

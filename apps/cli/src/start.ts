@@ -1,0 +1,146 @@
+/**
+ * `pushfleet start [--demo N]`: the whole fleet on one machine. A Redis on loopback (data under .data/,
+ * unless REDIS_URL is set), the APNs simulator as the target (unless APNS_KEY_FILE configures Apple), one
+ * worker process and the HTTP API. Ctrl-C stops everything. With --demo N it also enqueues N notifications
+ * through the SDK, shows progress, prints `delivered N/N in X s (Y/s)` and exits (non-zero if any is missing).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createProducer, getPushJobStatus, waitForJobs } from '@pushfleet/queue';
+import { type RedisServer, startRedisServer } from '@pushfleet/queue/redis-server';
+import { type Simulator, startSimulator } from '@pushfleet/simulator';
+import { ensureSimulatorCredentials } from './simulator-credentials.js';
+import { type FleetChild, pickPort, startChild } from './children.js';
+import { createProgressBar } from './progress.js';
+
+export interface StartOptions {
+  /** Enqueue this many demo notifications, wait for them, then exit. */
+  demo?: number;
+  /** Where Redis data, simulator credentials and logs live. @defaultValue `.data` */
+  dataDir?: string;
+  /** @defaultValue 8080, or a free port if taken */
+  apiPort?: number;
+  /** @defaultValue 9464, or a free port if taken */
+  metricsPort?: number;
+  /** Give up on the demo after this long. @defaultValue 120000 */
+  demoTimeoutMs?: number;
+}
+
+export const DEMO_TOPIC = 'com.example.pushfleet';
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+export async function runStart(options: StartOptions): Promise<number> {
+  const dataDir = resolve(options.dataDir ?? '.data');
+  mkdirSync(dataDir, { recursive: true });
+  const cleanups: Array<() => Promise<void>> = [];
+  let stopping: Promise<void> | undefined;
+  const stopAll = () =>
+    (stopping ??= (async () => {
+      for (const fn of cleanups.reverse()) await fn().catch(() => {});
+    })());
+
+  try {
+    // 1. Redis
+    let redisUrl = process.env.REDIS_URL;
+    let redis: RedisServer | undefined;
+    if (!redisUrl) {
+      redis = await startRedisServer({ dir: join(dataDir, 'redis'), persist: true });
+      cleanups.push(() => redis!.close());
+      redisUrl = redis.url;
+    }
+
+    // 2. APNs target: Apple when credentials are configured, else the bundled simulator.
+    const apnsEnv: Record<string, string> = {};
+    let sim: Simulator | undefined;
+    if (process.env.APNS_KEY_FILE) {
+      for (const k of ['APNS_KEY_FILE', 'APNS_KEY_ID', 'APNS_TEAM_ID', 'APNS_URL', 'APNS_ENV', 'APNS_CA_FILE']) {
+        if (process.env[k]) apnsEnv[k] = process.env[k]!;
+      }
+    } else {
+      const creds = await ensureSimulatorCredentials(join(dataDir, 'simulator'), DEMO_TOPIC);
+      sim = await startSimulator({
+        tls: { cert: creds.serverCertPem, key: creds.serverKeyPem, ca: creds.caPem },
+        keys: [{ keyId: creds.keyId, teamId: creds.teamId, publicKeyPem: creds.publicKeyPem }],
+        topics: [DEMO_TOPIC],
+        record: options.demo === undefined ? 'counters' : 'all',
+      });
+      cleanups.push(() => sim!.close());
+      Object.assign(apnsEnv, {
+        APNS_URL: sim.url,
+        APNS_CA_FILE: creds.caFile,
+        APNS_KEY_FILE: creds.keyFile,
+        APNS_KEY_ID: creds.keyId,
+        APNS_TEAM_ID: creds.teamId,
+      });
+    }
+
+    // 3. Worker and API processes.
+    const logDir = join(dataDir, 'logs');
+    const children: FleetChild[] = [];
+    cleanups.push(async () => {
+      await Promise.all(children.map((c) => c.stop()));
+    });
+    const metricsPort = await pickPort(options.metricsPort ?? 9464);
+    const worker = await startChild('worker', { ...apnsEnv, REDIS_URL: redisUrl, PUSHFLEET_METRICS_PORT: String(metricsPort) }, logDir);
+    children.push(worker);
+    const apiPort = await pickPort(options.apiPort ?? 8080);
+    const api = await startChild('api', { REDIS_URL: redisUrl, PUSHFLEET_API_PORT: String(apiPort) }, logDir);
+    children.push(api);
+
+    say('pushfleet is running');
+    say(`  API        ${api.ready.url}  (POST /v1/notifications)`);
+    say(`  metrics    ${worker.ready.metricsUrl}`);
+    if (sim) say(`  simulator  ${sim.url}  (APNs HTTP/2, trust ${join(dataDir, 'simulator', 'ca.pem')})`);
+    else say(`  APNs       ${apnsEnv.APNS_URL ?? `Apple (${apnsEnv.APNS_ENV ?? 'sandbox'})`}`);
+    say(`  redis      ${redisUrl}${redis ? `  (data in ${redis.dir})` : ''}`);
+    say(`  logs       ${logDir}`);
+
+    if (options.demo !== undefined) {
+      return await runDemo(redisUrl, options.demo, options.demoTimeoutMs ?? 120_000);
+    }
+    say('Ctrl-C to stop.');
+    await new Promise<void>((resolveStop) => {
+      const onSignal = () => resolveStop();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      for (const c of children) c.process.once('exit', () => resolveStop());
+    });
+    say('stopping...');
+    return 0;
+  } finally {
+    await stopAll();
+  }
+}
+
+async function runDemo(redisUrl: string, count: number, timeoutMs: number): Promise<number> {
+  const producer = createProducer({ redis: redisUrl });
+  try {
+    const notifications = Array.from({ length: count }, (_, i) => ({
+      token: randomBytes(32).toString('hex'),
+      topic: DEMO_TOPIC,
+      payload: { aps: { alert: { title: 'pushfleet demo', body: `notification ${i + 1} of ${count}` } } },
+    }));
+    const bar = createProgressBar(count);
+    const started = Date.now();
+    const { jobIds } = await producer.sendMany(notifications);
+    const outcome = await waitForJobs(producer.queue, jobIds, {
+      timeoutMs,
+      onProgress: (p) => bar.update(p.done, p.failed),
+    });
+    bar.end();
+    const secs = (Date.now() - started) / 1000;
+    const delivered = outcome.completed;
+    say(`delivered ${delivered}/${count} in ${secs.toFixed(2)} s (${Math.round(delivered / secs)}/s)`);
+    if (delivered === count) return 0;
+    if (outcome.missing.length > 0) say(`missing: ${outcome.missing.length} still not finished after ${timeoutMs} ms`);
+    for (const id of outcome.failedIds.slice(0, 10)) {
+      const s = await getPushJobStatus(producer.queue, id);
+      say(`failed: ${id}: ${s?.failedReason ?? 'unknown reason'}`);
+    }
+    return 1;
+  } finally {
+    await producer.close();
+  }
+}

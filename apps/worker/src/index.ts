@@ -1,0 +1,5 @@
+export * from './config.js';
+export * from './fleet-worker.js';
+export * from './instrumentation.js';
+export * from './ops-server.js';
+export * from './push-processor.js';
