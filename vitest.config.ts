@@ -6,7 +6,10 @@ const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 // Tests import every @pushfleet/* package from its source, so they need no build (the tRPC way).
 const alias = [
   { find: /^@pushfleet\/queue\/redis-server$/, replacement: here('./packages/queue/src/redis-server.ts') },
-  { find: /^@pushfleet\/simulator\/certificates$/, replacement: here('./packages/simulator/src/certs/index.ts') },
+  {
+    find: /^@pushfleet\/simulator\/certificates$/,
+    replacement: here('./packages/simulator/src/certs/index.ts'),
+  },
   { find: /^@pushfleet\/(apns|queue|metrics|simulator)$/, replacement: here('./packages/$1/src/index.ts') },
   { find: /^@pushfleet\/(worker|api|cli)$/, replacement: here('./apps/$1/src/index.ts') },
 ];

@@ -36,12 +36,15 @@ export function ensureRedisServer() {
     say('redis-server is missing: installing it with apt-get...');
     const sudo = isRoot ? [] : ['sudo', '-n'];
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    const apt = (args) => run(sudo[0] ?? 'apt-get', [...sudo.slice(1), ...(isRoot ? [] : ['apt-get']), ...args], { env });
+    const apt = (args) =>
+      run(sudo[0] ?? 'apt-get', [...sudo.slice(1), ...(isRoot ? [] : ['apt-get']), ...args], { env });
     try {
       apt(['update', '-qq']);
       apt(['install', '-y', '-qq', 'redis-server']);
     } catch (err) {
-      throw new Error(`could not install redis-server (${err.message}); run: sudo apt-get install -y redis-server`);
+      throw new Error(
+        `could not install redis-server (${err.message}); run: sudo apt-get install -y redis-server`,
+      );
     }
     // Debian starts a system-wide redis on 6379; we run our own per fleet and per test file.
     if (has('redis-server')) return;
@@ -66,4 +69,3 @@ export function main(fn) {
     process.exit(1);
   }
 }
-

@@ -20,14 +20,24 @@ const allowed = {
   '@pushfleet/test': ['*'],
 };
 
-const workspaces = ['packages/apns', 'packages/metrics', 'packages/queue', 'packages/simulator', 'apps/worker', 'apps/api', 'apps/cli', 'test'];
+const workspaces = [
+  'packages/apns',
+  'packages/metrics',
+  'packages/queue',
+  'packages/simulator',
+  'apps/worker',
+  'apps/api',
+  'apps/cli',
+  'test',
+];
 const pkgs = Object.fromEntries(
   workspaces.map((dir) => {
     const pkg = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8'));
     return [pkg.name, { dir, pkg }];
   }),
 );
-const subpaths = (name) => Object.keys(pkgs[name]?.pkg.exports ?? { '.': 1 }).map((k) => (k === '.' ? name : `${name}/${k.slice(2)}`));
+const subpaths = (name) =>
+  Object.keys(pkgs[name]?.pkg.exports ?? { '.': 1 }).map((k) => (k === '.' ? name : `${name}/${k.slice(2)}`));
 
 function* files(dir) {
   for (const entry of readdirSync(dir)) {
@@ -44,7 +54,8 @@ for (const [name, { dir, pkg }] of Object.entries(pkgs)) {
   if (!ok) problems.push(`${dir}: no import rule for ${name}`);
   const permits = (dep) => ok.includes('*') || ok.includes(dep);
   for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })) {
-    if (dep.startsWith('@pushfleet/') && !permits(dep)) problems.push(`${dir}/package.json: ${name} may not depend on ${dep}`);
+    if (dep.startsWith('@pushfleet/') && !permits(dep))
+      problems.push(`${dir}/package.json: ${name} may not depend on ${dep}`);
   }
   for (const file of files(join(root, dir, 'src'))) {
     const text = readFileSync(file, 'utf8');
@@ -54,7 +65,8 @@ for (const [name, { dir, pkg }] of Object.entries(pkgs)) {
       const where = relative(root, file);
       if (target === name) problems.push(`${where}: imports its own package by name (${spec})`);
       else if (!permits(target)) problems.push(`${where}: ${name} may not import ${target}`);
-      else if (!subpaths(target).includes(spec)) problems.push(`${where}: deep import ${spec} (allowed: ${subpaths(target).join(', ')})`);
+      else if (!subpaths(target).includes(spec))
+        problems.push(`${where}: deep import ${spec} (allowed: ${subpaths(target).join(', ')})`);
     }
   }
 }

@@ -7,10 +7,14 @@ main(() => {
   ensureNodeModules();
   if (!process.env.REDIS_URL) ensureRedisServer();
   build();
-  const child = spawn(process.execPath, [join(root, 'apps/cli/dist/main.js'), 'start', ...process.argv.slice(2)], {
-    cwd: root,
-    stdio: 'inherit',
-  });
+  const child = spawn(
+    process.execPath,
+    [join(root, 'apps/cli/dist/main.js'), 'start', ...process.argv.slice(2)],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
   // Ctrl-C reaches the child through the terminal's process group; don't die before it has cleaned up.
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

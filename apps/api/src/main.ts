@@ -11,7 +11,8 @@ async function main(): Promise<void> {
   const redisUrl = process.env.REDIS_URL;
   if (!redisUrl) throw new Error('REDIS_URL: is required');
   const port = Number(process.env.PUSHFLEET_API_PORT ?? 8080);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PUSHFLEET_API_PORT: "${process.env.PUSHFLEET_API_PORT}" is not a port`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`PUSHFLEET_API_PORT: "${process.env.PUSHFLEET_API_PORT}" is not a port`);
   const host = process.env.PUSHFLEET_API_HOST || '127.0.0.1';
   const producer = createProducer({ redis: redisUrl, app: process.env.PUSHFLEET_APP || 'default' });
   const server = createApiServer({ producer });
@@ -21,7 +22,9 @@ async function main(): Promise<void> {
   });
   const addr = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`;
-  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'info', msg: 'api ready', url })}\n`);
+  process.stderr.write(
+    `${JSON.stringify({ time: new Date().toISOString(), level: 'info', msg: 'api ready', url })}\n`,
+  );
   process.send?.({ type: 'ready', url });
   const stop = () => {
     server.close();
@@ -34,6 +37,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: Error) => {
-  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: 'api failed to start', error: err.message })}\n`);
+  process.stderr.write(
+    `${JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: 'api failed to start', error: err.message })}\n`,
+  );
   process.exit(1);
 });

@@ -24,7 +24,11 @@ afterAll(async () => {
 
 const token = 'ef'.repeat(32);
 const post = (body: unknown, type = 'application/json') =>
-  fetch(`${base}/v1/notifications`, { method: 'POST', headers: { 'content-type': type }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  fetch(`${base}/v1/notifications`, {
+    method: 'POST',
+    headers: { 'content-type': type },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 describe('API', () => {
   it('accepts one notification and reports its job as waiting', async () => {
@@ -39,7 +43,11 @@ describe('API', () => {
   });
 
   it('accepts a batch', async () => {
-    const notifications = [1, 2, 3].map(() => ({ token, topic: 'com.example.app', payload: { aps: { badge: 1 } } }));
+    const notifications = [1, 2, 3].map(() => ({
+      token,
+      topic: 'com.example.app',
+      payload: { aps: { badge: 1 } },
+    }));
     const res = await post({ notifications });
     expect(res.status).toBe(202);
     expect(((await res.json()) as { ids: string[] }).ids).toHaveLength(3);
@@ -47,9 +55,16 @@ describe('API', () => {
 
   it('refuses bad input with the field and the problem, enqueuing nothing', async () => {
     const before = await producer.queue.count();
-    const res = await post({ notifications: [{ token, topic: 'com.example.app', payload: { aps: {} } }, { token: 'xyz', topic: 't', payload: { aps: {} } }] });
+    const res = await post({
+      notifications: [
+        { token, topic: 'com.example.app', payload: { aps: {} } },
+        { token: 'xyz', topic: 't', payload: { aps: {} } },
+      ],
+    });
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ error: { field: 'notifications[1].token', problem: 'must be hexadecimal (0-9, a-f)' } });
+    expect(await res.json()).toEqual({
+      error: { field: 'notifications[1].token', problem: 'must be hexadecimal (0-9, a-f)' },
+    });
     expect(await producer.queue.count()).toBe(before);
   });
 

@@ -31,7 +31,8 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 
 async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
   const type = req.headers['content-type'] ?? '';
-  if (!type.startsWith('application/json')) throw new HttpError(415, 'content-type', 'must be application/json');
+  if (!type.startsWith('application/json'))
+    throw new HttpError(415, 'content-type', 'must be application/json');
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -65,7 +66,8 @@ export function createApiServer(options: ApiServerOptions): Server {
     const m = /^\/v1\/notifications\/([^/]+)$/.exec(path);
     if (m && req.method === 'GET') {
       const status = await getPushJobStatus(producer.queue, decodeURIComponent(m[1]!));
-      if (!status) throw new HttpError(404, 'id', 'no such notification (never enqueued, or past its retention)');
+      if (!status)
+        throw new HttpError(404, 'id', 'no such notification (never enqueued, or past its retention)');
       return send(res, 200, status);
     }
     throw new HttpError(404, 'path', `${req.method} ${path} is not an endpoint`);
@@ -73,8 +75,10 @@ export function createApiServer(options: ApiServerOptions): Server {
 
   return createServer((req, res) => {
     route(req, res).catch((err: unknown) => {
-      if (err instanceof ValidationError) return send(res, 400, { error: { field: err.field, problem: err.problem } });
-      if (err instanceof HttpError) return send(res, err.status, { error: { field: err.field, problem: err.problem } });
+      if (err instanceof ValidationError)
+        return send(res, 400, { error: { field: err.field, problem: err.problem } });
+      if (err instanceof HttpError)
+        return send(res, err.status, { error: { field: err.field, problem: err.problem } });
       send(res, 500, { error: { field: 'server', problem: (err as Error).message } });
     });
   });

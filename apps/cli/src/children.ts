@@ -47,7 +47,10 @@ export async function startChild(
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, `${name}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = fork(appMain(name), [], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const child = fork(appMain(name), [], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -56,14 +59,17 @@ export async function startChild(
     const fail = (why: string) => {
       clearTimeout(timer);
       child.kill('SIGKILL');
-      const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').trim().split('\n').slice(-5).join('\n') : '';
+      const tail = existsSync(logFile)
+        ? readFileSync(logFile, 'utf8').trim().split('\n').slice(-5).join('\n')
+        : '';
       reject(new Error(`${name} ${why}${tail ? `; its log (${logFile}) ends:\n${tail}` : ''}`));
     };
-    child.once('exit', (code) => fail(`exited with code ${code}`));
+    const onExit = (code: number | null) => fail(`exited with code ${code}`);
+    child.once('exit', onExit);
     child.on('message', (msg: unknown) => {
       if (typeof msg === 'object' && msg !== null && (msg as { type?: string }).type === 'ready') {
         clearTimeout(timer);
-        child.removeAllListeners('exit');
+        child.off('exit', onExit);
         resolve(msg as Record<string, unknown>);
       }
     });

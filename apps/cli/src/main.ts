@@ -4,9 +4,11 @@
  *
  *   pushfleet start [--demo N] [--data-dir DIR] [--api-port P] [--metrics-port P]
  *   pushfleet simulator [--port P] [--host H] [--dir DIR] [--topic BUNDLE_ID]
+ *   pushfleet cert inspect|convert ...
  *   pushfleet help
  */
 import { parseArgs } from 'node:util';
+import { runCertCommand } from './cert/index.js';
 import { runSimulatorCommand } from './simulator-command.js';
 import { runStart } from './start.js';
 
@@ -22,6 +24,7 @@ commands:
               --port P          HTTP/2 port (default 2197)      --host H   (default 127.0.0.1)
               --dir DIR         where its certificates and keys are written (default .data/simulator)
               --topic ID        bundle id accepted (default com.example.pushfleet)
+  cert        inspect a certificate, .p12 or .p8; convert .cer/.p12 to PEM (pushfleet cert --help)
   help        this text
 `;
 
@@ -61,7 +64,12 @@ async function main(argv: string[]): Promise<number> {
     case 'simulator': {
       const { values } = parseArgs({
         args: rest,
-        options: { port: { type: 'string' }, host: { type: 'string' }, dir: { type: 'string' }, topic: { type: 'string' } },
+        options: {
+          port: { type: 'string' },
+          host: { type: 'string' },
+          dir: { type: 'string' },
+          topic: { type: 'string' },
+        },
         strict: true,
       });
       const port = positiveInt('port', values.port);
@@ -72,6 +80,8 @@ async function main(argv: string[]): Promise<number> {
         ...(values.topic ? { topic: values.topic } : {}),
       });
     }
+    case 'cert':
+      return runCertCommand(rest);
     case undefined:
     case 'help':
     case '--help':

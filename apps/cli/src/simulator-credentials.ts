@@ -18,7 +18,10 @@ export interface LocalSimulatorCredentials {
   readonly publicKeyPem: string;
 }
 
-export async function ensureSimulatorCredentials(dir: string, bundleId: string): Promise<LocalSimulatorCredentials> {
+export async function ensureSimulatorCredentials(
+  dir: string,
+  bundleId: string,
+): Promise<LocalSimulatorCredentials> {
   const manifestFile = join(dir, 'credentials.json');
   if (!existsSync(manifestFile)) await writeTestCredentials(dir, { bundleId });
   const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as {

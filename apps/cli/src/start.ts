@@ -10,9 +10,9 @@ import { join, resolve } from 'node:path';
 import { createProducer, getPushJobStatus, waitForJobs } from '@pushfleet/queue';
 import { type RedisServer, startRedisServer } from '@pushfleet/queue/redis-server';
 import { type Simulator, startSimulator } from '@pushfleet/simulator';
-import { ensureSimulatorCredentials } from './simulator-credentials.js';
 import { type FleetChild, pickPort, startChild } from './children.js';
 import { createProgressBar } from './progress.js';
+import { ensureSimulatorCredentials } from './simulator-credentials.js';
 
 export interface StartOptions {
   /** Enqueue this many demo notifications, wait for them, then exit. */
@@ -55,7 +55,14 @@ export async function runStart(options: StartOptions): Promise<number> {
     const apnsEnv: Record<string, string> = {};
     let sim: Simulator | undefined;
     if (process.env.APNS_KEY_FILE) {
-      for (const k of ['APNS_KEY_FILE', 'APNS_KEY_ID', 'APNS_TEAM_ID', 'APNS_URL', 'APNS_ENV', 'APNS_CA_FILE']) {
+      for (const k of [
+        'APNS_KEY_FILE',
+        'APNS_KEY_ID',
+        'APNS_TEAM_ID',
+        'APNS_URL',
+        'APNS_ENV',
+        'APNS_CA_FILE',
+      ]) {
         if (process.env[k]) apnsEnv[k] = process.env[k]!;
       }
     } else {
@@ -83,7 +90,11 @@ export async function runStart(options: StartOptions): Promise<number> {
       await Promise.all(children.map((c) => c.stop()));
     });
     const metricsPort = await pickPort(options.metricsPort ?? 9464);
-    const worker = await startChild('worker', { ...apnsEnv, REDIS_URL: redisUrl, PUSHFLEET_METRICS_PORT: String(metricsPort) }, logDir);
+    const worker = await startChild(
+      'worker',
+      { ...apnsEnv, REDIS_URL: redisUrl, PUSHFLEET_METRICS_PORT: String(metricsPort) },
+      logDir,
+    );
     children.push(worker);
     const apiPort = await pickPort(options.apiPort ?? 8080);
     const api = await startChild('api', { REDIS_URL: redisUrl, PUSHFLEET_API_PORT: String(apiPort) }, logDir);
@@ -134,7 +145,8 @@ async function runDemo(redisUrl: string, count: number, timeoutMs: number): Prom
     const delivered = outcome.completed;
     say(`delivered ${delivered}/${count} in ${secs.toFixed(2)} s (${Math.round(delivered / secs)}/s)`);
     if (delivered === count) return 0;
-    if (outcome.missing.length > 0) say(`missing: ${outcome.missing.length} still not finished after ${timeoutMs} ms`);
+    if (outcome.missing.length > 0)
+      say(`missing: ${outcome.missing.length} still not finished after ${timeoutMs} ms`);
     for (const id of outcome.failedIds.slice(0, 10)) {
       const s = await getPushJobStatus(producer.queue, id);
       say(`failed: ${id}: ${s?.failedReason ?? 'unknown reason'}`);

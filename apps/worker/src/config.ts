@@ -71,7 +71,8 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(name, `must be an integer from ${min} to ${max}; got "${raw}"`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new ConfigError(name, `must be an integer from ${min} to ${max}; got "${raw}"`);
   return n;
 }
 
@@ -83,7 +84,8 @@ export function apnsUrlFromEnv(env: Env): string {
     } catch {
       throw new ConfigError('APNS_URL', `"${env.APNS_URL}" is not a URL`);
     }
-    if (url.protocol !== 'https:') throw new ConfigError('APNS_URL', 'must be https:// (APNs is HTTP/2 over TLS)');
+    if (url.protocol !== 'https:')
+      throw new ConfigError('APNS_URL', 'must be https:// (APNs is HTTP/2 over TLS)');
     return url.origin;
   }
   const envName = env.APNS_ENV ?? 'sandbox';

@@ -47,7 +47,10 @@ function createSender(app: AppConfig, metrics: FleetMetrics): Http2Client {
   });
 }
 
-export async function startFleetWorker(config: WorkerConfig, options: StartFleetWorkerOptions = {}): Promise<FleetWorker> {
+export async function startFleetWorker(
+  config: WorkerConfig,
+  options: StartFleetWorkerOptions = {},
+): Promise<FleetWorker> {
   const registry = options.registry ?? new Registry();
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
   const metrics = createFleetMetrics(registry);
@@ -60,7 +63,13 @@ export async function startFleetWorker(config: WorkerConfig, options: StartFleet
 
   for (const app of config.apps) {
     const client = createSender(app, metrics);
-    const processor = createPushProcessor({ app: app.name, transport: app.transport, sender: client satisfies PushSender, redis, metrics });
+    const processor = createPushProcessor({
+      app: app.name,
+      transport: app.transport,
+      sender: client satisfies PushSender,
+      redis,
+      metrics,
+    });
     const worker = new Worker<PushJobData, PushJobResult>(QUEUE_NAME, processor, {
       connection: redis,
       prefix: queueKeys.bullPrefix(app.name),
@@ -68,14 +77,18 @@ export async function startFleetWorker(config: WorkerConfig, options: StartFleet
     });
     worker.on('error', (err) => log('error', 'worker error', { app: app.name, error: err.message }));
     worker.on('failed', (job, err) => {
-      if (job && err.name !== 'RetryLaterError') log('info', 'job failed', { app: app.name, job: job.id, reason: err.message });
+      if (job && err.name !== 'RetryLaterError')
+        log('info', 'job failed', { app: app.name, job: job.id, reason: err.message });
     });
     runtimes.push({ app, worker, client });
   }
 
   const ops = createOpsServer(registry, () => {
     const running = runtimes.every((r) => r.worker.isRunning());
-    return { ok: redisReady && running, detail: { redis: redisReady ? 'ready' : 'down', apps: runtimes.map((r) => r.app.name) } };
+    return {
+      ok: redisReady && running,
+      detail: { redis: redisReady ? 'ready' : 'down', apps: runtimes.map((r) => r.app.name) },
+    };
   });
   await new Promise<void>((resolve, reject) => {
     ops.once('error', reject);
@@ -88,8 +101,10 @@ export async function startFleetWorker(config: WorkerConfig, options: StartFleet
   const close = () =>
     (closing ??= (async () => {
       // Finish in-flight jobs first (they complete only after APNs answered), then close the sessions.
-      for (const r of runtimes) await r.worker.close().catch((err: Error) => log('warn', 'worker close', { error: err.message }));
-      for (const r of runtimes) await r.client.close().catch((err: Error) => log('warn', 'client close', { error: err.message }));
+      for (const r of runtimes)
+        await r.worker.close().catch((err: Error) => log('warn', 'worker close', { error: err.message }));
+      for (const r of runtimes)
+        await r.client.close().catch((err: Error) => log('warn', 'client close', { error: err.message }));
       await new Promise<void>((resolve) => ops.close(() => resolve()));
       ops.closeAllConnections();
       await redis.quit().catch(() => redis.disconnect());

@@ -12,10 +12,19 @@ export function reasonLabel(reason: string | undefined): string {
   return isReason(reason) ? reason : 'unknown';
 }
 
-export function transportMetricsListener(metrics: FleetMetrics, app: string, transport: TransportName): TransportListener {
+export function transportMetricsListener(
+  metrics: FleetMetrics,
+  app: string,
+  transport: TransportName,
+): TransportListener {
   return {
     onVerdict(verdict: Verdict, seconds: number) {
-      metrics.notifications.inc({ app, transport, outcome: verdict.outcome, reason: reasonLabel(verdict.reason) });
+      metrics.notifications.inc({
+        app,
+        transport,
+        outcome: verdict.outcome,
+        reason: reasonLabel(verdict.reason),
+      });
       metrics.apnsRoundTrip.observe({ app, transport, outcome: verdict.outcome }, seconds);
     },
     onTransportError(code: string) {

@@ -10,7 +10,10 @@ import { log } from './log.js';
 async function main(): Promise<void> {
   const config = loadWorkerConfig();
   const fleet = await startFleetWorker(config);
-  log('info', 'worker ready', { apps: config.apps.map((a) => ({ name: a.name, url: a.url })), metrics: fleet.metricsUrl });
+  log('info', 'worker ready', {
+    apps: config.apps.map((a) => ({ name: a.name, url: a.url })),
+    metrics: fleet.metricsUrl,
+  });
   process.send?.({ type: 'ready', metricsUrl: fleet.metricsUrl });
   let stopping = false;
   const stop = (signal: string) => {
@@ -31,7 +34,12 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  const msg = err instanceof ConfigError ? `configuration: ${err.message}` : err instanceof Error ? err.message : String(err);
+  const msg =
+    err instanceof ConfigError
+      ? `configuration: ${err.message}`
+      : err instanceof Error
+        ? err.message
+        : String(err);
   log('error', 'worker failed to start', { error: msg });
   process.exit(1);
 });

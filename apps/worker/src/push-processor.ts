@@ -120,7 +120,9 @@ export function createPushProcessor(options: PushProcessorOptions) {
     if (result.delivered === 0) {
       await job.updateData(next);
       metrics.jobs.inc({ app, state: 'failed' });
-      throw new UnrecoverableError(summarise(result.notifications.map((n) => n.reason ?? n.outcome ?? 'failed')));
+      throw new UnrecoverableError(
+        summarise(result.notifications.map((n) => n.reason ?? n.outcome ?? 'failed')),
+      );
     }
     metrics.jobs.inc({ app, state: 'completed' });
     return result;

@@ -28,12 +28,20 @@ export interface ReasonInfo {
 export const REASONS = {
   // 400
   BadCollapseId: { status: 400, action: 'fix', meaning: 'apns-collapse-id is over 64 bytes' },
-  BadDeviceToken: { status: 400, action: 'token', meaning: 'malformed device token, or a token of the other environment' },
+  BadDeviceToken: {
+    status: 400,
+    action: 'token',
+    meaning: 'malformed device token, or a token of the other environment',
+  },
   BadExpirationDate: { status: 400, action: 'fix', meaning: 'bad apns-expiration' },
   BadMessageId: { status: 400, action: 'fix', meaning: 'bad apns-id' },
   BadPriority: { status: 400, action: 'fix', meaning: 'bad apns-priority' },
   BadTopic: { status: 400, action: 'fix', meaning: 'bad apns-topic' },
-  DeviceTokenNotForTopic: { status: 400, action: 'token', meaning: 'the device token belongs to another topic' },
+  DeviceTokenNotForTopic: {
+    status: 400,
+    action: 'token',
+    meaning: 'the device token belongs to another topic',
+  },
   DuplicateHeaders: { status: 400, action: 'fix', meaning: 'a header was repeated' },
   IdleTimeout: { status: 400, action: 'reconnect', meaning: 'idle time out' },
   InvalidPushType: { status: 400, action: 'fix', meaning: 'bad apns-push-type' },
@@ -43,14 +51,38 @@ export const REASONS = {
   TopicDisallowed: { status: 400, action: 'creds', meaning: 'pushing to this topic is not allowed' },
   // 403
   BadCertificate: { status: 403, action: 'creds', meaning: 'the certificate is bad' },
-  BadCertificateEnvironment: { status: 403, action: 'creds', meaning: 'the certificate is for the other environment' },
+  BadCertificateEnvironment: {
+    status: 403,
+    action: 'creds',
+    meaning: 'the certificate is for the other environment',
+  },
   ExpiredProviderToken: { status: 403, action: 'jwt', meaning: 'provider token iat is older than one hour' },
   Forbidden: { status: 403, action: 'creds', meaning: 'the action is not allowed' },
-  InvalidProviderToken: { status: 403, action: 'creds', meaning: 'provider token invalid, unverifiable, wrong team or key' },
-  MissingProviderToken: { status: 403, action: 'creds', meaning: 'no certificate and no usable authorization header' },
-  UnrelatedKeyIdInToken: { status: 403, action: 'creds', meaning: 'key id unrelated to the key(s) this connection is bound to' },
-  BadEnvironmentKeyIdInToken: { status: 403, action: 'creds', meaning: 'environment-scoped key used on the other environment' },
-  BadEnvironmentKeyInToken: { status: 403, action: 'creds', meaning: 'spelling of BadEnvironmentKeyIdInToken seen on the wire' },
+  InvalidProviderToken: {
+    status: 403,
+    action: 'creds',
+    meaning: 'provider token invalid, unverifiable, wrong team or key',
+  },
+  MissingProviderToken: {
+    status: 403,
+    action: 'creds',
+    meaning: 'no certificate and no usable authorization header',
+  },
+  UnrelatedKeyIdInToken: {
+    status: 403,
+    action: 'creds',
+    meaning: 'key id unrelated to the key(s) this connection is bound to',
+  },
+  BadEnvironmentKeyIdInToken: {
+    status: 403,
+    action: 'creds',
+    meaning: 'environment-scoped key used on the other environment',
+  },
+  BadEnvironmentKeyInToken: {
+    status: 403,
+    action: 'creds',
+    meaning: 'spelling of BadEnvironmentKeyIdInToken seen on the wire',
+  },
   // 404, 405
   BadPath: { status: 404, action: 'fix', meaning: 'bad :path' },
   MethodNotAllowed: { status: 405, action: 'fix', meaning: ':method is not POST' },
@@ -60,8 +92,16 @@ export const REASONS = {
   // 413
   PayloadTooLarge: { status: 413, action: 'fix', meaning: 'the body is over the size limit' },
   // 429
-  TooManyProviderTokenUpdates: { status: 429, action: 'retry', meaning: 'provider token changed too often; retry with the same token' },
-  TooManyRequests: { status: 429, action: 'retry', meaning: 'too many consecutive pushes to one device token' },
+  TooManyProviderTokenUpdates: {
+    status: 429,
+    action: 'retry',
+    meaning: 'provider token changed too often; retry with the same token',
+  },
+  TooManyRequests: {
+    status: 429,
+    action: 'retry',
+    meaning: 'too many consecutive pushes to one device token',
+  },
   // 500, 503
   InternalServerError: { status: 500, action: 'reconnect', meaning: 'internal server error' },
   ServiceUnavailable: { status: 503, action: 'retry', meaning: 'service unavailable' },
@@ -104,9 +144,11 @@ export const LEGACY_STATUSES = {
 export type LegacyStatus = keyof typeof LEGACY_STATUSES;
 
 export function legacyStatusInfo(status: number): { name: string; action: Action; meaning: string } {
-  return (LEGACY_STATUSES as Record<number, { name: string; action: Action; meaning: string }>)[status] ?? {
-    name: `Status${status}`,
-    action: 'retry',
-    meaning: 'unknown status byte',
-  };
+  return (
+    (LEGACY_STATUSES as Record<number, { name: string; action: Action; meaning: string }>)[status] ?? {
+      name: `Status${status}`,
+      action: 'retry',
+      meaning: 'unknown status byte',
+    }
+  );
 }

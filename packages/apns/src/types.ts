@@ -77,7 +77,13 @@ export interface ApnsRequest {
  * - `retry`: transient (actions `retry`, `reconnect`, `jwt`).
  */
 export type Outcome = 'delivered' | 'rejected' | 'token-invalid' | 'creds-broken' | 'retry';
-export const OUTCOMES: readonly Outcome[] = ['delivered', 'rejected', 'token-invalid', 'creds-broken', 'retry'];
+export const OUTCOMES: readonly Outcome[] = [
+  'delivered',
+  'rejected',
+  'token-invalid',
+  'creds-broken',
+  'retry',
+];
 
 /** APNs answered: a value, never thrown (apns2's Response, pushy's isAccepted()). */
 export interface Verdict {

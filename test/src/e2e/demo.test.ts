@@ -32,23 +32,22 @@ function runCli(args: string[], timeoutMs: number) {
 }
 
 describe('pushfleet start --demo', () => {
-  it(
-    'delivers 1000/1000 through a real Redis, worker process and simulator, then exits 0',
-    async () => {
-      if (!existsSync(cli)) return expect.fail(`${cli} is missing: run npm run build (npm test does)`);
-      const { code, stdout, stderr } = await runCli(['start', '--demo', '1000', '--data-dir', dataDir, '--api-port', '0', '--metrics-port', '0'], 90_000);
-      expect(stderr).not.toMatch(/pushfleet: /);
-      expect(stdout).toMatch(/^ {2}API {8}http:\/\/127\.0\.0\.1:\d+/m);
-      expect(stdout).toMatch(/^ {2}metrics {4}http:\/\/127\.0\.0\.1:\d+\/metrics/m);
-      expect(stdout).toMatch(/^ {2}simulator {2}https:\/\/127\.0\.0\.1:\d+/m);
-      expect(stdout).toMatch(/^delivered 1000\/1000 in \d+\.\d\d s \(\d+\/s\)$/m);
-      expect(code).toBe(0);
-      // Redis data and the simulator's credentials live under the data dir.
-      expect(readdirSync(join(dataDir, 'simulator'))).toContain('credentials.json');
-      expect(existsSync(join(dataDir, 'redis'))).toBe(true);
-    },
-    120_000,
-  );
+  it('delivers 1000/1000 through a real Redis, worker process and simulator, then exits 0', async () => {
+    if (!existsSync(cli)) return expect.fail(`${cli} is missing: run npm run build (npm test does)`);
+    const { code, stdout, stderr } = await runCli(
+      ['start', '--demo', '1000', '--data-dir', dataDir, '--api-port', '0', '--metrics-port', '0'],
+      90_000,
+    );
+    expect(stderr).not.toMatch(/pushfleet: /);
+    expect(stdout).toMatch(/^ {2}API {8}http:\/\/127\.0\.0\.1:\d+/m);
+    expect(stdout).toMatch(/^ {2}metrics {4}http:\/\/127\.0\.0\.1:\d+\/metrics/m);
+    expect(stdout).toMatch(/^ {2}simulator {2}https:\/\/127\.0\.0\.1:\d+/m);
+    expect(stdout).toMatch(/^delivered 1000\/1000 in \d+\.\d\d s \(\d+\/s\)$/m);
+    expect(code).toBe(0);
+    // Redis data and the simulator's credentials live under the data dir.
+    expect(readdirSync(join(dataDir, 'simulator'))).toContain('credentials.json');
+    expect(existsSync(join(dataDir, 'redis'))).toBe(true);
+  }, 120_000);
 
   it('refuses a bad --demo value with a usage error', async () => {
     if (!existsSync(cli)) return expect.fail(`${cli} is missing: run npm run build (npm test does)`);

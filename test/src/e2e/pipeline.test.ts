@@ -5,7 +5,7 @@
 import { getInvalidToken, getPushJobStatus, readFeedback, waitForJobs } from '@pushfleet/queue';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestFleet, TOPIC, type TestFleet } from '../helpers/fleet.js';
+import { startTestFleet, type TestFleet, TOPIC } from '../helpers/fleet.js';
 
 let fleet: TestFleet;
 let redis: Redis;
@@ -51,14 +51,23 @@ describe('SDK -> worker -> simulator', () => {
 
     const status = await getPushJobStatus(fleet.producer.queue, jobIds[0]!);
     expect(status?.state).toBe('completed');
-    expect(status?.result?.notifications[0]).toMatchObject({ id: ids[0], final: true, outcome: 'delivered', status: 200 });
+    expect(status?.result?.notifications[0]).toMatchObject({
+      id: ids[0],
+      final: true,
+      outcome: 'delivered',
+      status: 200,
+    });
   });
 
   it('reports a dead token as failed with reason Unregistered, and records it once in the registry and feedback stream', async () => {
     const token = tokenOf(2);
     const diedAt = Date.now() - 86_400_000;
     fleet.sim.devices.markDead(token, { timestamp: diedAt });
-    const { jobIds } = await fleet.producer.send({ token, topic: TOPIC, payload: { aps: { alert: 'gone?' } } });
+    const { jobIds } = await fleet.producer.send({
+      token,
+      topic: TOPIC,
+      payload: { aps: { alert: 'gone?' } },
+    });
     const done = await waitForJobs(fleet.producer.queue, jobIds, { timeoutMs: 8000 });
     expect(done.failed).toBe(1);
 
@@ -66,16 +75,30 @@ describe('SDK -> worker -> simulator', () => {
     expect(status?.state).toBe('failed');
     expect(status?.failedReason).toBe('Unregistered');
     expect(status?.attemptsMade).toBe(1); // never retried
-    expect(status?.result?.notifications[0]).toMatchObject({ outcome: 'token-invalid', status: 410, reason: 'Unregistered', timestamp: diedAt });
+    expect(status?.result?.notifications[0]).toMatchObject({
+      outcome: 'token-invalid',
+      status: 410,
+      reason: 'Unregistered',
+      timestamp: diedAt,
+    });
 
-    expect(await getInvalidToken(redis, fleet.app, token)).toMatchObject({ reason: 'Unregistered', timestamp: diedAt, topic: TOPIC, source: 'http2' });
+    expect(await getInvalidToken(redis, fleet.app, token)).toMatchObject({
+      reason: 'Unregistered',
+      timestamp: diedAt,
+      topic: TOPIC,
+      source: 'http2',
+    });
     const feedback = await readFeedback(redis, fleet.app);
     expect(feedback.filter((f) => f.token === token)).toHaveLength(1);
   });
 
   it('refuses an oversize payload at enqueue: clear error, nothing in Redis, nothing at the simulator', async () => {
     const before = fleet.sim.recorder.accepted.length;
-    const send = fleet.producer.send({ token: tokenOf(3), topic: TOPIC, payload: { aps: { alert: 'x'.repeat(4100) } } });
+    const send = fleet.producer.send({
+      token: tokenOf(3),
+      topic: TOPIC,
+      payload: { aps: { alert: 'x'.repeat(4100) } },
+    });
     await expect(send).rejects.toThrow(/^payload: 4,1\d\d bytes > 4,096 byte limit/);
     const counts = await fleet.producer.queue.getJobCounts();
     expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(2); // the two jobs above, nothing more
@@ -83,12 +106,17 @@ describe('SDK -> worker -> simulator', () => {
   });
 
   it('delivers a batch, each notification arriving exactly once', async () => {
-    const notifications = Array.from({ length: 200 }, (_, i) => ({ token: tokenOf(1000 + i), topic: TOPIC, payload: { aps: { alert: `n${i}` } } }));
+    const notifications = Array.from({ length: 200 }, (_, i) => ({
+      token: tokenOf(1000 + i),
+      topic: TOPIC,
+      payload: { aps: { alert: `n${i}` } },
+    }));
     const { ids, jobIds } = await fleet.producer.sendMany(notifications);
     const done = await waitForJobs(fleet.producer.queue, jobIds, { timeoutMs: 8000 });
     expect(done.completed).toBe(200);
     const seen = new Map<string, number>();
-    for (const r of fleet.sim.recorder.accepted) seen.set(r.headers['apns-id'] as string, (seen.get(r.headers['apns-id'] as string) ?? 0) + 1);
+    for (const r of fleet.sim.recorder.accepted)
+      seen.set(r.headers['apns-id'] as string, (seen.get(r.headers['apns-id'] as string) ?? 0) + 1);
     for (const id of ids) expect(seen.get(id)).toBe(1);
   });
 
@@ -98,9 +126,19 @@ describe('SDK -> worker -> simulator', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await res.text();
     const app = fleet.app;
-    expect(text).toMatch(new RegExp(`pushfleet_notifications_total\\{app="${app}",transport="http2",outcome="delivered",reason=""\\} 201`));
-    expect(text).toContain(`pushfleet_notifications_total{app="${app}",transport="http2",outcome="token-invalid",reason="Unregistered"} 1`);
-    expect(text).toMatch(new RegExp(`pushfleet_apns_round_trip_seconds_count\\{app="${app}",transport="http2",outcome="delivered"\\} 201`));
+    expect(text).toMatch(
+      new RegExp(
+        `pushfleet_notifications_total\\{app="${app}",transport="http2",outcome="delivered",reason=""\\} 201`,
+      ),
+    );
+    expect(text).toContain(
+      `pushfleet_notifications_total{app="${app}",transport="http2",outcome="token-invalid",reason="Unregistered"} 1`,
+    );
+    expect(text).toMatch(
+      new RegExp(
+        `pushfleet_apns_round_trip_seconds_count\\{app="${app}",transport="http2",outcome="delivered"\\} 201`,
+      ),
+    );
     expect(text).toContain(`pushfleet_invalid_tokens_recorded_total{app="${app}",source="http2"} 1`);
     expect(text).toContain(`pushfleet_jobs_total{app="${app}",state="completed"} 201`);
   });

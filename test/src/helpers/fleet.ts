@@ -43,7 +43,13 @@ export async function startTestFleet(options: { app?: string } = {}): Promise<Te
           transport: 'http2',
           url: sim.url,
           ca: sim.ca,
-          auth: { kind: 'token', keyPem: key.privateKeyPem, keySource: keyFile, keyId: key.keyId, teamId: key.teamId },
+          auth: {
+            kind: 'token',
+            keyPem: key.privateKeyPem,
+            keySource: keyFile,
+            keyId: key.keyId,
+            teamId: key.teamId,
+          },
         },
       ],
       metricsHost: '127.0.0.1',
@@ -52,7 +58,11 @@ export async function startTestFleet(options: { app?: string } = {}): Promise<Te
     },
     { processMetrics: false },
   );
-  const producer = createProducer({ redis: redis.url, app, jobOptions: { attempts: 3, backoff: { type: 'fixed', delay: 50 } } });
+  const producer = createProducer({
+    redis: redis.url,
+    app,
+    jobOptions: { attempts: 3, backoff: { type: 'fixed', delay: 50 } },
+  });
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {

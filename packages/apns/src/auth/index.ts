@@ -1,1 +1,2 @@
-export {};
+export * from './provider-token.js';
+export type { ProviderTokenSource } from './provider-token-source.js';

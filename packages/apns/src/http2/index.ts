@@ -1,1 +1,3 @@
-export {};
+export * from './client.js';
+export * from './client-options.js';
+export { SESSION_CLOSE_REASONS, type SessionCloseReason } from './session-owner.js';

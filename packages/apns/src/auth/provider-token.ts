@@ -1,0 +1,182 @@
+import { createPrivateKey, type KeyObject, sign } from 'node:crypto';
+import { CredentialsError } from '../errors.js';
+import type { ProviderTokenSource } from './provider-token-source.js';
+
+/**
+ * ES256 provider tokens for token-based APNs authentication (apns-protocol.md B.9).
+ *
+ * A token is the compact JWS `b64url({"alg":"ES256","kid"}).b64url({"iss","iat"}).b64url(r‖s)`, signed with the
+ * team's `.p8` key. Apple rejects a token whose `iat` is over an hour old and answers 429
+ * `TooManyProviderTokenUpdates` to one that changes more often than every 20 minutes, so a token is minted once and
+ * shared by every request until it is due.
+ */
+
+/** Re-sign a token once it is this old (apns2 and pushy use 50 minutes; Apple's limit is 60). */
+export const DEFAULT_TOKEN_REFRESH_AFTER_MS = 50 * 60_000;
+/** Never mint more often than this (Apple: more than once every 20 minutes gets 429). */
+export const DEFAULT_TOKEN_MIN_REFRESH_INTERVAL_MS = 20 * 60_000;
+
+const ID_PATTERN = /^[A-Z0-9]{10}$/;
+const PKCS8_HEADER = '-----BEGIN PRIVATE KEY-----';
+
+/** Options of {@link ProviderToken}. */
+export interface ProviderTokenOptions {
+  /** The EC P-256 signing key, from {@link loadSigningKey}. */
+  readonly key: KeyObject;
+  /** The 10-character Key ID of the `.p8` key (the JWT header's `kid`). */
+  readonly keyId: string;
+  /** The 10-character Team ID (the JWT's `iss`). */
+  readonly teamId: string;
+  /**
+   * Wall clock in milliseconds since the epoch; injectable for tests.
+   * @defaultValue `Date.now`
+   */
+  readonly clock?: () => number;
+  /**
+   * Re-sign once the current token is this old.
+   * @defaultValue {@link DEFAULT_TOKEN_REFRESH_AFTER_MS} (50 minutes)
+   */
+  readonly refreshAfterMs?: number;
+  /**
+   * Never mint a new token sooner than this after the last one, even after a rejection.
+   * @defaultValue {@link DEFAULT_TOKEN_MIN_REFRESH_INTERVAL_MS} (20 minutes)
+   */
+  readonly minRefreshIntervalMs?: number;
+}
+
+/** Inputs of {@link signProviderToken}. */
+export interface ProviderTokenClaims {
+  readonly key: KeyObject;
+  readonly keyId: string;
+  readonly teamId: string;
+  /** `iat`, UNIX seconds. */
+  readonly issuedAt: number;
+}
+
+/**
+ * Load a `.p8` signing key. `source` names where it came from (a file path, an app name) for the error message;
+ * the key itself never appears in one.
+ * @throws CredentialsError naming `source` when the text is not a PEM PKCS#8 EC P-256 private key.
+ */
+export function loadSigningKey(pem: string | Buffer, source: string): KeyObject {
+  const text = typeof pem === 'string' ? pem : pem.toString('utf8');
+  if (text.includes('-----BEGIN ENCRYPTED PRIVATE KEY-----')) {
+    throw new CredentialsError(source, 'the .p8 key is encrypted; Apple issues .p8 keys unencrypted');
+  }
+  if (!text.includes(PKCS8_HEADER)) {
+    throw new CredentialsError(
+      source,
+      `is not a PEM PKCS#8 private key (a .p8 file starts with ${PKCS8_HEADER})`,
+    );
+  }
+  let key: KeyObject;
+  try {
+    key = createPrivateKey({ key: text, format: 'pem' });
+  } catch (cause) {
+    throw new CredentialsError(source, 'the PEM PKCS#8 private key could not be parsed', { cause });
+  }
+  assertP256(key, source);
+  return key;
+}
+
+/** Build and sign one provider token; returns the bare JWT (no `bearer ` prefix). */
+export function signProviderToken(claims: ProviderTokenClaims): string {
+  assertId('keyId', claims.keyId);
+  assertId('teamId', claims.teamId);
+  return signWithHeader(encodeHeader(claims.keyId), claims.key, claims.teamId, claims.issuedAt);
+}
+
+/**
+ * An in-process {@link ProviderTokenSource}: one cached bearer string, re-signed when it is
+ * `refreshAfterMs` old and never more often than `minRefreshIntervalMs` (apns2's `GenerateIfExpired`).
+ */
+export class ProviderToken implements ProviderTokenSource {
+  readonly #key: KeyObject;
+  readonly #teamId: string;
+  readonly #header: string;
+  readonly #clock: () => number;
+  readonly #refreshAfterMs: number;
+  readonly #minRefreshIntervalMs: number;
+  #bearer: string;
+  #issuedAtMs: number;
+
+  /** @throws CredentialsError naming the field when keyId, teamId or the key is unusable. */
+  constructor(options: ProviderTokenOptions) {
+    assertId('keyId', options.keyId);
+    assertId('teamId', options.teamId);
+    assertP256(options.key, 'key');
+    this.#key = options.key;
+    this.#teamId = options.teamId;
+    this.#header = encodeHeader(options.keyId);
+    this.#clock = options.clock ?? Date.now;
+    this.#minRefreshIntervalMs = options.minRefreshIntervalMs ?? DEFAULT_TOKEN_MIN_REFRESH_INTERVAL_MS;
+    this.#refreshAfterMs = Math.max(
+      options.refreshAfterMs ?? DEFAULT_TOKEN_REFRESH_AFTER_MS,
+      this.#minRefreshIntervalMs,
+    );
+    this.#issuedAtMs = this.#clock();
+    this.#bearer = this.#mint(this.#issuedAtMs);
+  }
+
+  /** The cached `bearer <jwt>`; re-signed first when it is due. */
+  bearer(): string {
+    const now = this.#clock();
+    if (now - this.#issuedAtMs >= this.#refreshAfterMs) this.#refresh(now);
+    return this.#bearer;
+  }
+
+  /** See {@link ProviderTokenSource.refreshAfterRejection}. */
+  refreshAfterRejection(rejected: string): string {
+    const now = this.#clock();
+    if (rejected === this.#bearer && now - this.#issuedAtMs >= this.#minRefreshIntervalMs) this.#refresh(now);
+    return this.#bearer;
+  }
+
+  /** Milliseconds since the epoch when the current token was signed (its `iat`, before truncation). */
+  get issuedAtMs(): number {
+    return this.#issuedAtMs;
+  }
+
+  #refresh(now: number): void {
+    this.#bearer = this.#mint(now);
+    this.#issuedAtMs = now;
+  }
+
+  #mint(nowMs: number): string {
+    return 'bearer ' + signWithHeader(this.#header, this.#key, this.#teamId, Math.floor(nowMs / 1000));
+  }
+}
+
+function encodeHeader(keyId: string): string {
+  return Buffer.from(JSON.stringify({ alg: 'ES256', kid: keyId })).toString('base64url');
+}
+
+function signWithHeader(header: string, key: KeyObject, teamId: string, issuedAt: number): string {
+  const claims = Buffer.from(JSON.stringify({ iss: teamId, iat: issuedAt })).toString('base64url');
+  const data = header + '.' + claims;
+  const signature = sign('sha256', Buffer.from(data), { key, dsaEncoding: 'ieee-p1363' });
+  return data + '.' + signature.toString('base64url');
+}
+
+function assertId(field: 'keyId' | 'teamId', value: string): void {
+  if (typeof value !== 'string' || !ID_PATTERN.test(value)) {
+    const got = typeof value === 'string' ? `${value.length} characters` : typeof value;
+    throw new CredentialsError(field, `must be 10 characters, A-Z or 0-9 (got ${got})`);
+  }
+}
+
+function assertP256(key: KeyObject, source: string): void {
+  if (key.type !== 'private') {
+    throw new CredentialsError(source, `must be a private key, got a ${key.type} key`);
+  }
+  if (key.asymmetricKeyType !== 'ec') {
+    throw new CredentialsError(source, `must be an EC P-256 key, got ${key.asymmetricKeyType ?? 'unknown'}`);
+  }
+  const curve = key.asymmetricKeyDetails?.namedCurve;
+  if (curve !== 'prime256v1') {
+    throw new CredentialsError(
+      source,
+      `must be an EC P-256 (prime256v1) key, got curve ${curve ?? 'unknown'}`,
+    );
+  }
+}

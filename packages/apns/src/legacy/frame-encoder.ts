@@ -1,0 +1,424 @@
+/**
+ * Encoders for the legacy binary provider API, commands 0, 1 and 2 (apns-protocol.md A.2 to A.4).
+ * Unsigned big-endian throughout.
+ *
+ * Command 0, simple (37 + N bytes):
+ *   off  size  field
+ *   0    1     command 0x00
+ *   1    2     token length = 32
+ *   3    32    device token (binary)
+ *   35   2     payload length N
+ *   37   N     payload (UTF-8 JSON, not NUL-terminated)
+ *
+ * Command 1, enhanced (45 + N bytes):
+ *   0    1     command 0x01
+ *   1    4     identifier (echoed in an error response)
+ *   5    4     expiry, UNIX seconds (0 = try once, do not store)
+ *   9    2     token length = 32
+ *   11   32    device token
+ *   43   2     payload length N
+ *   45   N     payload
+ *
+ * Command 2, framed (61 + N bytes; we always write all five items, in id order):
+ *   0    1     command 0x02
+ *   1    4     frame length L = 56 + N
+ *   5    3     item 1 header: 01 00 20        8    32  device token
+ *   40   3     item 2 header: 02 NN NN        43   N   payload
+ *   43+N 3     item 3 header: 03 00 04        46+N 4   identifier
+ *   50+N 3     item 4 header: 04 00 04        53+N 4   expiration
+ *   57+N 3     item 5 header: 05 00 01        60+N 1   priority (10 or 5)
+ *
+ * Every input is checked before a byte is committed; a fault throws ApnsValidationError naming the field.
+ */
+import { ApnsValidationError } from '../errors.js';
+import { copyToken, decodeToken, viewOf, writeFrameHead, writeTrailer } from './frame-layout.js';
+import { checkPayload, checkPayloadLimit, checkPriority, checkToken, checkUint32 } from './validation.js';
+import {
+  ENHANCED_OVERHEAD_BYTES,
+  FRAME_OVERHEAD_BYTES,
+  LEGACY_TOKEN_BYTES,
+  LEGACY_TOKEN_HEX_CHARS,
+  type LegacyPriority,
+  SIMPLE_OVERHEAD_BYTES,
+} from './wire.js';
+
+/** One notification for the single-frame encoders. */
+export interface LegacyNotification {
+  /** Device token, 64 hex digits (either case). */
+  readonly token: string;
+  /** Serialized JSON; a string is encoded as UTF-8. */
+  readonly payload: Uint8Array | string;
+  /** Commands 1 and 2. @defaultValue 0 */
+  readonly identifier?: number | undefined;
+  /** Commands 1 and 2, UNIX seconds; 0 = try once. @defaultValue 0 */
+  readonly expiry?: number | undefined;
+  /** Command 2 only. @defaultValue 10 */
+  readonly priority?: LegacyPriority | undefined;
+}
+
+export interface LegacyEncodeOptions {
+  /** Payload limit: 2048 (iOS 8+), 4096 (VoIP certificates), 256 (before iOS 8). @defaultValue 2048 */
+  readonly maxPayloadBytes?: number | undefined;
+}
+
+export interface FrameEncoderOptions extends LegacyEncodeOptions {
+  /** Bytes preallocated; the buffer doubles when a write needs more. @defaultValue 65536 */
+  readonly initialCapacity?: number | undefined;
+  /** Identifier of the first frame; the counter wraps from 2^32-1 to 0. @defaultValue 1 */
+  readonly firstIdentifier?: number | undefined;
+}
+
+export const DEFAULT_ENCODER_CAPACITY = 65_536;
+/** Tokens hex-decoded per native call in the batch paths (32 KiB of scratch). */
+const HEX_CHUNK = 1024;
+function toPayload(payload: Uint8Array | string): Uint8Array {
+  return typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
+}
+
+/** Validates a notification's shared fields, returning the payload bytes. */
+function checkCommon(n: LegacyNotification, options: LegacyEncodeOptions | undefined): Uint8Array {
+  const max = checkPayloadLimit(options?.maxPayloadBytes);
+  checkToken(n.token);
+  const payload = toPayload(n.payload);
+  checkPayload(payload, max);
+  return payload;
+}
+
+/** Command 0. */
+export function encodeSimple(n: LegacyNotification, options?: LegacyEncodeOptions): Buffer {
+  const payload = checkCommon(n, options);
+  const b = Buffer.allocUnsafe(SIMPLE_OVERHEAD_BYTES + payload.length);
+  b[0] = 0;
+  b[1] = 0;
+  b[2] = LEGACY_TOKEN_BYTES;
+  decodeToken(b, 3, n.token);
+  b[35] = payload.length >>> 8;
+  b[36] = payload.length;
+  b.set(payload, 37);
+  return b;
+}
+
+/** Command 1. */
+export function encodeEnhanced(n: LegacyNotification, options?: LegacyEncodeOptions): Buffer {
+  const payload = checkCommon(n, options);
+  const id = n.identifier ?? 0;
+  const expiry = n.expiry ?? 0;
+  checkUint32(id, 'identifier');
+  checkUint32(expiry, 'expiry');
+  const b = Buffer.allocUnsafe(ENHANCED_OVERHEAD_BYTES + payload.length);
+  b[0] = 1;
+  b.writeUInt32BE(id, 1);
+  b.writeUInt32BE(expiry, 5);
+  b[9] = 0;
+  b[10] = LEGACY_TOKEN_BYTES;
+  decodeToken(b, 11, n.token);
+  b[43] = payload.length >>> 8;
+  b[44] = payload.length;
+  b.set(payload, 45);
+  return b;
+}
+
+/** Command 2 with all five items. */
+export function encodeFrame(n: LegacyNotification, options?: LegacyEncodeOptions): Buffer {
+  const payload = checkCommon(n, options);
+  const id = n.identifier ?? 0;
+  const expiry = n.expiry ?? 0;
+  const priority = n.priority ?? 10;
+  checkUint32(id, 'identifier');
+  checkUint32(expiry, 'expiry');
+  checkPriority(priority);
+  const len = payload.length;
+  const b = Buffer.allocUnsafe(FRAME_OVERHEAD_BYTES + len);
+  const dv = viewOf(b);
+  writeFrameHead(dv, 0, len);
+  decodeToken(b, 8, n.token);
+  b.set(payload, 43);
+  writeTrailer(dv, 43 + len, id, expiry, priority);
+  return b;
+}
+
+/**
+ * The hot-path batch encoder: writes many frames into ONE reused buffer and hands them out as a single
+ * view for one socket write. Identifiers come from a 32-bit counter that wraps at 2^32.
+ *
+ * Buffer reuse rules:
+ * - `take()` returns a view of the bytes written since the last take and resets the write position. The
+ *   view is valid until the next write call (successful or not): later writes overwrite it. A socket may
+ *   keep a written Buffer queued, so either wait for `socket.write`'s callback before the next write, or
+ *   use `detach()`, which hands the bytes over for good and switches to a fresh buffer.
+ * - Steady state allocates nothing per frame: the buffer grows (doubling) only when a write needs more.
+ * - A write that throws commits nothing: position, frame count and identifier counter are unchanged. Batch
+ *   writes (`writeFanOut`, `writeBatch`) are all-or-nothing.
+ * - Payloads are copied in; the caller may reuse its payload Buffer after the call returns.
+ */
+export class FrameEncoder {
+  private buf: Buffer;
+  private dv: DataView;
+  private pos = 0;
+  private frames = 0;
+  private nextId: number;
+  private readonly maxPayload: number;
+  private readonly scratch = Buffer.allocUnsafeSlow(HEX_CHUNK * LEGACY_TOKEN_BYTES);
+  private readonly scratchView = viewOf(this.scratch);
+
+  constructor(options: FrameEncoderOptions = {}) {
+    this.maxPayload = checkPayloadLimit(options.maxPayloadBytes);
+    const first = options.firstIdentifier ?? 1;
+    checkUint32(first, 'firstIdentifier');
+    this.nextId = first;
+    const cap = options.initialCapacity ?? DEFAULT_ENCODER_CAPACITY;
+    if (!Number.isInteger(cap) || cap < 1) {
+      throw new ApnsValidationError('initialCapacity', `must be a positive integer, got ${String(cap)}`);
+    }
+    this.buf = Buffer.allocUnsafeSlow(cap);
+    this.dv = viewOf(this.buf);
+  }
+
+  /** Bytes written since the last take. */
+  get byteLength(): number {
+    return this.pos;
+  }
+
+  /** Frames written since the last take. */
+  get frameCount(): number {
+    return this.frames;
+  }
+
+  /** Current size of the reused buffer. */
+  get capacity(): number {
+    return this.buf.length;
+  }
+
+  /** The identifier the next frame will carry. */
+  get nextIdentifier(): number {
+    return this.nextId;
+  }
+
+  set nextIdentifier(id: number) {
+    checkUint32(id, 'nextIdentifier');
+    this.nextId = id;
+  }
+
+  /** The frames written so far as one view (valid until the next write), and reset the position. */
+  take(): Buffer {
+    const view = this.buf.subarray(0, this.pos);
+    this.pos = 0;
+    this.frames = 0;
+    return view;
+  }
+
+  /** Like take(), but the returned bytes are never overwritten: the encoder moves to a fresh buffer. */
+  detach(): Buffer {
+    const view = this.take();
+    this.buf = Buffer.allocUnsafeSlow(this.buf.length);
+    this.dv = viewOf(this.buf);
+    return view;
+  }
+
+  /** Drop what was written since the last take (the identifier counter is not rewound). */
+  reset(): void {
+    this.pos = 0;
+    this.frames = 0;
+  }
+
+  /** Command 2 for one notification; returns its identifier. */
+  write(token: string, payload: Uint8Array, expiry = 0, priority: LegacyPriority = 10): number {
+    this.check(token, payload, expiry, priority);
+    const n = payload.length;
+    const p = this.reserve(FRAME_OVERHEAD_BYTES + n);
+    const b = this.buf;
+    if (decodeToken(b, p + 8, token) < 0) checkToken(token);
+    writeFrameHead(this.dv, p, n);
+    b.set(payload, p + 43);
+    writeTrailer(this.dv, p + 43 + n, this.nextId, expiry, priority);
+    return this.commit(p + FRAME_OVERHEAD_BYTES + n, 1);
+  }
+
+  /** Command 1 for one notification; returns its identifier. */
+  writeEnhanced(token: string, payload: Uint8Array, expiry = 0): number {
+    this.check(token, payload, expiry, 10);
+    const n = payload.length;
+    const p = this.reserve(ENHANCED_OVERHEAD_BYTES + n);
+    const b = this.buf;
+    if (decodeToken(b, p + 11, token) < 0) checkToken(token);
+    b[p] = 1;
+    this.dv.setUint32(p + 1, this.nextId);
+    this.dv.setUint32(p + 5, expiry);
+    b[p + 9] = 0;
+    b[p + 10] = LEGACY_TOKEN_BYTES;
+    b[p + 43] = n >>> 8;
+    b[p + 44] = n;
+    b.set(payload, p + 45);
+    return this.commit(p + ENHANCED_OVERHEAD_BYTES + n, 1);
+  }
+
+  /** Command 0 for one notification (it carries no identifier; the counter does not move). */
+  writeSimple(token: string, payload: Uint8Array): void {
+    this.check(token, payload, 0, 10);
+    const n = payload.length;
+    const p = this.reserve(SIMPLE_OVERHEAD_BYTES + n);
+    const b = this.buf;
+    if (decodeToken(b, p + 3, token) < 0) checkToken(token);
+    b[p] = 0;
+    b[p + 1] = 0;
+    b[p + 2] = LEGACY_TOKEN_BYTES;
+    b[p + 35] = n >>> 8;
+    b[p + 36] = n;
+    b.set(payload, p + 37);
+    this.pos = p + SIMPLE_OVERHEAD_BYTES + n;
+    this.frames++;
+  }
+
+  /**
+   * Command 2, one payload to many tokens (a fan-out). Frames carry consecutive identifiers (mod 2^32);
+   * returns the first. The first frame is written once and then copied in doubling blocks, so each further
+   * frame costs a share of a large memmove plus patching its token and identifier.
+   */
+  writeFanOut(
+    tokens: readonly string[],
+    payload: Uint8Array,
+    expiry = 0,
+    priority: LegacyPriority = 10,
+  ): number {
+    checkPayload(payload, this.maxPayload);
+    checkUint32(expiry, 'expiry');
+    checkPriority(priority);
+    const first = this.nextId;
+    const k = tokens.length;
+    if (k === 0) return first;
+    const n = payload.length;
+    const size = FRAME_OVERHEAD_BYTES + n;
+    const start = this.reserve(size * k);
+    const b = this.buf;
+    const dv = this.dv;
+    writeFrameHead(dv, start, n);
+    b.set(payload, start + 43);
+    writeTrailer(dv, start + 43 + n, 0, expiry, priority);
+    for (let done = 1; done < k; done *= 2) {
+      const m = Math.min(done, k - done);
+      b.copyWithin(start + done * size, start, start + m * size);
+    }
+    const s = this.scratchView;
+    for (let c = 0; c < k; c += HEX_CHUNK) {
+      const count = this.decodeChunk(tokens, c, Math.min(k, c + HEX_CHUNK));
+      let p = start + c * size;
+      let id = (first + c) >>> 0;
+      for (let i = 0; i < count * LEGACY_TOKEN_BYTES; i += LEGACY_TOKEN_BYTES) {
+        copyToken(s, i, dv, p + 8);
+        dv.setUint32(p + 46 + n, id);
+        id = (id + 1) >>> 0;
+        p += size;
+      }
+    }
+    return this.commit(start + size * k, k);
+  }
+
+  /**
+   * Command 2, a distinct pre-serialized payload per token (`payloads[i]` goes to `tokens[i]`).
+   * Consecutive identifiers; returns the first. All-or-nothing.
+   */
+  writeBatch(
+    tokens: readonly string[],
+    payloads: readonly Uint8Array[],
+    expiry = 0,
+    priority: LegacyPriority = 10,
+  ): number {
+    const k = tokens.length;
+    if (payloads.length !== k) {
+      throw new ApnsValidationError('payloads', `has ${payloads.length} entries for ${k} tokens`);
+    }
+    checkUint32(expiry, 'expiry');
+    checkPriority(priority);
+    let total = 0;
+    for (let i = 0; i < k; i++) {
+      const payload = payloads[i]!;
+      const n = payload?.length;
+      if (!(n > 0 && n <= this.maxPayload) || !(payload instanceof Uint8Array)) {
+        checkPayload(payload, this.maxPayload, `payloads[${i}]`);
+      }
+      total += FRAME_OVERHEAD_BYTES + n;
+    }
+    const first = this.nextId;
+    let p = this.reserve(total);
+    const start = p;
+    const b = this.buf;
+    const dv = this.dv;
+    const s = this.scratchView;
+    for (let c = 0; c < k; c += HEX_CHUNK) {
+      const end = Math.min(k, c + HEX_CHUNK);
+      this.decodeChunk(tokens, c, end);
+      let id = (first + c) >>> 0;
+      for (let j = c; j < end; j++) {
+        const payload = payloads[j]!;
+        const n = payload.length;
+        writeFrameHead(dv, p, n);
+        copyToken(s, (j - c) * LEGACY_TOKEN_BYTES, dv, p + 8);
+        b.set(payload, p + 43);
+        writeTrailer(dv, p + 43 + n, id, expiry, priority);
+        id = (id + 1) >>> 0;
+        p += FRAME_OVERHEAD_BYTES + n;
+      }
+    }
+    return this.commit(start + total, k);
+  }
+
+  /**
+   * Hex-decodes tokens[from..to) into the scratch with one native call. Every token must be exactly 64
+   * chars and the whole run must be ASCII (a char above 0xff would be truncated to a hex digit natively).
+   */
+  private decodeChunk(tokens: readonly string[], from: number, to: number): number {
+    for (let i = from; i < to; i++) {
+      if (tokens[i]?.length !== LEGACY_TOKEN_HEX_CHARS) checkToken(tokens[i], `tokens[${i}]`);
+    }
+    const run = from === 0 && to === tokens.length ? tokens.join('') : tokens.slice(from, to).join('');
+    const want = (to - from) * LEGACY_TOKEN_BYTES;
+    const got = this.scratch.write(run, 0, want, 'hex');
+    if (got !== want || Buffer.byteLength(run, 'utf8') !== run.length) {
+      for (let i = from; i < to; i++) checkToken(tokens[i], `tokens[${i}]`);
+    }
+    return to - from;
+  }
+
+  /**
+   * Cheap shape checks of one notification; on any doubt, the full checks run and throw naming the field.
+   * Token digits are checked while decoding (a bad digit poisons the decoded value).
+   */
+  private check(token: string, payload: Uint8Array, expiry: number, priority: number): void {
+    const n = payload?.length;
+    if (
+      token?.length !== LEGACY_TOKEN_HEX_CHARS ||
+      !(n > 0 && n <= this.maxPayload) ||
+      !(payload instanceof Uint8Array) ||
+      expiry >>> 0 !== expiry ||
+      (priority !== 10 && priority !== 5)
+    ) {
+      checkToken(token);
+      checkPayload(payload, this.maxPayload);
+      checkUint32(expiry, 'expiry');
+      checkPriority(priority);
+    }
+  }
+
+  /** Makes room for `bytes` more and returns the write offset (not yet committed). */
+  private reserve(bytes: number): number {
+    const need = this.pos + bytes;
+    if (need > this.buf.length) {
+      let cap = this.buf.length * 2;
+      while (cap < need) cap *= 2;
+      const grown = Buffer.allocUnsafeSlow(cap);
+      this.buf.copy(grown, 0, 0, this.pos);
+      this.buf = grown;
+      this.dv = viewOf(grown);
+    }
+    return this.pos;
+  }
+
+  /** Advances the position and the identifier counter; returns the first identifier used. */
+  private commit(end: number, count: number): number {
+    const first = this.nextId;
+    this.pos = end;
+    this.frames += count;
+    this.nextId = (first + count) >>> 0;
+    return first;
+  }
+}

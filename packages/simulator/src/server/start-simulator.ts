@@ -1,0 +1,246 @@
+/**
+ * `startSimulator`: a running APNs HTTP/2 server (apns-protocol.md B) on two TLS endpoints:
+ *
+ *   url              https://host:port              token auth: `authorization: bearer <JWT>` per request
+ *   certificateUrl   https://host:certificatePort   certificate auth: mutual TLS, client certificate
+ *                                                   issued by the simulator CA (or `clientCa`)
+ *
+ * Apple serves both on one port; the simulator splits them [Ours] so each connection's mode is known
+ * before its first request. ALPN h2 only, TLS 1.2+. Everything a test needs hangs off the returned object:
+ * devices (token state), rules and faults (forced answers), recorder (what arrived), keys.
+ */
+import { once } from 'node:events';
+import { createSecureServer, type Http2SecureServer, type SecureServerOptions } from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import type { Reason } from '@pushfleet/apns';
+import type { Environment } from '../certs/apple-oids.js';
+import { type CertificateAuthority, createCertificateAuthority } from '../certs/certificate-authority.js';
+import type { CertificateAndKey } from '../certs/forge-helpers.js';
+import { createServerCertificate } from '../certs/server-certificate.js';
+import { CertificateIdentityCache } from './certificate-identity.js';
+import { DeviceRegistry } from './device-registry.js';
+import { FaultInjector } from './fault-injector.js';
+import { KeyStore } from './key-store.js';
+import { Recorder } from './recorder.js';
+import { RequestValidator } from './request-validator.js';
+import { RuleBook } from './rule-book.js';
+import { type ConnectionContext, SimulatorConnection } from './simulator-connection.js';
+import {
+  DEFAULT_SIMULATOR_OPTIONS as D,
+  type SimulatorKeys,
+  type SimulatorOptions,
+} from './simulator-options.js';
+import { TokenConnectionAuth } from './token-connection-auth.js';
+
+/** The simulator's TLS material. */
+export interface SimulatorCredentials {
+  /** True when the simulator generated its CA and server certificate (no `tls` option). */
+  readonly generated: boolean;
+  /** The generated CA, key included (sign client certificates with it); `undefined` when `tls` was given. */
+  readonly ca: CertificateAuthority | undefined;
+  /** The server certificate and key in use. */
+  readonly server: CertificateAndKey;
+}
+
+export interface Simulator extends AsyncDisposable {
+  /** Token-auth endpoint, e.g. `https://127.0.0.1:43121`. */
+  readonly url: string;
+  /** Certificate-auth endpoint; `undefined` when `certificatePort: null`. */
+  readonly certificateUrl: string | undefined;
+  readonly port: number;
+  readonly certificatePort: number | undefined;
+  readonly environment: Environment;
+  /** PEM of the CA the client must trust. */
+  readonly ca: string;
+  readonly credentials: SimulatorCredentials;
+  readonly devices: DeviceRegistry;
+  readonly rules: RuleBook;
+  readonly faults: FaultInjector;
+  readonly recorder: Recorder;
+  readonly keys: SimulatorKeys;
+  /** Connections open now. */
+  readonly connectionCount: number;
+  /** GOAWAY every open connection with `{"reason": reason}` and close it gracefully; the server keeps listening. */
+  goAway(reason?: Reason): void;
+  /** GOAWAY `{"reason":"Shutdown"}` to every connection, let open streams finish, stop listening. Idempotent. */
+  close(): Promise<void>;
+}
+
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const host = options.host ?? D.host;
+  const environment = options.environment ?? D.environment;
+  const maxStreams = options.maxConcurrentStreams ?? D.maxConcurrentStreams;
+  const now = options.now ?? Date.now;
+  const credentials = resolveCredentials(options, host);
+  const caPem = options.tls ? (options.tls.ca ?? options.tls.cert) : credentials.ca!.certPem;
+
+  const keys = new KeyStore(options.keys);
+  const devices = new DeviceRegistry();
+  const rules = new RuleBook();
+  const faults = new FaultInjector();
+  const recorder = new Recorder(options.record ?? D.record, options.recordLimit ?? D.recordLimit);
+  const validator = new RequestValidator({
+    environment,
+    teamTopics: teamTopicsOf(options.topics),
+    disallowedTopics: new Set(options.disallowedTopics ?? []),
+    invalidPayloadReason: options.invalidPayloadReason ?? D.invalidPayloadReason,
+    devices,
+    rules,
+    faults,
+  });
+  const context: ConnectionContext = {
+    validator,
+    recorder,
+    now,
+    maxStreams,
+    dropStreamsAfterRejection: options.dropStreamsAfterRejection ?? D.dropStreamsAfterRejection,
+    idleTimeoutMs: options.idleTimeoutMs ?? D.idleTimeoutMs,
+    uniqueIdHeader: (options.uniqueIdHeader ?? D.uniqueIdHeader) && environment === 'development',
+  };
+  const tokenAuthConfig = {
+    keys,
+    environment,
+    maxAgeMs: options.providerTokenMaxAgeMs ?? D.providerTokenMaxAgeMs,
+    clockSkewMs: options.clockSkewMs ?? D.clockSkewMs,
+    updateIntervalMs: options.tokenUpdateIntervalMs ?? D.tokenUpdateIntervalMs,
+  };
+
+  const connections = new Set<SimulatorConnection>();
+  let nextConnectionId = 1;
+  const track = (connection: SimulatorConnection) => {
+    connections.add(connection);
+    connection.session.once('close', () => connections.delete(connection));
+  };
+
+  const base: SecureServerOptions = {
+    cert: credentials.server.certPem,
+    key: credentials.server.keyPem,
+    allowHTTP1: false,
+    minVersion: 'TLSv1.2',
+    maxSessionMemory: 64,
+  };
+  // Unacknowledged SETTINGS allowed before node refuses more (dropStreamsAfterRejection toggles often);
+  // a real node:http2 option that @types/node does not list.
+  Object.assign(base, { maxOutstandingSettings: 100 });
+  // Apple's 2021 settings, except the stream limit, which depends on the auth mode (B.10).
+  const settings = {
+    headerTableSize: 4096,
+    initialWindowSize: 65_535,
+    maxFrameSize: 16_384,
+    maxHeaderListSize: 8000,
+  };
+
+  const tokenServer = createSecureServer({ ...base, settings: { ...settings, maxConcurrentStreams: 1 } });
+  tokenServer.on('session', (session) => {
+    const auth = new TokenConnectionAuth(tokenAuthConfig);
+    track(new SimulatorConnection(nextConnectionId++, session, { kind: 'token', auth }, context));
+  });
+
+  let certificateServer: Http2SecureServer | undefined;
+  const certificatePortOption =
+    options.certificatePort === undefined ? D.certificatePort : options.certificatePort;
+  if (certificatePortOption !== null) {
+    const identities = new CertificateIdentityCache(environment);
+    certificateServer = createSecureServer({
+      ...base,
+      ca: [caPem, ...(options.clientCa ?? [])],
+      requestCert: true,
+      rejectUnauthorized: true,
+      settings: { ...settings, maxConcurrentStreams: maxStreams },
+    });
+    certificateServer.on('session', (session) => {
+      const peer = (session.socket as TLSSocket).getPeerX509Certificate();
+      const identity = identities.get(peer);
+      track(new SimulatorConnection(nextConnectionId++, session, { kind: 'certificate', identity }, context));
+    });
+  }
+
+  const servers = [tokenServer, ...(certificateServer ? [certificateServer] : [])];
+  for (const server of servers) {
+    server.on('sessionError', () => {});
+    server.on('tlsClientError', () => {});
+  }
+  try {
+    const port = await listen(tokenServer, options.port ?? D.port, host);
+    const certificatePort = certificateServer
+      ? await listen(certificateServer, certificatePortOption ?? 0, host)
+      : undefined;
+    let closing: Promise<void> | undefined;
+    const close = () =>
+      (closing ??= (async () => {
+        const closed = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+        for (const c of connections) c.goAway('Shutdown');
+        const timeoutMs = options.closeTimeoutMs ?? D.closeTimeoutMs;
+        const timer = setTimeout(() => {
+          for (const c of connections) c.destroy();
+        }, timeoutMs);
+        await Promise.all(closed);
+        clearTimeout(timer);
+      })());
+    return {
+      url: urlOf(host, port),
+      certificateUrl: certificatePort === undefined ? undefined : urlOf(host, certificatePort),
+      port,
+      certificatePort,
+      environment,
+      ca: caPem,
+      credentials,
+      devices,
+      rules,
+      faults,
+      recorder,
+      keys,
+      get connectionCount() {
+        return connections.size;
+      },
+      goAway(reason: Reason = 'Shutdown') {
+        for (const c of connections) c.goAway(reason);
+      },
+      close,
+      [Symbol.asyncDispose]: close,
+    };
+  } catch (error) {
+    for (const server of servers) server.close();
+    throw error;
+  }
+}
+
+function resolveCredentials(options: SimulatorOptions, host: string): SimulatorCredentials {
+  if (options.tls) {
+    return {
+      generated: false,
+      ca: undefined,
+      server: { certPem: options.tls.cert, keyPem: options.tls.key },
+    };
+  }
+  const ca = createCertificateAuthority();
+  const hosts = ['localhost', '127.0.0.1', '::1'];
+  if (!hosts.includes(host) && host !== '0.0.0.0' && host !== '::') hosts.push(host);
+  return { generated: true, ca, server: createServerCertificate(ca, { hosts }) };
+}
+
+function teamTopicsOf(
+  topics: SimulatorOptions['topics'],
+): ((teamId: string) => ReadonlySet<string> | undefined) | undefined {
+  if (topics === undefined) return undefined;
+  if (Array.isArray(topics)) {
+    const all = new Set<string>(topics);
+    return () => all;
+  }
+  const byTeam = new Map<string, ReadonlySet<string>>();
+  for (const [team, list] of Object.entries(topics as Readonly<Record<string, readonly string[]>>)) {
+    byTeam.set(team, new Set(list));
+  }
+  return (teamId) => byTeam.get(teamId);
+}
+
+async function listen(server: Http2SecureServer, port: number, host: string): Promise<number> {
+  server.listen(port, host);
+  await once(server, 'listening');
+  return (server.address() as AddressInfo).port;
+}
+
+function urlOf(host: string, port: number): string {
+  return host.includes(':') ? `https://[${host}]:${port}` : `https://${host}:${port}`;
+}
