@@ -25,7 +25,9 @@ export function ensureNodeModules() {
   const lock = join(root, 'package-lock.json');
   if (existsSync(marker) && (!existsSync(lock) || statSync(marker).mtimeMs >= statSync(lock).mtimeMs)) return;
   say('installing npm dependencies (first run)...');
-  run('npm', existsSync(lock) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund']);
+  // `npm install` rather than `npm ci`: npm 11 here writes locks without other platforms' optional binaries,
+  // which `npm ci` then calls out of sync. install still honours the lock's versions.
+  run('npm', ['install', '--no-audit', '--no-fund']);
 }
 
 /** redis-server on PATH, installing it with the system package manager when we can. */
