@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 /**
- * `node apps/api/dist/main.js`: the ingestion API. REDIS_URL (required), PUSHFLEET_APP (default "default"),
- * PUSHFLEET_API_HOST/PORT (default 127.0.0.1:8080; port 0 = free).
+ * `node apps/api/dist/main.js`: the ingestion API. REDIS_URL (required), PUSHFLEET_CONFIG (fleet config: route
+ * by topic) or PUSHFLEET_APP (one app, default "default"), PUSHFLEET_API_HOST/PORT (default 127.0.0.1:8080; 0 = free).
  */
 import type { AddressInfo } from 'node:net';
-import { createProducer } from '@pushfleet/queue';
+import { createProducer, loadFleetConfig, routesFor } from '@pushfleet/queue';
 import { createApiServer } from './server.js';
 
 async function main(): Promise<void> {
@@ -14,7 +14,12 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`PUSHFLEET_API_PORT: "${process.env.PUSHFLEET_API_PORT}" is not a port`);
   const host = process.env.PUSHFLEET_API_HOST || '127.0.0.1';
-  const producer = createProducer({ redis: redisUrl, app: process.env.PUSHFLEET_APP || 'default' });
+  // With a fleet config, each notification goes to the app owning its topic; unknown topics are refused.
+  const config = process.env.PUSHFLEET_CONFIG ? loadFleetConfig(process.env.PUSHFLEET_CONFIG) : undefined;
+  const producer = createProducer({
+    redis: redisUrl,
+    ...(config ? { routes: routesFor(config.apps) } : { app: process.env.PUSHFLEET_APP || 'default' }),
+  });
   const server = createApiServer({ producer });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

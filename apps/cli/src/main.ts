@@ -4,11 +4,14 @@
  *
  *   pushfleet start [--demo N] [--data-dir DIR] [--api-port P] [--metrics-port P]
  *   pushfleet simulator [--port P] [--host H] [--dir DIR] [--topic BUNDLE_ID]
+ *   pushfleet doctor [--config FILE]
  *   pushfleet cert inspect|convert ...
  *   pushfleet help
  */
 import { parseArgs } from 'node:util';
+import { appFromEnv, loadFleetConfig, simulatorEndpointFromEnv } from '@pushfleet/queue';
 import { runCertCommand } from './cert/index.js';
+import { runDoctor } from './doctor.js';
 import { runSimulatorCommand } from './simulator-command.js';
 import { runStart } from './start.js';
 
@@ -24,6 +27,8 @@ commands:
               --port P          HTTP/2 port (default 2197)      --host H   (default 127.0.0.1)
               --dir DIR         where its certificates and keys are written (default .data/simulator)
               --topic ID        bundle id accepted (default com.example.pushfleet)
+  doctor      check every configured app: credentials, expiry, TLS + HTTP/2 handshake, a test request
+              --config FILE     the fleet config (default: $PUSHFLEET_CONFIG, else the APNS_* variables)
   cert        inspect a certificate, .p12 or .p8; convert .cer/.p12 to PEM (pushfleet cert --help)
   help        this text
 `;
@@ -79,6 +84,12 @@ async function main(argv: string[]): Promise<number> {
         ...(values.dir ? { dir: values.dir } : {}),
         ...(values.topic ? { topic: values.topic } : {}),
       });
+    }
+    case 'doctor': {
+      const { values } = parseArgs({ args: rest, options: { config: { type: 'string' } }, strict: true });
+      const file = values.config ?? process.env.PUSHFLEET_CONFIG;
+      const specs = file ? loadFleetConfig(file).apps : [appFromEnv(process.env)];
+      return runDoctor(specs, { simulator: simulatorEndpointFromEnv(process.env) });
     }
     case 'cert':
       return runCertCommand(rest);

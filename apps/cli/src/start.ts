@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createProducer, getPushJobStatus, waitForJobs } from '@pushfleet/queue';
+import { createProducer, getPushJobStatus, loadFleetConfig, routesFor, waitForJobs } from '@pushfleet/queue';
 import { type RedisServer, startRedisServer } from '@pushfleet/queue/redis-server';
 import { type Simulator, startSimulator } from '@pushfleet/simulator';
 import { type FleetChild, pickPort, startChild } from './children.js';
@@ -54,17 +54,9 @@ export async function runStart(options: StartOptions): Promise<number> {
     // 2. APNs target: Apple when credentials are configured, else the bundled simulator.
     const apnsEnv: Record<string, string> = {};
     let sim: Simulator | undefined;
-    if (process.env.APNS_KEY_FILE) {
-      for (const k of [
-        'APNS_KEY_FILE',
-        'APNS_KEY_ID',
-        'APNS_TEAM_ID',
-        'APNS_URL',
-        'APNS_ENV',
-        'APNS_CA_FILE',
-      ]) {
-        if (process.env[k]) apnsEnv[k] = process.env[k]!;
-      }
+    const configured = process.env.PUSHFLEET_CONFIG ?? process.env.APNS_KEY_FILE ?? process.env.APNS_P12_FILE;
+    if (configured) {
+      // Apple, or the endpoints of the fleet config: the children inherit APNS_* / PUSHFLEET_CONFIG.
     } else {
       const creds = await ensureSimulatorCredentials(join(dataDir, 'simulator'), DEMO_TOPIC);
       sim = await startSimulator({
@@ -104,12 +96,13 @@ export async function runStart(options: StartOptions): Promise<number> {
     say(`  API        ${api.ready.url}  (POST /v1/notifications)`);
     say(`  metrics    ${worker.ready.metricsUrl}`);
     if (sim) say(`  simulator  ${sim.url}  (APNs HTTP/2, trust ${join(dataDir, 'simulator', 'ca.pem')})`);
-    else say(`  APNs       ${apnsEnv.APNS_URL ?? `Apple (${apnsEnv.APNS_ENV ?? 'sandbox'})`}`);
+    else if (process.env.PUSHFLEET_CONFIG) say(`  APNs       the apps of ${process.env.PUSHFLEET_CONFIG}`);
+    else say(`  APNs       ${process.env.APNS_URL ?? `Apple (${process.env.APNS_ENV ?? 'sandbox'})`}`);
     say(`  redis      ${redisUrl}${redis ? `  (data in ${redis.dir})` : ''}`);
     say(`  logs       ${logDir}`);
 
     if (options.demo !== undefined) {
-      return await runDemo(redisUrl, options.demo, options.demoTimeoutMs ?? 120_000);
+      return await runDemo(redisUrl, demoTopic(), options.demo, options.demoTimeoutMs ?? 120_000);
     }
     say('Ctrl-C to stop.');
     await new Promise<void>((resolveStop) => {
@@ -125,18 +118,29 @@ export async function runStart(options: StartOptions): Promise<number> {
   }
 }
 
-async function runDemo(redisUrl: string, count: number, timeoutMs: number): Promise<number> {
-  const producer = createProducer({ redis: redisUrl });
+/** The demo sends to the simulator's topic, or to the first topic of the configured app. */
+function demoTopic(): string {
+  if (process.env.PUSHFLEET_CONFIG) return loadFleetConfig(process.env.PUSHFLEET_CONFIG).apps[0]!.topics[0]!;
+  return process.env.APNS_TOPICS?.split(',')[0]?.trim() || DEMO_TOPIC;
+}
+
+async function runDemo(redisUrl: string, topic: string, count: number, timeoutMs: number): Promise<number> {
+  const config = process.env.PUSHFLEET_CONFIG ? loadFleetConfig(process.env.PUSHFLEET_CONFIG) : undefined;
+  const producer = createProducer({
+    redis: redisUrl,
+    ...(config ? { routes: routesFor(config.apps) } : { app: process.env.PUSHFLEET_APP || 'default' }),
+  });
   try {
     const notifications = Array.from({ length: count }, (_, i) => ({
       token: randomBytes(32).toString('hex'),
-      topic: DEMO_TOPIC,
+      topic,
       payload: { aps: { alert: { title: 'pushfleet demo', body: `notification ${i + 1} of ${count}` } } },
     }));
     const bar = createProgressBar(count);
     const started = Date.now();
     const { jobIds } = await producer.sendMany(notifications);
-    const outcome = await waitForJobs(producer.queue, jobIds, {
+    const queue = config ? producer.queueFor(config.apps[0]!.name) : producer.queue;
+    const outcome = await waitForJobs(queue, jobIds, {
       timeoutMs,
       onProgress: (p) => bar.update(p.done, p.failed),
     });
@@ -148,7 +152,7 @@ async function runDemo(redisUrl: string, count: number, timeoutMs: number): Prom
     if (outcome.missing.length > 0)
       say(`missing: ${outcome.missing.length} still not finished after ${timeoutMs} ms`);
     for (const id of outcome.failedIds.slice(0, 10)) {
-      const s = await getPushJobStatus(producer.queue, id);
+      const s = await getPushJobStatus(queue, id);
       say(`failed: ${id}: ${s?.failedReason ?? 'unknown reason'}`);
     }
     return 1;

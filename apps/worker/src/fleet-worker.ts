@@ -9,7 +9,7 @@ import { type PushJobData, type PushJobResult, QUEUE_NAME, queueKeys } from '@pu
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import type { AppConfig, WorkerConfig } from './config.js';
+import { type AppConfig, ConfigError, type WorkerConfig } from './config.js';
 import { transportMetricsListener } from './instrumentation.js';
 import { log } from './log.js';
 import { createOpsServer } from './ops-server.js';
@@ -33,18 +33,40 @@ export interface StartFleetWorkerOptions {
 interface AppRuntime {
   readonly app: AppConfig;
   readonly worker: Worker<PushJobData, PushJobResult>;
-  readonly client: Http2Client;
+  readonly client: Sender;
 }
 
-function createSender(app: AppConfig, metrics: FleetMetrics): Http2Client {
-  const key = loadSigningKey(app.auth.keyPem, app.auth.keySource);
+interface Sender extends PushSender {
+  close(): Promise<void>;
+  /** Seconds since the provider token in use was issued (token auth only). */
+  tokenAgeSeconds?(): number;
+}
+
+function createSender(app: AppConfig, metrics: FleetMetrics): Sender {
+  if (app.transport !== 'http2') {
+    throw new ConfigError(
+      `apps.${app.name}.transport`,
+      `${app.transport} is not wired into the worker yet; use http2`,
+    );
+  }
+  const listener = transportMetricsListener(metrics, app.name, app.transport);
+  const ca = app.ca ? { ca: app.ca } : {};
+  if (app.auth.kind === 'certificate') {
+    metrics.certificateExpiry.set(
+      { app: app.name },
+      Math.floor(app.auth.certificate.notAfter.getTime() / 1000),
+    );
+    return new Http2Client({
+      url: app.url,
+      ...ca,
+      auth: { kind: 'certificate', cert: app.auth.certPem, key: app.auth.keyPem },
+      listener,
+    });
+  }
+  const key = loadSigningKey(app.auth.keyPem, `${app.name} key`);
   const token = new ProviderToken({ key, keyId: app.auth.keyId, teamId: app.auth.teamId });
-  return new Http2Client({
-    url: app.url,
-    ...(app.ca ? { ca: app.ca } : {}),
-    auth: { kind: 'token', token },
-    listener: transportMetricsListener(metrics, app.name, app.transport),
-  });
+  const client = new Http2Client({ url: app.url, ...ca, auth: { kind: 'token', token }, listener });
+  return Object.assign(client, { tokenAgeSeconds: () => (Date.now() - token.issuedAtMs) / 1000 });
 }
 
 export async function startFleetWorker(
@@ -83,7 +105,13 @@ export async function startFleetWorker(
     runtimes.push({ app, worker, client });
   }
 
-  const ops = createOpsServer(registry, () => {
+  const beforeScrape = () => {
+    for (const r of runtimes) {
+      if (r.client.tokenAgeSeconds)
+        metrics.providerTokenAge.set({ app: r.app.name }, r.client.tokenAgeSeconds());
+    }
+  };
+  const ops = createOpsServer(registry, beforeScrape, () => {
     const running = runtimes.every((r) => r.worker.isRunning());
     return {
       ok: redisReady && running,

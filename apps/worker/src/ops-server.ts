@@ -10,7 +10,7 @@ export interface Health {
   readonly detail: Record<string, unknown>;
 }
 
-export function createOpsServer(registry: Registry, health: () => Health): Server {
+export function createOpsServer(registry: Registry, beforeScrape: () => void, health: () => Health): Server {
   return createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -18,6 +18,7 @@ export function createOpsServer(registry: Registry, health: () => Health): Serve
       return;
     }
     if (path === '/metrics') {
+      beforeScrape();
       registry.metrics().then(
         (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
         (err: Error) =>

@@ -1,3 +1,4 @@
+export * from './apps/index.js';
 export * from './auth/index.js';
 export * from './credentials/index.js';
 export * from './errors.js';

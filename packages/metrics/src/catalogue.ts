@@ -23,6 +23,8 @@ export const METRIC_NAMES = {
   connectFailures: 'pushfleet_apns_connect_failures_total',
   jobs: 'pushfleet_jobs_total',
   invalidTokens: 'pushfleet_invalid_tokens_recorded_total',
+  certificateExpiry: 'pushfleet_certificate_expiry_timestamp_seconds',
+  providerTokenAge: 'pushfleet_provider_token_age_seconds',
 } as const;
 
 export type AppTransportLabels = 'app' | 'transport';
@@ -43,6 +45,10 @@ export interface FleetMetrics {
   readonly jobs: Counter<'app' | 'state'>;
   /** Dead tokens newly written to the registry. source: http2|legacy|feedback. */
   readonly invalidTokens: Counter<'app' | 'source'>;
+  /** notAfter of each certificate-authenticated app's client certificate, UNIX seconds (alert on time() - x). */
+  readonly certificateExpiry: Gauge<'app'>;
+  /** Age of the provider token each token-authenticated app sends now (Apple rejects tokens over an hour old). */
+  readonly providerTokenAge: Gauge<'app'>;
 }
 
 /** Create and register every fleet metric on `registry`. Call once per registry. */
@@ -98,6 +104,18 @@ export function createFleetMetrics(registry: Registry): FleetMetrics {
       name: METRIC_NAMES.invalidTokens,
       help: 'Device tokens newly recorded as invalid in the registry.',
       labelNames: ['app', 'source'] as const,
+      registers,
+    }),
+    certificateExpiry: new Gauge({
+      name: METRIC_NAMES.certificateExpiry,
+      help: 'When the client certificate of a certificate-authenticated app expires, UNIX seconds.',
+      labelNames: ['app'] as const,
+      registers,
+    }),
+    providerTokenAge: new Gauge({
+      name: METRIC_NAMES.providerTokenAge,
+      help: 'Seconds since the provider token (JWT) in use was issued, per token-authenticated app.',
+      labelNames: ['app'] as const,
       registers,
     }),
   };

@@ -1,4 +1,5 @@
 export * from './errors.js';
+export * from './fleet-config.js';
 export * from './job.js';
 export * from './job-status.js';
 export * from './notification.js';

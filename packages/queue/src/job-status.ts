@@ -69,6 +69,11 @@ export interface WatchOptions {
   onProgress?: (p: WatchProgress) => void;
   /** Stop waiting after this long. @defaultValue 120000 */
   timeoutMs?: number;
+  /**
+   * Replay BullMQ's event stream from this time (ms since the epoch), so a job that finished while the
+   * listener was starting is not missed. @defaultValue 10 s ago
+   */
+  since?: number;
 }
 
 /**

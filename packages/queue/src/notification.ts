@@ -33,6 +33,8 @@ export interface NotificationInput {
   collapseId?: string;
   /** `apns-id`, a UUID. @defaultValue a random UUID, so every notification is traceable end to end. */
   apnsId?: string;
+  /** The app to send with. @defaultValue the app that owns `topic` (see ProducerOptions.routes) */
+  app?: string;
 }
 
 /** A validated, normalised notification: what the job record stores and the worker sends. */

@@ -111,3 +111,38 @@ describe('createProducer', () => {
     expect(() => createProducer({ redis: server.url, app: 'Bad App' })).toThrow(/^app: "Bad App" must be/);
   });
 });
+
+describe('createProducer with routes', () => {
+  it('routes by topic or explicit app, and refuses a topic no app owns without enqueuing anything', async () => {
+    const { routesFor } = await import('./fleet-config.js');
+    const p = createProducer({
+      redis: server.url,
+      routes: routesFor([
+        { name: 'shop1', topics: ['com.example.shop'] },
+        { name: 'news1', topics: ['com.example.news'] },
+      ]),
+    });
+    producers.push(p);
+    const t = token(9);
+    await p.send({ token: t, topic: 'com.example.news', payload: { aps: { alert: 'n' } } });
+    await p.sendMany([
+      { token: t, topic: 'com.example.shop', payload: { aps: { alert: 's' } } },
+      { token: t, topic: 'com.example.news', payload: { aps: { alert: 'n2' } } },
+    ]);
+    expect(await p.queueFor('news1').count()).toBe(2);
+    expect(await p.queueFor('shop1').count()).toBe(1);
+    expect(p.queue.opts.prefix).toBe('{pushfleet:shop1}'); // the first routed app is the default
+
+    const bad = p.sendMany([
+      { token: t, topic: 'com.example.shop', payload: { aps: {} } },
+      { token: t, topic: 'com.example.unknown', payload: { aps: {} } },
+    ]);
+    await expect(bad).rejects.toThrow(
+      'notifications[1].topic: "com.example.unknown" belongs to no configured app',
+    );
+    await expect(
+      p.send({ token: t, topic: 'com.example.shop', payload: { aps: {} }, app: 'nope' }),
+    ).rejects.toThrow('app: "nope" is not a configured app (known: shop1, news1)');
+    expect(await p.queueFor('shop1').count()).toBe(1);
+  });
+});

@@ -7,6 +7,7 @@
 import { type JobsOptions, Queue } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { ValidationError } from './errors.js';
+import type { AppRoutes } from './fleet-config.js';
 import { JOB_RECORD_VERSION, PUSH_JOB_NAME, type PushJobData } from './job.js';
 import { type NotificationInput, type NotificationRecord, validateNotification } from './notification.js';
 import { APP_NAME_PATTERN, QUEUE_NAME, queueKeys } from './queue-keys.js';
@@ -16,8 +17,13 @@ export type RedisTarget = string | RedisOptions | Redis;
 
 export interface ProducerOptions {
   redis: RedisTarget;
-  /** The app whose queue receives the notifications. @defaultValue `'default'` */
+  /** The app whose queue receives the notifications, when no `routes` are given. @defaultValue `'default'` */
   app?: string;
+  /**
+   * Route each notification to the app that owns its topic (or to its explicit `app`); a topic no app owns
+   * is refused at enqueue. Build it with `routesFor(config.apps)`. @defaultValue every topic goes to `app`
+   */
+  routes?: AppRoutes;
   /**
    * BullMQ options for every job. Defaults keep a retry budget and bounded history:
    * @defaultValue `{ attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 3600, count: 10000 }, removeOnFail: { age: 86400 } }`
@@ -46,8 +52,10 @@ export interface Producer {
   send(notification: NotificationInput): Promise<Enqueued>;
   /** Validate every notification first; if any is bad, throw naming its index and enqueue nothing. */
   sendMany(notifications: readonly NotificationInput[]): Promise<Enqueued>;
-  /** The app's BullMQ queue (for status reads). */
+  /** The default app's BullMQ queue (for status reads). */
   readonly queue: Queue<PushJobData>;
+  /** Any routed app's queue. */
+  queueFor(app: string): Queue<PushJobData>;
   close(): Promise<void>;
 }
 
@@ -73,17 +81,49 @@ export function checkAppName(app: string): string {
 }
 
 export function createProducer(options: ProducerOptions): Producer {
-  const app = checkAppName(options.app ?? 'default');
+  const routes = options.routes;
+  const defaultApp = checkAppName(options.app ?? routes?.apps[0] ?? 'default');
   const chunkSize = options.chunkSize ?? 1000;
   const jobOptions = { ...DEFAULT_JOB_OPTIONS, ...options.jobOptions };
   const { client, owned } = connectRedis(options.redis);
-  const queue = new Queue<PushJobData>(QUEUE_NAME, {
-    connection: client,
-    prefix: queueKeys.bullPrefix(app),
-    defaultJobOptions: jobOptions,
-  });
+  const queues = new Map<string, Queue<PushJobData>>();
 
-  const jobFor = (records: NotificationRecord[]) => ({
+  function queueFor(app: string): Queue<PushJobData> {
+    let queue = queues.get(app);
+    if (!queue) {
+      queue = new Queue<PushJobData>(QUEUE_NAME, {
+        connection: client,
+        prefix: queueKeys.bullPrefix(checkAppName(app)),
+        defaultJobOptions: jobOptions,
+      });
+      queues.set(app, queue);
+    }
+    return queue;
+  }
+
+  /** Which app sends this notification; refuses topics no app owns. */
+  function route(input: NotificationInput, record: NotificationRecord): string {
+    if (!routes) {
+      if (input.app !== undefined && input.app !== defaultApp) {
+        throw new ValidationError('app', `"${input.app}" is not this producer's app ("${defaultApp}")`);
+      }
+      return defaultApp;
+    }
+    if (input.app !== undefined) {
+      if (!routes.apps.includes(input.app)) {
+        throw new ValidationError(
+          'app',
+          `"${input.app}" is not a configured app (known: ${routes.apps.join(', ')})`,
+        );
+      }
+      return input.app;
+    }
+    const app = routes.appFor(record.topic);
+    if (!app) throw new ValidationError('topic', `"${record.topic}" belongs to no configured app`);
+    return app;
+  }
+
+  const jobFor = (app: string, records: NotificationRecord[]) => ({
     name: PUSH_JOB_NAME,
     data: {
       v: JOB_RECORD_VERSION,
@@ -95,35 +135,48 @@ export function createProducer(options: ProducerOptions): Producer {
     opts: records.length === 1 ? { jobId: records[0]!.id } : {},
   });
 
+  function validate(input: NotificationInput): { app: string; record: NotificationRecord } {
+    const record = validateNotification(input);
+    return { app: route(input, record), record };
+  }
+
   async function sendMany(notifications: readonly NotificationInput[]): Promise<Enqueued> {
     if (!Array.isArray(notifications)) throw new ValidationError('notifications', 'must be an array');
-    const records = notifications.map((n, i) => {
+    const routed = notifications.map((n, i) => {
       try {
-        return validateNotification(n);
+        return validate(n);
       } catch (err) {
-        throw err instanceof ValidationError
-          ? new ValidationError(`notifications[${i}].${err.field}`, err.problem)
-          : err;
+        throw err instanceof ValidationError ? err.under(`notifications[${i}]`) : err;
       }
     });
     const jobIds: string[] = [];
-    for (let i = 0; i < records.length; i += chunkSize) {
-      const jobs = await queue.addBulk(records.slice(i, i + chunkSize).map((r) => jobFor([r])));
-      for (const job of jobs) jobIds.push(job.id!);
+    for (let i = 0; i < routed.length; i += chunkSize) {
+      const chunk = routed.slice(i, i + chunkSize);
+      // Group by app, keeping each app's order; one addBulk (one MULTI) per app.
+      const byApp = new Map<string, NotificationRecord[]>();
+      for (const { app, record } of chunk) byApp.set(app, [...(byApp.get(app) ?? []), record]);
+      for (const [app, records] of byApp) {
+        await queueFor(app).addBulk(records.map((r) => jobFor(app, [r])));
+      }
+      for (const { record } of chunk) jobIds.push(record.id);
     }
-    return { jobIds, ids: records.map((r) => r.id) };
+    return { jobIds, ids: routed.map((r) => r.record.id) };
   }
 
   return {
-    queue,
+    get queue() {
+      return queueFor(defaultApp);
+    },
+    queueFor,
     async send(notification) {
-      const record = validateNotification(notification);
-      const job = await queue.add(PUSH_JOB_NAME, jobFor([record]).data, jobFor([record]).opts);
-      return { jobIds: [job.id!], ids: [record.id] };
+      const { app, record } = validate(notification);
+      const job = jobFor(app, [record]);
+      await queueFor(app).add(job.name, job.data, job.opts);
+      return { jobIds: [record.id], ids: [record.id] };
     },
     sendMany,
     async close() {
-      await queue.close();
+      await Promise.all([...queues.values()].map((q) => q.close()));
       if (owned) await client.quit().catch(() => client.disconnect());
     },
   };

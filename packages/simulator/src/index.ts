@@ -3,4 +3,5 @@
  * credentials to talk to it. Certificates alone are also at `@pushfleet/simulator/certificates`.
  */
 export * from './certs/index.js';
+export * from './legacy/index.js';
 export * from './server/index.js';

@@ -105,6 +105,20 @@ describe('GOAWAY', () => {
     expect(await sim.close()).toBeUndefined(); // idempotent
   });
 
+  it('close() ends within closeTimeoutMs even when a client never reads its answers', async () => {
+    const sim = await simulator({ closeTimeoutMs: 300 });
+    const s = await connection(sim);
+    await send(s, { headers: HEADERS });
+    const unread = s.request({ ':method': 'POST', ':path': `/3/device/${TOKEN}`, ...HEADERS });
+    unread.end(''); // answered 400 with a body nobody reads
+    await once(unread, 'response');
+    s.close();
+    const started = Date.now();
+    await sim.close();
+    expect(Date.now() - started).toBeLessThan(2000);
+    await vi.waitFor(() => expect(sim.connectionCount).toBe(0));
+  });
+
   it('goAway(reason) ends current connections and keeps listening', async () => {
     const sim = await simulator();
     const s = await connection(sim);

@@ -61,6 +61,11 @@ export class DeviceRegistry {
     this.#devices.clear();
   }
 
+  /** Every token with a state (lowercase hex), in marking order: the legacy feedback service reads it. */
+  entries(): IterableIterator<[string, DeviceState]> {
+    return this.#devices.entries();
+  }
+
   get size(): number {
     return this.#devices.size;
   }

@@ -12,12 +12,16 @@
 import { once } from 'node:events';
 import { createSecureServer, type Http2SecureServer, type SecureServerOptions } from 'node:http2';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { Reason } from '@pushfleet/apns';
 import type { Environment } from '../certs/apple-oids.js';
 import { type CertificateAuthority, createCertificateAuthority } from '../certs/certificate-authority.js';
 import type { CertificateAndKey } from '../certs/forge-helpers.js';
 import { createServerCertificate } from '../certs/server-certificate.js';
+import type { FeedbackService } from '../legacy/start-feedback-service.js';
+import type { LegacyGateway } from '../legacy/start-legacy-gateway.js';
+import { startLegacyServices } from '../legacy/start-legacy-services.js';
 import { CertificateIdentityCache } from './certificate-identity.js';
 import { DeviceRegistry } from './device-registry.js';
 import { FaultInjector } from './fault-injector.js';
@@ -61,6 +65,15 @@ export interface Simulator extends AsyncDisposable {
   readonly keys: SimulatorKeys;
   /** Connections open now. */
   readonly connectionCount: number;
+  /** Legacy binary gateway endpoint, `tls://host:port`; `undefined` unless `legacyPort` was given. */
+  readonly legacyUrl: string | undefined;
+  readonly legacyPort: number | undefined;
+  /** Legacy feedback service port; `undefined` unless `feedbackPort` was given. */
+  readonly feedbackPort: number | undefined;
+  /** The legacy gateway (its recorder, faults); shares `devices` with the HTTP/2 server. */
+  readonly legacy: LegacyGateway | undefined;
+  /** The legacy feedback service (lists of tokens marked dead, per certificate topic). */
+  readonly feedback: FeedbackService | undefined;
   /** GOAWAY every open connection with `{"reason": reason}` and close it gracefully; the server keeps listening. */
   goAway(reason?: Reason): void;
   /** GOAWAY `{"reason":"Shutdown"}` to every connection, let open streams finish, stop listening. Idempotent. */
@@ -157,25 +170,46 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   }
 
   const servers = [tokenServer, ...(certificateServer ? [certificateServer] : [])];
+  // The raw sockets: a destroyed session can leave its socket half-closed, waiting for a client that is
+  // itself waiting on a stream it never reads; close() destroys those after `closeTimeoutMs`.
+  const sockets = new Set<Duplex>();
   for (const server of servers) {
     server.on('sessionError', () => {});
     server.on('tlsClientError', () => {});
+    server.on('secureConnection', (socket: Duplex) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+    });
   }
+  let legacyServices: Awaited<ReturnType<typeof startLegacyServices>> | undefined;
   try {
     const port = await listen(tokenServer, options.port ?? D.port, host);
     const certificatePort = certificateServer
       ? await listen(certificateServer, certificatePortOption ?? 0, host)
       : undefined;
+    legacyServices = await startLegacyServices({
+      host,
+      legacyPort: options.legacyPort,
+      feedbackPort: options.feedbackPort,
+      environment,
+      tls: { cert: credentials.server.certPem, key: credentials.server.keyPem, ca: caPem },
+      clientCa: options.clientCa,
+      devices,
+      now,
+    });
+    const legacy = legacyServices;
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {
+        const legacyClosed = legacy.close();
         const closed = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
         for (const c of connections) c.goAway('Shutdown');
         const timeoutMs = options.closeTimeoutMs ?? D.closeTimeoutMs;
         const timer = setTimeout(() => {
           for (const c of connections) c.destroy();
+          for (const socket of sockets) socket.destroy();
         }, timeoutMs);
-        await Promise.all(closed);
+        await Promise.all([...closed, legacyClosed]);
         clearTimeout(timer);
       })());
     return {
@@ -194,6 +228,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       get connectionCount() {
         return connections.size;
       },
+      legacyUrl: legacy.legacy?.url,
+      legacyPort: legacy.legacy?.port,
+      feedbackPort: legacy.feedback?.port,
+      legacy: legacy.legacy,
+      feedback: legacy.feedback,
       goAway(reason: Reason = 'Shutdown') {
         for (const c of connections) c.goAway(reason);
       },
@@ -202,6 +241,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     };
   } catch (error) {
     for (const server of servers) server.close();
+    await legacyServices?.close();
     throw error;
   }
 }

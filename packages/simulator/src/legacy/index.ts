@@ -1,0 +1,8 @@
+/** The legacy binary gateway and feedback service (apns-protocol.md A). */
+export { FeedbackList } from './feedback-list.js';
+export type { GatewayTls } from './gateway-tls.js';
+export * from './legacy-gateway-options.js';
+export * from './legacy-recorder.js';
+export * from './start-feedback-service.js';
+export { type LegacyGateway, startLegacyGateway } from './start-legacy-gateway.js';
+export * from './start-legacy-services.js';

@@ -1,0 +1,77 @@
+/**
+ * Options of `startLegacyGateway` (apns-protocol.md A), every field optional; defaults in
+ * `DEFAULT_LEGACY_GATEWAY_OPTIONS`. Behaviour Apple leaves open is tagged [Ours] and configurable.
+ */
+import type { Environment } from '../certs/apple-oids.js';
+import type { DeviceRegistry } from '../server/device-registry.js';
+import type { RecordMode } from '../server/recorder.js';
+import type { GatewayTls } from './gateway-tls.js';
+
+/** Forced errors, for the resend tests. Change them on a running gateway with `configure()`. */
+export interface LegacyFaults {
+  /**
+   * [Ours] Answer every Nth notification the gateway reads (counted over all connections, resends included)
+   * with status 8 (InvalidToken) for its identifier, then close. 0 = off. @defaultValue 0
+   */
+  readonly rejectEvery: number;
+  /**
+   * [Ours] After N notifications on one connection, answer status 10 (Shutdown) with the Nth one's
+   * identifier (the last processed OK) and close; every connection gets N. 0 = off. @defaultValue 0
+   */
+  readonly shutdownAfter: number;
+}
+
+export interface LegacyGatewayOptions {
+  /** @defaultValue `'127.0.0.1'` */
+  readonly host?: string | undefined;
+  /** 0 picks a free port (Apple's is 2195). @defaultValue 0 */
+  readonly port?: number | undefined;
+  /**
+   * The environment this gateway is: a client certificate without its extension passes the TLS handshake
+   * and is then closed at once with no error packet (A.1). @defaultValue `'development'`
+   */
+  readonly environment?: Environment | undefined;
+  /** TLS identity. @defaultValue a CA and server certificate generated at start */
+  readonly tls?: GatewayTls | undefined;
+  /** Extra CAs client certificates may chain to. @defaultValue `[]` */
+  readonly clientCa?: readonly string[] | undefined;
+  /** Token states, shared with the HTTP/2 server: dead, other environment or other app -> status 8. @defaultValue a new registry */
+  readonly devices?: DeviceRegistry | undefined;
+  /** Payload limit (A.7): 2048 for iOS 8+, 256 before, 4096 for VoIP. Longer -> status 7. @defaultValue 2048 */
+  readonly maxPayloadBytes?: number | undefined;
+  /** @defaultValue `{ rejectEvery: 0, shutdownAfter: 0 }` */
+  readonly faults?: Partial<LegacyFaults> | undefined;
+  /** `all` keeps every notification; `counters` only counts. @defaultValue `'all'` */
+  readonly record?: RecordMode | undefined;
+  /** Records kept in `all` mode (oldest dropped first). @defaultValue 1_000_000 */
+  readonly recordLimit?: number | undefined;
+  /**
+   * [Ours] After an error response the gateway ignores every further byte and closes (A.6); a client that
+   * does not close its side is destroyed after this long. @defaultValue 1000
+   */
+  readonly lingerMs?: number | undefined;
+  /** The clock, ms since the epoch. @defaultValue `Date.now` */
+  readonly now?: (() => number) | undefined;
+}
+
+export const DEFAULT_LEGACY_GATEWAY_OPTIONS = {
+  host: '127.0.0.1',
+  port: 0,
+  environment: 'development',
+  maxPayloadBytes: 2048,
+  rejectEvery: 0,
+  shutdownAfter: 0,
+  record: 'all',
+  recordLimit: 1_000_000,
+  lingerMs: 1000,
+} as const;
+
+/** Checks a fault setting: a non-negative integer. */
+export function checkFaults(faults: Partial<LegacyFaults>): void {
+  for (const field of ['rejectEvery', 'shutdownAfter'] as const) {
+    const v = faults[field];
+    if (v !== undefined && (!Number.isInteger(v) || v < 0)) {
+      throw new TypeError(`${field}: must be a non-negative integer (0 = off), got ${String(v)}`);
+    }
+  }
+}

@@ -1,0 +1,259 @@
+/**
+ * `npm run bench:http2`: our HTTP/2 transport against the Node APNs clients people use, in one run, against one
+ * simulator.
+ *
+ *   node test/dist/bench/http2.js [--requests 100000] [--window 1000] [--runs 3] [--warmup 5000]
+ *                                 [--clients ours,node-apn,apns2,bare] [--connections 2]
+ *
+ * Processes: the simulator (`startSimulator`, token auth, counters only, production environment so answers carry
+ * no sandbox-only header) runs in its own child process on 127.0.0.1:443 when it can bind it (`apns2` only ever
+ * connects to port 443), else on a free port, and `apns2` is then skipped with a note. Each client runs in its own
+ * child process, so its CPU time and peak RSS are its own; clients take turns, `--runs` times, and every figure
+ * printed is the median over the runs.
+ *
+ * Each client sends `--requests` distinct notifications (distinct device token and apns-id, one shared payload),
+ * keeping `--window` in flight, after `--warmup` unmeasured ones on the same connections. Per client: notifications
+ * per second, p50/p99 latency from `send()` to its answer, client CPU seconds per 10,000 notifications, peak RSS,
+ * and the simulator's own CPU per notification during that client's run (when the simulator's core is saturated
+ * it, not the client, sets the rate; the note says so).
+ *
+ * The last line is one JSON object: ours_per_s, peer (the faster of node-apn and apns2), peer_per_s, ratio
+ * (ours/peer), cpu_ratio (peer CPU per notification / ours), p99 of both, and the simulator's CPU figures.
+ */
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startSimulator } from '@pushfleet/simulator';
+import {
+  createCertificateAuthority,
+  createProviderKey,
+  createServerCertificate,
+  type ProviderKey,
+} from '@pushfleet/simulator/certificates';
+import { CLIENT_NAMES, type ClientName, runClient } from './http2-clients.js';
+import type { ClientJob, ClientReport } from './http2-protocol.js';
+
+const TOPIC = 'com.example.bench';
+const SELF = fileURLToPath(import.meta.url);
+
+interface ServeRequest {
+  readonly tls: { readonly cert: string; readonly key: string; readonly ca: string };
+  readonly key: ProviderKey;
+  readonly port: number;
+}
+
+const mode = process.argv[2];
+if (mode === 'serve') {
+  process.once('message', (m) => void serve(m as ServeRequest));
+} else if (mode === 'client') {
+  process.once('message', (m) => void runClient(m as ClientJob).then((r) => process.send?.(r)));
+} else {
+  await main();
+}
+
+/** Simulator child: listen, report the URL, answer 'mark' (start the CPU clock) and 'cpu' (CPU since mark). */
+async function serve(request: ServeRequest): Promise<void> {
+  let sim: Awaited<ReturnType<typeof startSimulator>>;
+  const options = {
+    tls: request.tls,
+    certificatePort: null,
+    keys: [request.key],
+    topics: [TOPIC],
+    record: 'counters',
+    environment: 'production',
+  } as const;
+  let note: string | undefined;
+  try {
+    sim = await startSimulator({ ...options, port: request.port });
+  } catch (error) {
+    note = `could not listen on 127.0.0.1:${request.port} (${(error as Error).message})`;
+    sim = await startSimulator({ ...options, port: 0 });
+  }
+  let mark = process.cpuUsage();
+  let accepted = 0;
+  process.on('message', async (message) => {
+    if (message === 'mark') {
+      mark = process.cpuUsage();
+      accepted = sim.recorder.counters.accepted;
+      process.send?.({ ok: true });
+    } else if (message === 'cpu') {
+      const cpu = process.cpuUsage(mark);
+      process.send?.({
+        cpuMicros: cpu.user + cpu.system,
+        accepted: sim.recorder.counters.accepted - accepted,
+      });
+    } else if (message === 'stop') {
+      await sim.close();
+      process.exit(0);
+    }
+  });
+  process.send?.({ url: sim.url, port: sim.port, note });
+}
+
+interface Row {
+  readonly name: ClientName;
+  readonly reports: ClientReport[];
+  readonly simCpuMicros: number[];
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      requests: { type: 'string', default: '100000' },
+      window: { type: 'string', default: '1000' },
+      runs: { type: 'string', default: '3' },
+      warmup: { type: 'string', default: '5000' },
+      clients: { type: 'string', default: 'ours,node-apn,apns2' },
+      connections: { type: 'string', default: '1' },
+      profile: { type: 'string' },
+    },
+  });
+  const requests = Number(values.requests);
+  const window = Number(values.window);
+  const runs = Number(values.runs);
+  const warmup = Number(values.warmup);
+  const connections = Number(values.connections);
+  const names = values.clients.split(',').map((s) => s.trim()) as ClientName[];
+  for (const n of names) if (!CLIENT_NAMES.includes(n)) throw new Error(`--clients: unknown client ${n}`);
+
+  const ca = createCertificateAuthority();
+  const server = createServerCertificate(ca, { hosts: ['localhost', '127.0.0.1'] });
+  const tls = { cert: server.certPem, key: server.keyPem, ca: ca.certPem };
+  const key = createProviderKey();
+  const dir = mkdtempSync(join(tmpdir(), 'pushfleet-bench-'));
+  const caFile = join(dir, 'ca.pem');
+  writeFileSync(caFile, ca.certPem);
+
+  const sim = fork(SELF, ['serve'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  sim.send({ tls, key, port: 443 } satisfies ServeRequest);
+  const [ready] = (await once(sim, 'message')) as [{ url: string; port: number; note?: string }];
+  const ask = async <T>(message: string): Promise<T> => {
+    sim.send(message);
+    return ((await once(sim, 'message')) as [T])[0];
+  };
+  console.log(
+    `simulator ${ready.url} (own process; token auth; ${requests.toLocaleString('en-US')} notifications per ` +
+      `client, ${window} in flight, ${warmup} warm-up, median of ${runs} run(s))`,
+  );
+  const active = names.filter((n) => {
+    if (n === 'apns2' && ready.port !== 443) {
+      console.log(
+        `apns2: skipped: it only connects to port 443 and the simulator ${ready.note ?? 'is not there'}`,
+      );
+      return false;
+    }
+    return true;
+  });
+
+  const rows: Row[] = active.map((name) => ({ name, reports: [], simCpuMicros: [] }));
+  for (let run = 0; run < runs; run++) {
+    for (const row of rows) {
+      const job: ClientJob = {
+        name: row.name,
+        url: ready.url,
+        ca: ca.certPem,
+        key,
+        topic: TOPIC,
+        requests,
+        window,
+        warmup,
+        connections,
+      };
+      const execArgv =
+        values.profile === row.name ? ['--cpu-prof', `--cpu-prof-dir=${join(process.cwd(), 'prof')}`] : [];
+      const child = fork(SELF, ['client'], {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        execArgv,
+        env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile },
+      });
+      child.send(job);
+      const report = await new Promise<ClientReport>((resolve, reject) => {
+        child.on('message', (m: unknown) => {
+          // After its warm-up the client waits while the simulator's CPU clock is reset.
+          if (m === 'warm') void ask('mark').then(() => child.send('go'));
+          else if (typeof m === 'object' && m !== null) resolve(m as ClientReport);
+        });
+        child.once('exit', (code) => reject(new Error(`${row.name} exited with ${code} before reporting`)));
+      });
+      const cpu = await ask<{ cpuMicros: number; accepted: number }>('cpu');
+      child.kill();
+      row.reports.push(report);
+      row.simCpuMicros.push(cpu.cpuMicros / Math.max(1, cpu.accepted));
+      console.log(
+        `  run ${run + 1} ${line(row.name, [report], [cpu.cpuMicros / Math.max(1, cpu.accepted)])}`,
+      );
+    }
+  }
+  await ask('stop').catch(() => {});
+  sim.kill();
+  rmSync(dir, { recursive: true, force: true });
+
+  console.log('');
+  console.log('client      notifications/s   p50 ms   p99 ms   CPU s/10k   peak RSS MB   sim CPU µs/notif');
+  for (const row of rows) console.log(line(row.name, row.reports, row.simCpuMicros));
+  const ours = rows.find((r) => r.name === 'ours');
+  const peers = rows.filter((r) => r.name === 'node-apn' || r.name === 'apns2');
+  const best = peers.sort((a, b) => med(b.reports, 'perSecond') - med(a.reports, 'perSecond'))[0];
+  const out: Record<string, unknown> = {};
+  if (ours) {
+    out.ours_per_s = Math.round(med(ours.reports, 'perSecond'));
+    out.ours_cpu_us = round1(med(ours.reports, 'cpuMicrosPerNotification'));
+    out.ours_p99_ms = round1(med(ours.reports, 'p99Ms'));
+    out.sim_cpu_us_ours = round1(median(ours.simCpuMicros));
+  }
+  if (best) {
+    out.peer = best.name;
+    out.peer_per_s = Math.round(med(best.reports, 'perSecond'));
+    out.peer_cpu_us = round1(med(best.reports, 'cpuMicrosPerNotification'));
+    out.peer_p99_ms = round1(med(best.reports, 'p99Ms'));
+  }
+  if (ours && best) {
+    out.ratio = round3(med(ours.reports, 'perSecond') / med(best.reports, 'perSecond'));
+    out.cpu_ratio = round3(
+      med(best.reports, 'cpuMicrosPerNotification') / med(ours.reports, 'cpuMicrosPerNotification'),
+    );
+  }
+  for (const r of rows) out[`${r.name.replace('-', '_')}_per_s`] = Math.round(med(r.reports, 'perSecond'));
+  if (ours) {
+    // The simulator's ceiling: one busy core at its measured CPU per notification.
+    const simCeiling = 1e6 / median(ours.simCpuMicros);
+    out.sim_ceiling_per_s = Math.round(simCeiling);
+    if (med(ours.reports, 'perSecond') > 0.8 * simCeiling) {
+      console.log(
+        `note: ours ran at ${Math.round((100 * med(ours.reports, 'perSecond')) / simCeiling)}% of the ` +
+          `simulator's single-core ceiling (${Math.round(simCeiling).toLocaleString('en-US')}/s at ` +
+          `${round1(median(ours.simCpuMicros))} µs per notification): the simulator limits this figure`,
+      );
+    }
+  }
+  console.log(JSON.stringify(out));
+}
+
+function line(name: string, reports: ClientReport[], simCpu: number[]): string {
+  const failed = reports.reduce((n, r) => n + r.failed, 0);
+  return (
+    `${name.padEnd(10)} ${fmt(med(reports, 'perSecond')).padStart(16)} ${med(reports, 'p50Ms').toFixed(2).padStart(8)} ` +
+    `${med(reports, 'p99Ms').toFixed(2).padStart(8)} ${((med(reports, 'cpuMicrosPerNotification') * 1e4) / 1e6).toFixed(3).padStart(11)} ` +
+    `${(med(reports, 'peakRssBytes') / 2 ** 20).toFixed(0).padStart(13)} ${median(simCpu).toFixed(1).padStart(18)}` +
+    (failed > 0 ? `   (${failed} not delivered!)` : '')
+  );
+}
+
+function med(reports: ClientReport[], field: keyof ClientReport): number {
+  return median(reports.map((r) => r[field] as number));
+}
+
+function median(values: number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const round1 = (n: number) => Math.round(n * 10) / 10;
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
