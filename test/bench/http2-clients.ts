@@ -113,10 +113,11 @@ async function createAdapter(name: ClientName, job: ClientJob, work: Work): Prom
       const provider = new apn.Provider({
         token: { key: job.key.privateKeyPem, keyId: job.key.keyId, teamId: job.key.teamId },
         address: url.hostname,
-        port: Number(url.port),
+        port: url.port === '' ? 443 : Number(url.port),
         ca: [job.ca],
         production: false,
       });
+      let reported = false;
       return {
         send: (i) => {
           const note = new apn.Notification();
@@ -124,7 +125,13 @@ async function createAdapter(name: ClientName, job: ClientJob, work: Work): Prom
           note.badge = 1;
           note.topic = job.topic;
           note.id = work.ids[i]!;
-          return provider.send(note, work.tokens[i]!).then((r) => r.sent.length === 1);
+          return provider.send(note, work.tokens[i]!).then((r) => {
+            if (r.failed.length > 0 && !reported) {
+              reported = true;
+              console.error('node-apn: first failure', JSON.stringify(r.failed[0]));
+            }
+            return r.sent.length === 1;
+          });
         },
         close: async () => {
           await provider.shutdown();

@@ -50,7 +50,9 @@ const mode = process.argv[2];
 if (mode === 'serve') {
   process.once('message', (m) => void serve(m as ServeRequest));
 } else if (mode === 'client') {
-  process.once('message', (m) => void runClient(m as ClientJob).then((r) => process.send?.(r)));
+  process.once('message', (m) =>
+    void runClient(m as ClientJob).then((r) => process.send?.(r, () => process.exit(0))),
+  );
 } else {
   await main();
 }
@@ -129,6 +131,8 @@ async function main(): Promise<void> {
   writeFileSync(caFile, ca.certPem);
 
   const sim = fork(SELF, ['serve'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // Whatever happens, the simulator child goes when this process does.
+  process.once('exit', () => sim.kill());
   sim.send({ tls, key, port: 443 } satisfies ServeRequest);
   const [ready] = (await once(sim, 'message')) as [{ url: string; port: number; note?: string }];
   const ask = async <T>(message: string): Promise<T> => {
@@ -179,8 +183,9 @@ async function main(): Promise<void> {
         });
         child.once('exit', (code) => reject(new Error(`${row.name} exited with ${code} before reporting`)));
       });
+      const exited = once(child, 'exit');
       const cpu = await ask<{ cpuMicros: number; accepted: number }>('cpu');
-      child.kill();
+      await exited;
       row.reports.push(report);
       row.simCpuMicros.push(cpu.cpuMicros / Math.max(1, cpu.accepted));
       console.log(
@@ -188,8 +193,8 @@ async function main(): Promise<void> {
       );
     }
   }
-  await ask('stop').catch(() => {});
-  sim.kill();
+  sim.send('stop');
+  await once(sim, 'exit');
   rmSync(dir, { recursive: true, force: true });
 
   console.log('');
@@ -254,6 +259,12 @@ function median(values: number[]): number {
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-const round1 = (n: number) => Math.round(n * 10) / 10;
-const round3 = (n: number) => Math.round(n * 1000) / 1000;
+function fmt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+function round1(n: number): number {
+  return Math.round(n * 10) / 10;
+}
+function round3(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}

@@ -27,7 +27,13 @@ beforeEach(() => {
 });
 
 const read = (client = fx.client) =>
-  readFeedback({ host: '127.0.0.1', port: fx.feedbackPort, ca: fx.sim.ca, cert: client.certPem, key: client.keyPem });
+  readFeedback({
+    host: '127.0.0.1',
+    port: fx.feedbackPort,
+    ca: fx.sim.ca,
+    cert: client.certPem,
+    key: client.keyPem,
+  });
 
 describe('legacy feedback service', () => {
   it('returns the tokens marked dead with their timestamps, oldest first; a second read is empty', async () => {

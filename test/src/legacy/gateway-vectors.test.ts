@@ -15,7 +15,9 @@ const SIMPLE = hex(`00 0020 ${TOKEN} 0019 ${PAYLOAD}`);
 /** A.3: command 1, identifier 1, expiry 0, 70 bytes. */
 const ENHANCED = hex(`01 00000001 00000000 0020 ${TOKEN} 0019 ${PAYLOAD}`);
 /** A.4: command 2, identifier 1, expiry 0, priority 10, 86 bytes. */
-const FRAMED = hex(`02 00000051 01 0020 ${TOKEN} 02 0019 ${PAYLOAD} 03 0004 00000001 04 0004 00000000 05 0001 0a`);
+const FRAMED = hex(
+  `02 00000051 01 0020 ${TOKEN} 02 0019 ${PAYLOAD} 03 0004 00000001 04 0004 00000000 05 0001 0a`,
+);
 /** Command 2 with its items in the order 5, 4, 3, 2, 1, identifier 2, expiry 1700000000, priority 5. */
 const FRAMED_REVERSED = hex(
   `02 00000051 05 0001 05 04 0004 6553f100 03 0004 00000002 02 0019 ${PAYLOAD} 01 0020 ${TOKEN}`,
@@ -91,7 +93,9 @@ describe('legacy gateway: hand-written vectors', () => {
     fx.sim.devices.markDead(TOKEN);
     const socket = await rawSocket(fx);
     const closed = readUntilClosed(socket);
-    const opaque = hex(`02 00000051 01 0020 ${TOKEN} 02 0019 ${PAYLOAD} 03 0004 deadbeef 04 0004 00000000 05 0001 0a`);
+    const opaque = hex(
+      `02 00000051 01 0020 ${TOKEN} 02 0019 ${PAYLOAD} 03 0004 deadbeef 04 0004 00000000 05 0001 0a`,
+    );
     const other = FRAMED.toString('hex').replace(TOKEN, '11'.repeat(32));
     await writeSplit(socket, Buffer.concat([opaque, hex(other)]), 4);
     expect(await closed).toEqual(hex('08 08 deadbeef'));
@@ -101,7 +105,11 @@ describe('legacy gateway: hand-written vectors', () => {
   const faults: [string, string, string][] = [
     ['command 1, token length 33 -> 5', `01 00000009 00000000 0021 ${TOKEN}00 0019`, '08 05 00000009'],
     ['unknown command byte -> 128', '07 00000001 00000000', '08 80 00000000'],
-    ['command 2 without a payload item -> 4', `02 0000002a 01 0020 ${TOKEN} 03 0004 00000008`, '08 04 00000008'],
+    [
+      'command 2 without a payload item -> 4',
+      `02 0000002a 01 0020 ${TOKEN} 03 0004 00000008`,
+      '08 04 00000008',
+    ],
     [
       'command 2 with a 31-byte token, identifier item last -> 5 naming it',
       `02 00000045 01 001f ${TOKEN.slice(0, 62)} 02 0019 ${PAYLOAD} 03 0004 0000002a`,

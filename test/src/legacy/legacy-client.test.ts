@@ -47,8 +47,17 @@ describe('LegacyClient -> legacy gateway', () => {
   it('delivers one notification with its token, topic, payload, expiry and priority', async () => {
     await using c = client();
     const token = tokenOf(1);
-    const verdict = await c.send({ ...requestFor(token.toUpperCase(), 1), priority: 5, expiration: 1_900_000_000 });
-    expect(verdict).toEqual({ outcome: 'delivered', action: undefined, status: 200, apnsId: requestFor(token, 1).apnsId });
+    const verdict = await c.send({
+      ...requestFor(token.toUpperCase(), 1),
+      priority: 5,
+      expiration: 1_900_000_000,
+    });
+    expect(verdict).toEqual({
+      outcome: 'delivered',
+      action: undefined,
+      status: 200,
+      apnsId: requestFor(token, 1).apnsId,
+    });
     const [r] = fx.sim.legacy!.recorder.accepted;
     expect(r).toMatchObject({
       token,
@@ -131,7 +140,9 @@ describe('LegacyClient -> legacy gateway', () => {
     );
     expect(error).toBeInstanceOf(TransportError);
     expect((error as TransportError).code).toBe('CONNECT_FAILED');
-    expect((error as TransportError).message).toMatch(/right after the TLS handshake, with no error packet: the client certificate is probably for the other environment/);
+    expect((error as TransportError).message).toMatch(
+      /right after the TLS handshake, with no error packet: the client certificate is probably for the other environment/,
+    );
     expect(fx.sim.legacy!.recorder.counters.refusedConnections).toBe(2);
     expect(fx.sim.legacy!.recorder.counters.accepted).toBe(0);
   });

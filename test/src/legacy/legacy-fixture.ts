@@ -46,7 +46,8 @@ export async function startLegacyFixture(environment: Environment = 'development
 }
 
 /** A distinct 64-hex-digit token per index. */
-export const tokenOf = (i: number, salt = 'a1'): string => `${i.toString(16).padStart(8, '0')}${salt.repeat(28)}`;
+export const tokenOf = (i: number, salt = 'a1'): string =>
+  `${i.toString(16).padStart(8, '0')}${salt.repeat(28)}`;
 
 export const randomToken = (): string => randomBytes(32).toString('hex');
 
@@ -61,8 +62,18 @@ export function requestFor(token: string, i = 0): ApnsRequest {
 }
 
 /** A raw mutual-TLS socket to the gateway, connected. */
-export async function rawSocket(fx: LegacyFixture, client = fx.client, port = fx.gatewayPort): Promise<TLSSocket> {
-  const socket = connect({ host: '127.0.0.1', port, ca: fx.sim.ca, cert: client.certPem, key: client.keyPem });
+export async function rawSocket(
+  fx: LegacyFixture,
+  client = fx.client,
+  port = fx.gatewayPort,
+): Promise<TLSSocket> {
+  const socket = connect({
+    host: '127.0.0.1',
+    port,
+    ca: fx.sim.ca,
+    cert: client.certPem,
+    key: client.keyPem,
+  });
   await new Promise<void>((resolve, reject) => {
     socket.once('secureConnect', resolve);
     socket.once('error', reject);

@@ -256,6 +256,7 @@ export class LegacyClient implements AsyncDisposable {
         onDelivered: (_connection, entries) => {
           this.#failures = 0;
           for (const e of entries) this.#deliver(e.notification);
+          this.#flush(); // the resend buffer has room again
         },
         onErrorResponse: (connection, outcome) => this.#onErrorResponse(connection, outcome),
         onClosed: (connection, unconfirmed) => this.#onClosed(connection, unconfirmed),

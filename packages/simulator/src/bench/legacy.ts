@@ -1,0 +1,158 @@
+/**
+ * Legacy binary throughput: notifications per second from `LegacyClient` into the simulator's legacy
+ * gateway over mutual TLS, against a same-run baseline of the same frame bytes written by a plain TLS socket.
+ *
+ *   node packages/simulator/dist/bench/legacy.js [--notifications 100000] [--per-turn 1000]
+ *
+ * The gateway runs in a child process (its own core), recording counters only. Each run sends
+ * `notifications` distinct tokens with ~200-byte payloads, `per-turn` sends per event-loop turn (as a worker
+ * with many jobs in flight would), and is timed from the first send until the gateway has read the last
+ * notification (it reports that itself). The baseline pre-encodes the same frames (not timed) and writes them
+ * in the same chunks on one TLS socket: the ratio is what the client costs over bare TLS + the gateway.
+ * `all verdicts` also reports when the last send() resolved: one delivery window later, by design.
+ * Output: one line per run, then, as the last line, {"legacy_per_s","raw_tls_per_s","ratio"}.
+ */
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import { connect } from 'node:tls';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { type ApnsRequest, FrameEncoder, LegacyClient } from '@pushfleet/apns';
+import { createApnsClientCertificate } from '../certs/apns-client-certificate.js';
+import { createCertificateAuthority } from '../certs/certificate-authority.js';
+import { createServerCertificate } from '../certs/server-certificate.js';
+import { startLegacyGateway } from '../legacy/start-legacy-gateway.js';
+
+interface ServeRequest {
+  readonly tls: { readonly cert: string; readonly key: string; readonly ca: string };
+}
+
+type Control = { readonly waitFor: number } | 'reset' | 'stop';
+
+if (process.argv[2] === 'serve') {
+  process.once('message', (message) => void serve(message as ServeRequest));
+} else {
+  await main();
+}
+
+/** Child process: the gateway; answers `{waitFor}` when that many notifications were read. */
+async function serve(request: ServeRequest): Promise<void> {
+  const gateway = await startLegacyGateway({ tls: request.tls, record: 'counters' });
+  let mark = process.cpuUsage();
+  process.on('message', async (message: Control) => {
+    if (message === 'reset') {
+      gateway.recorder.clear();
+      mark = process.cpuUsage();
+      process.send?.('ok');
+    } else if (message === 'stop') {
+      await gateway.close();
+      process.exit(0);
+    } else {
+      await gateway.recorder.waitFor(message.waitFor, { timeoutMs: 120_000 });
+      const cpu = process.cpuUsage(mark);
+      process.send?.({ cpuMicros: cpu.user + cpu.system });
+    }
+  });
+  process.send?.({ port: gateway.port });
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      notifications: { type: 'string', default: '100000' },
+      'per-turn': { type: 'string', default: '1000' },
+    },
+  });
+  const n = Number(values.notifications);
+  const perTurn = Number(values['per-turn']);
+  const ca = createCertificateAuthority();
+  const server = createServerCertificate(ca);
+  const client = createApnsClientCertificate(ca, { bundleId: 'com.example.bench', teamId: 'BENCHTEAM1' });
+  const tls = { cert: server.certPem, key: server.keyPem, ca: ca.certPem };
+  const child = fork(fileURLToPath(import.meta.url), ['serve'], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  child.send({ tls } satisfies ServeRequest);
+  const [{ port }] = (await once(child, 'message')) as [{ port: number }];
+  const ask = async <T>(message: Control): Promise<T> => {
+    child.send(message);
+    const [reply] = (await once(child, 'message')) as [T];
+    return reply;
+  };
+
+  const requests = makeRequests(n);
+  const target = { host: '127.0.0.1', port, ca: ca.certPem, cert: client.certPem, key: client.keyPem };
+
+  // LegacyClient: warm up (connection, JIT), then the timed run.
+  const legacy = new LegacyClient({ ...target, resendBufferSize: n });
+  await Promise.all(makeRequests(5_000, 'ee').map((r) => legacy.send(r)));
+  await ask('reset');
+  const started = performance.now();
+  const arrived = ask<{ cpuMicros: number }>({ waitFor: n });
+  const verdicts: Promise<unknown>[] = [];
+  for (let i = 0; i < n; i += perTurn) {
+    for (let j = i; j < Math.min(n, i + perTurn); j++) verdicts.push(legacy.send(requests[j]!));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const { cpuMicros } = await arrived;
+  const legacySeconds = (performance.now() - started) / 1000;
+  await Promise.all(verdicts);
+  const allSeconds = (performance.now() - started) / 1000;
+  await legacy.close();
+
+  // Baseline: the same frames, pre-encoded, written in the same chunks on a plain TLS socket.
+  const encoder = new FrameEncoder({ initialCapacity: 1 << 20 });
+  const chunks: Buffer[] = [];
+  for (let i = 0; i < n; i += perTurn) {
+    for (let j = i; j < Math.min(n, i + perTurn); j++) {
+      encoder.write(requests[j]!.token, Buffer.from(requests[j]!.payload as string));
+    }
+    chunks.push(encoder.detach());
+  }
+  const socket = connect(target);
+  await once(socket, 'secureConnect');
+  await ask('reset');
+  const rawStarted = performance.now();
+  const rawArrived = ask<{ cpuMicros: number }>({ waitFor: n });
+  for (const chunk of chunks) {
+    if (!socket.write(chunk)) await once(socket, 'drain');
+  }
+  const raw = await rawArrived;
+  const rawSeconds = (performance.now() - rawStarted) / 1000;
+  socket.destroy();
+  child.send('stop');
+  await once(child, 'exit');
+
+  const legacyPerS = n / legacySeconds;
+  const rawPerS = n / rawSeconds;
+  console.log(
+    `legacy   ${fmt(legacyPerS)} notifications/s (${fmt(n)} in ${legacySeconds.toFixed(3)} s; all verdicts ` +
+      `after ${allSeconds.toFixed(3)} s; gateway CPU ${(cpuMicros / n).toFixed(2)} µs/notification)`,
+  );
+  console.log(
+    `raw tls  ${fmt(rawPerS)} notifications/s (${fmt(n)} in ${rawSeconds.toFixed(3)} s; gateway CPU ` +
+      `${(raw.cpuMicros / n).toFixed(2)} µs/notification)`,
+  );
+  console.log(
+    JSON.stringify({
+      legacy_per_s: Math.round(legacyPerS),
+      raw_tls_per_s: Math.round(rawPerS),
+      ratio: Math.round((legacyPerS / rawPerS) * 1000) / 1000,
+    }),
+  );
+}
+
+/** `count` requests with distinct tokens and ~200-byte payloads. */
+function makeRequests(count: number, salt = 'b7'): ApnsRequest[] {
+  const pad = 'x'.repeat(120);
+  return Array.from({ length: count }, (_, i) => ({
+    token: `${i.toString(16).padStart(8, '0')}${salt.repeat(28)}`,
+    topic: 'com.example.bench',
+    pushType: 'alert' as const,
+    payload: JSON.stringify({ aps: { alert: { title: 'bench', body: `notification ${i}` } }, pad }),
+  }));
+}
+
+function fmt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
