@@ -12,7 +12,8 @@
  * Always:
  *   REDIS_URL                                     redis://host:port (required)
  *   PUSHFLEET_METRICS_HOST/PORT                   /metrics and /healthz (default 127.0.0.1:9464; port 0 = free)
- *   PUSHFLEET_CONCURRENCY                         jobs in flight per app (default 256)
+ *   PUSHFLEET_CONCURRENCY                         jobs in flight per HTTP/2 app (default 256)
+ *   PUSHFLEET_LEGACY_CONCURRENCY                  jobs in flight per legacy app (default 4096)
  *   PUSHFLEET_SIMULATOR_URL/_LEGACY_URL/_CA_FILE  where `environment: "simulator"` points
  */
 import { type AppSpec, type ResolvedApp, resolveApp } from '@pushfleet/apns';
@@ -26,6 +27,8 @@ export interface WorkerConfig {
   readonly metricsHost: string;
   readonly metricsPort: number;
   readonly concurrency: number;
+  /** Jobs in flight per legacy app (each waits out the delivery window). */
+  readonly legacyConcurrency: number;
 }
 
 export class ConfigError extends Error {
@@ -67,5 +70,6 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     metricsHost: env.PUSHFLEET_METRICS_HOST || '127.0.0.1',
     metricsPort: integer(env, 'PUSHFLEET_METRICS_PORT', 9464, 0, 65535),
     concurrency: integer(env, 'PUSHFLEET_CONCURRENCY', 256, 1, 100_000),
+    legacyConcurrency: integer(env, 'PUSHFLEET_LEGACY_CONCURRENCY', 4096, 1, 100_000),
   };
 }

@@ -3,22 +3,24 @@
  * /metrics and /healthz endpoint. Stateless: scale by running more of these against the same Redis.
  */
 import type { AddressInfo } from 'node:net';
-import { Http2Client, loadSigningKey, ProviderToken } from '@pushfleet/apns';
 import { createFleetMetrics, type FleetMetrics } from '@pushfleet/metrics';
 import { type PushJobData, type PushJobResult, QUEUE_NAME, queueKeys } from '@pushfleet/queue';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { type AppConfig, ConfigError, type WorkerConfig } from './config.js';
-import { transportMetricsListener } from './instrumentation.js';
+import type { AppConfig, WorkerConfig } from './config.js';
+import { DEFAULT_FEEDBACK_INTERVAL_MS, type FeedbackPoller, startFeedbackPoller } from './feedback-poller.js';
 import { log } from './log.js';
 import { createOpsServer } from './ops-server.js';
-import { createPushProcessor, type PushSender } from './push-processor.js';
+import { createPushProcessor } from './push-processor.js';
+import { createSender, type Sender } from './senders.js';
 
 export interface FleetWorker extends AsyncDisposable {
   /** Where /metrics is served, e.g. http://127.0.0.1:9464/metrics. */
   readonly metricsUrl: string;
   readonly metrics: FleetMetrics;
+  /** Read a legacy app's feedback service now (it is also read every `feedbackIntervalMs`); resolves tokens recorded. */
+  readFeedbackNow(app: string): Promise<number>;
   /** Stop taking jobs, finish the ones in flight, close APNs sessions and Redis. Idempotent. */
   close(): Promise<void>;
 }
@@ -28,45 +30,15 @@ export interface StartFleetWorkerOptions {
   registry?: Registry;
   /** Collect Node process metrics (CPU, memory, event loop). @defaultValue true */
   processMetrics?: boolean;
+  /** How often legacy apps read the feedback service. @defaultValue 24 h (Apple: daily) */
+  feedbackIntervalMs?: number;
 }
 
 interface AppRuntime {
   readonly app: AppConfig;
   readonly worker: Worker<PushJobData, PushJobResult>;
   readonly client: Sender;
-}
-
-interface Sender extends PushSender {
-  close(): Promise<void>;
-  /** Seconds since the provider token in use was issued (token auth only). */
-  tokenAgeSeconds?(): number;
-}
-
-function createSender(app: AppConfig, metrics: FleetMetrics): Sender {
-  if (app.transport !== 'http2') {
-    throw new ConfigError(
-      `apps.${app.name}.transport`,
-      `${app.transport} is not wired into the worker yet; use http2`,
-    );
-  }
-  const listener = transportMetricsListener(metrics, app.name, app.transport);
-  const ca = app.ca ? { ca: app.ca } : {};
-  if (app.auth.kind === 'certificate') {
-    metrics.certificateExpiry.set(
-      { app: app.name },
-      Math.floor(app.auth.certificate.notAfter.getTime() / 1000),
-    );
-    return new Http2Client({
-      url: app.url,
-      ...ca,
-      auth: { kind: 'certificate', cert: app.auth.certPem, key: app.auth.keyPem },
-      listener,
-    });
-  }
-  const key = loadSigningKey(app.auth.keyPem, `${app.name} key`);
-  const token = new ProviderToken({ key, keyId: app.auth.keyId, teamId: app.auth.teamId });
-  const client = new Http2Client({ url: app.url, ...ca, auth: { kind: 'token', token }, listener });
-  return Object.assign(client, { tokenAgeSeconds: () => (Date.now() - token.issuedAtMs) / 1000 });
+  readonly feedback: FeedbackPoller | undefined;
 }
 
 export async function startFleetWorker(
@@ -88,21 +60,28 @@ export async function startFleetWorker(
     const processor = createPushProcessor({
       app: app.name,
       transport: app.transport,
-      sender: client satisfies PushSender,
+      sender: client,
       redis,
       metrics,
     });
     const worker = new Worker<PushJobData, PushJobResult>(QUEUE_NAME, processor, {
       connection: redis,
       prefix: queueKeys.bullPrefix(app.name),
-      concurrency: config.concurrency,
+      // A legacy send settles only after its delivery window (~500 ms): keep more jobs in flight.
+      concurrency: app.transport === 'legacy' ? config.legacyConcurrency : config.concurrency,
     });
     worker.on('error', (err) => log('error', 'worker error', { app: app.name, error: err.message }));
     worker.on('failed', (job, err) => {
       if (job && err.name !== 'RetryLaterError')
         log('info', 'job failed', { app: app.name, job: job.id, reason: err.message });
     });
-    runtimes.push({ app, worker, client });
+    const feedback = startFeedbackPoller(
+      app,
+      redis,
+      metrics,
+      options.feedbackIntervalMs ?? DEFAULT_FEEDBACK_INTERVAL_MS,
+    );
+    runtimes.push({ app, worker, client, feedback });
   }
 
   const beforeScrape = () => {
@@ -128,6 +107,7 @@ export async function startFleetWorker(
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
+      for (const r of runtimes) r.feedback?.stop();
       // Finish in-flight jobs first (they complete only after APNs answered), then close the sessions.
       for (const r of runtimes)
         await r.worker.close().catch((err: Error) => log('warn', 'worker close', { error: err.message }));
@@ -138,5 +118,16 @@ export async function startFleetWorker(
       await redis.quit().catch(() => redis.disconnect());
     })());
 
-  return { metricsUrl: `http://${host}:${port}/metrics`, metrics, close, [Symbol.asyncDispose]: close };
+  const readFeedbackNow = async (app: string) => {
+    const poller = runtimes.find((r) => r.app.name === app)?.feedback;
+    if (!poller) throw new Error(`${app}: not a legacy app with a feedback service`);
+    return poller.runOnce();
+  };
+  return {
+    metricsUrl: `http://${host}:${port}/metrics`,
+    metrics,
+    readFeedbackNow,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
 }

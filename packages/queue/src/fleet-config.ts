@@ -292,12 +292,13 @@ export function appFromEnv(env: Env): AppEntry {
   };
 }
 
-/** Where `environment: "simulator"` points: PUSHFLEET_SIMULATOR_URL, _LEGACY_URL, _CA_FILE, else `pushfleet simulator`'s defaults. */
+/** Where `environment: "simulator"` points: PUSHFLEET_SIMULATOR_URL, _LEGACY_URL, _FEEDBACK_URL, _CA_FILE, else `pushfleet simulator`'s defaults. */
 export function simulatorEndpointFromEnv(env: Env): SimulatorEndpoint {
   const d = DEFAULT_SIMULATOR_ENDPOINT;
   return {
     url: env.PUSHFLEET_SIMULATOR_URL || d.url,
     legacyUrl: env.PUSHFLEET_SIMULATOR_LEGACY_URL || d.legacyUrl,
+    feedbackUrl: env.PUSHFLEET_SIMULATOR_FEEDBACK_URL || d.feedbackUrl,
     caFile: env.PUSHFLEET_SIMULATOR_CA_FILE || d.caFile,
   };
 }

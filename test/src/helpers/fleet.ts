@@ -56,7 +56,14 @@ export async function startTestFleet(options: TestFleetOptions = {}): Promise<Te
     },
   ];
   const worker = await startFleetWorker(
-    { redisUrl: redis.url, apps, metricsHost: '127.0.0.1', metricsPort: 0, concurrency: 64 },
+    {
+      redisUrl: redis.url,
+      apps,
+      metricsHost: '127.0.0.1',
+      metricsPort: 0,
+      concurrency: 64,
+      legacyConcurrency: 1024,
+    },
     { processMetrics: false },
   );
   const producer = createProducer({

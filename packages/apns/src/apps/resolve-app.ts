@@ -56,6 +56,8 @@ export interface ResolvedApp {
   readonly transport: 'http2' | 'legacy';
   /** `https://host:port` (HTTP/2) or `tls://host:port` (legacy gateway). */
   readonly url: string;
+  /** Legacy transport only: the feedback service, `tls://host:port` (A.8). */
+  readonly feedbackUrl?: string | undefined;
   /** Which APNs environment the endpoint is (the simulator counts as sandbox/development). */
   readonly apnsEnvironment: ApnsEnvironment;
   /** Extra CA PEM to trust. */
@@ -67,12 +69,14 @@ export interface ResolvedApp {
 export interface SimulatorEndpoint {
   readonly url: string;
   readonly legacyUrl?: string | undefined;
+  readonly feedbackUrl?: string | undefined;
   readonly caFile?: string | undefined;
 }
 
 export const DEFAULT_SIMULATOR_ENDPOINT: SimulatorEndpoint = {
   url: 'https://127.0.0.1:2197',
   legacyUrl: 'tls://127.0.0.1:2195',
+  feedbackUrl: 'tls://127.0.0.1:2196',
   caFile: '.data/simulator/ca.pem',
 };
 
@@ -82,6 +86,11 @@ export const LEGACY_GATEWAY_HOSTS = {
   sandbox: 'gateway.sandbox.push.apple.com',
 } as const;
 export const LEGACY_GATEWAY_PORT = 2195;
+export const FEEDBACK_HOSTS = {
+  production: 'feedback.push.apple.com',
+  sandbox: 'feedback.sandbox.push.apple.com',
+} as const;
+export const FEEDBACK_SERVICE_PORT = 2196;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -108,20 +117,25 @@ function readSecret(
   return { bytes, origin: `$${source.env}` };
 }
 
-function endpoint(
-  spec: AppSpec,
-  simulator: SimulatorEndpoint,
-): { url: string; apnsEnvironment: ApnsEnvironment; caFile?: string } {
+interface Endpoint {
+  url: string;
+  feedbackUrl?: string;
+  apnsEnvironment: ApnsEnvironment;
+  caFile?: string;
+}
+
+function endpoint(spec: AppSpec, simulator: SimulatorEndpoint): Endpoint {
   const legacy = spec.transport === 'legacy';
   switch (spec.environment) {
     case 'production':
     case 'sandbox':
-      return {
-        url: legacy
-          ? `tls://${LEGACY_GATEWAY_HOSTS[spec.environment]}:${LEGACY_GATEWAY_PORT}`
-          : `https://${APNS_HOSTS[spec.environment]}:${APNS_PORT}`,
-        apnsEnvironment: spec.environment,
-      };
+      return legacy
+        ? {
+            url: `tls://${LEGACY_GATEWAY_HOSTS[spec.environment]}:${LEGACY_GATEWAY_PORT}`,
+            feedbackUrl: `tls://${FEEDBACK_HOSTS[spec.environment]}:${FEEDBACK_SERVICE_PORT}`,
+            apnsEnvironment: spec.environment,
+          }
+        : { url: `https://${APNS_HOSTS[spec.environment]}:${APNS_PORT}`, apnsEnvironment: spec.environment };
     case 'simulator': {
       const url = legacy ? simulator.legacyUrl : simulator.url;
       if (!url)
@@ -129,11 +143,21 @@ function endpoint(
           spec.name,
           `no simulator endpoint is known for transport ${spec.transport}`,
         );
-      return { url, apnsEnvironment: 'sandbox', ...(simulator.caFile ? { caFile: simulator.caFile } : {}) };
+      return {
+        url,
+        ...(legacy && simulator.feedbackUrl ? { feedbackUrl: simulator.feedbackUrl } : {}),
+        apnsEnvironment: 'sandbox',
+        ...(simulator.caFile ? { caFile: simulator.caFile } : {}),
+      };
     }
     default:
       if (!spec.url) throw new CredentialsError(spec.name, 'environment is a URL but no url was given');
-      return { url: spec.url, apnsEnvironment: 'sandbox' };
+      // A legacy gateway's feedback service sits on the same host, port 2196 (as Apple's did).
+      return {
+        url: spec.url,
+        ...(legacy ? { feedbackUrl: `tls://${new URL(spec.url).hostname}:${FEEDBACK_SERVICE_PORT}` } : {}),
+        apnsEnvironment: 'sandbox',
+      };
   }
 }
 
@@ -199,6 +223,7 @@ export function resolveApp(
     topics: spec.topics,
     transport: spec.transport,
     url: target.url,
+    ...(target.feedbackUrl ? { feedbackUrl: target.feedbackUrl } : {}),
     apnsEnvironment: target.apnsEnvironment,
     ...(ca ? { ca } : {}),
     auth,
