@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { appFromEnv, loadFleetConfig, simulatorEndpointFromEnv } from '@pushfleet/queue';
 import { runCertCommand } from './cert/index.js';
 import { runDoctor } from './doctor.js';
+import { runResume } from './resume.js';
 import { runSimulatorCommand } from './simulator-command.js';
 import { runStart } from './start.js';
 
@@ -29,6 +30,8 @@ commands:
               --topic ID        bundle id accepted (default com.example.pushfleet)
   doctor      check every configured app: credentials, expiry, TLS + HTTP/2 handshake, a test request
               --config FILE     the fleet config (default: $PUSHFLEET_CONFIG, else the APNS_* variables)
+  resume APP  resume an app paused because APNs refused its credentials (after fixing them)
+              --redis-url URL   default $REDIS_URL
   cert        inspect a certificate, .p12 or .p8; convert .cer/.p12 to PEM (pushfleet cert --help)
   help        this text
 `;
@@ -90,6 +93,19 @@ async function main(argv: string[]): Promise<number> {
       const file = values.config ?? process.env.PUSHFLEET_CONFIG;
       const specs = file ? loadFleetConfig(file).apps : [appFromEnv(process.env)];
       return runDoctor(specs, { simulator: simulatorEndpointFromEnv(process.env) });
+    }
+    case 'resume': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        options: { 'redis-url': { type: 'string' } },
+        allowPositionals: true,
+        strict: true,
+      });
+      const app = positionals[0];
+      if (!app || positionals.length > 1) throw new UsageError('resume takes one app name');
+      const url = values['redis-url'] ?? process.env.REDIS_URL;
+      if (!url) throw new UsageError('resume needs --redis-url or REDIS_URL');
+      return runResume(url, app);
     }
     case 'cert':
       return runCertCommand(rest);

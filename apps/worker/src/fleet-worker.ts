@@ -3,8 +3,16 @@
  * /metrics and /healthz endpoint. Stateless: scale by running more of these against the same Redis.
  */
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { createFleetMetrics, type FleetMetrics } from '@pushfleet/metrics';
-import { type PushJobData, type PushJobResult, QUEUE_NAME, queueKeys } from '@pushfleet/queue';
+import {
+  getAppPause,
+  type PushJobData,
+  type PushJobResult,
+  pauseApp,
+  QUEUE_NAME,
+  queueKeys,
+} from '@pushfleet/queue';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { collectDefaultMetrics, Registry } from 'prom-client';
@@ -32,6 +40,8 @@ export interface StartFleetWorkerOptions {
   processMetrics?: boolean;
   /** How often legacy apps read the feedback service. @defaultValue 24 h (Apple: daily) */
   feedbackIntervalMs?: number;
+  /** How long a job held back by broken credentials waits before it is tried again. @defaultValue 60000 */
+  credsRetryDelayMs?: number;
 }
 
 interface AppRuntime {
@@ -63,6 +73,20 @@ export async function startFleetWorker(
       sender: client,
       redis,
       metrics,
+      credsRetryDelayMs: options.credsRetryDelayMs ?? 60_000,
+      onCredentialsBroken: async (reason) => {
+        if (await pauseApp(redis, app.name, reason, `${hostname()}:${process.pid}`)) {
+          log(
+            'error',
+            'app paused: APNs refused its credentials; fix them, then run `pushfleet resume <app>`',
+            {
+              app: app.name,
+              reason,
+            },
+          );
+        }
+        metrics.appPaused.set({ app: app.name }, 1);
+      },
     });
     const worker = new Worker<PushJobData, PushJobResult>(QUEUE_NAME, processor, {
       connection: redis,
@@ -84,7 +108,13 @@ export async function startFleetWorker(
     runtimes.push({ app, worker, client, feedback });
   }
 
-  const beforeScrape = () => {
+  const beforeScrape = async () => {
+    for (const r of runtimes) {
+      metrics.appPaused.set(
+        { app: r.app.name },
+        (await getAppPause(redis, r.app.name).catch(() => undefined)) ? 1 : 0,
+      );
+    }
     for (const r of runtimes) {
       if (r.client.tokenAgeSeconds)
         metrics.providerTokenAge.set({ app: r.app.name }, r.client.tokenAgeSeconds());

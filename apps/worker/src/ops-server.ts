@@ -10,7 +10,11 @@ export interface Health {
   readonly detail: Record<string, unknown>;
 }
 
-export function createOpsServer(registry: Registry, beforeScrape: () => void, health: () => Health): Server {
+export function createOpsServer(
+  registry: Registry,
+  beforeScrape: () => Promise<void> | void,
+  health: () => Health,
+): Server {
   return createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -18,12 +22,14 @@ export function createOpsServer(registry: Registry, beforeScrape: () => void, he
       return;
     }
     if (path === '/metrics') {
-      beforeScrape();
-      registry.metrics().then(
-        (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
-        (err: Error) =>
-          res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${err.message}\n`),
-      );
+      Promise.resolve()
+        .then(beforeScrape)
+        .then(() => registry.metrics())
+        .then(
+          (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+          (err: Error) =>
+            res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${err.message}\n`),
+        );
       return;
     }
     if (path === '/healthz') {

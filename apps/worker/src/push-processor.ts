@@ -19,7 +19,7 @@ import {
   recordInvalidToken,
   resultFromState,
 } from '@pushfleet/queue';
-import { type Job, UnrecoverableError } from 'bullmq';
+import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { TransportName } from './instrumentation.js';
 
@@ -35,6 +35,13 @@ export interface PushProcessorOptions {
   /** For the token registry. */
   redis: Redis;
   metrics: FleetMetrics;
+  /**
+   * APNs refused the app's credentials (action `creds`): pause the app for the whole fleet. The job is
+   * put back, delayed by `credsRetryDelayMs`, without spending an attempt: the queue is kept, not burned.
+   */
+  onCredentialsBroken?: (reason: string) => Promise<void>;
+  /** @defaultValue 60000 */
+  credsRetryDelayMs?: number;
 }
 
 /** Thrown to make BullMQ retry a job whose notifications got a `retry` verdict or no answer. */
@@ -75,7 +82,8 @@ export function createPushProcessor(options: PushProcessorOptions) {
       status: verdict.status,
       ...(verdict.reason !== undefined ? { reason: verdict.reason } : {}),
     });
-    const final = verdict.outcome !== 'retry';
+    // creds-broken is not final: the app is paused and the notification is sent again once it resumes.
+    const final = verdict.outcome !== 'retry' && verdict.outcome !== 'creds-broken';
     if (verdict.outcome === 'token-invalid') {
       const recorded = await recordInvalidToken(redis, {
         app,
@@ -98,7 +106,10 @@ export function createPushProcessor(options: PushProcessorOptions) {
     } satisfies NotificationState;
   }
 
-  return async function processPushJob(job: Job<PushJobData, PushJobResult>): Promise<PushJobResult> {
+  return async function processPushJob(
+    job: Job<PushJobData, PushJobResult>,
+    lockToken?: string,
+  ): Promise<PushJobResult> {
     const data = job.data;
     const prior = data.state ?? {};
     const todo = data.notifications.filter((n) => !prior[n.id]?.final);
@@ -111,6 +122,14 @@ export function createPushProcessor(options: PushProcessorOptions) {
     const result = resultFromState(next);
     const unfinished = result.notifications.filter((n) => !n.final);
 
+    const credsBroken = unfinished.find((n) => n.outcome === 'creds-broken');
+    if (credsBroken && options.onCredentialsBroken && lockToken) {
+      await job.updateData(next);
+      await options.onCredentialsBroken(credsBroken.reason ?? 'credentials');
+      metrics.jobs.inc({ app, state: 'held' });
+      await job.moveToDelayed(Date.now() + (options.credsRetryDelayMs ?? 60_000), lockToken);
+      throw new DelayedError();
+    }
     if (unfinished.length > 0) {
       await job.updateData(next);
       metrics.jobs.inc({ app, state: 'retried' });

@@ -25,6 +25,7 @@ export const METRIC_NAMES = {
   invalidTokens: 'pushfleet_invalid_tokens_recorded_total',
   certificateExpiry: 'pushfleet_certificate_expiry_timestamp_seconds',
   providerTokenAge: 'pushfleet_provider_token_age_seconds',
+  appPaused: 'pushfleet_app_paused',
 } as const;
 
 export type AppTransportLabels = 'app' | 'transport';
@@ -41,7 +42,7 @@ export interface FleetMetrics {
   readonly transportErrors: Counter<'app' | 'transport' | 'code'>;
   readonly connectionsOpen: Gauge<AppTransportLabels>;
   readonly connectFailures: Counter<AppTransportLabels>;
-  /** Jobs finished by the worker. state: completed|failed|retried. */
+  /** Jobs finished by the worker. state: completed|failed|retried|held (credentials broken). */
   readonly jobs: Counter<'app' | 'state'>;
   /** Dead tokens newly written to the registry. source: http2|legacy|feedback. */
   readonly invalidTokens: Counter<'app' | 'source'>;
@@ -49,6 +50,8 @@ export interface FleetMetrics {
   readonly certificateExpiry: Gauge<'app'>;
   /** Age of the provider token each token-authenticated app sends now (Apple rejects tokens over an hour old). */
   readonly providerTokenAge: Gauge<'app'>;
+  /** 1 while the app is paused because APNs refused its credentials (resume with `pushfleet resume`). */
+  readonly appPaused: Gauge<'app'>;
 }
 
 /** Create and register every fleet metric on `registry`. Call once per registry. */
@@ -115,6 +118,12 @@ export function createFleetMetrics(registry: Registry): FleetMetrics {
     providerTokenAge: new Gauge({
       name: METRIC_NAMES.providerTokenAge,
       help: 'Seconds since the provider token (JWT) in use was issued, per token-authenticated app.',
+      labelNames: ['app'] as const,
+      registers,
+    }),
+    appPaused: new Gauge({
+      name: METRIC_NAMES.appPaused,
+      help: '1 while the app is paused because APNs refused its credentials, else 0.',
       labelNames: ['app'] as const,
       registers,
     }),

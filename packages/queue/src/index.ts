@@ -1,3 +1,4 @@
+export * from './app-pause.js';
 export * from './errors.js';
 export * from './fleet-config.js';
 export * from './job.js';

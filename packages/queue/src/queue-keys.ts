@@ -6,6 +6,7 @@
  *   {pushfleet:<app>}:notifications:*      BullMQ's keys for the app's queue (BullMQ builds the suffixes)
  *   {pushfleet:<app>}:tokens:invalid       hash  token -> JSON InvalidTokenRecord (the dead-token registry)
  *   {pushfleet:<app>}:feedback             stream of token-invalid events for the backend
+ *   {pushfleet:<app>}:paused               string JSON AppPause: why the app's queue is paused (credentials broken)
  */
 
 /** App names become part of keys and metric labels: keep them short and plain. */
@@ -23,4 +24,5 @@ export const queueKeys = {
   queueName: () => QUEUE_NAME,
   invalidTokens: (app: string) => `${appPrefix(app)}:tokens:invalid`,
   feedbackStream: (app: string) => `${appPrefix(app)}:feedback`,
+  paused: (app: string) => `${appPrefix(app)}:paused`,
 } as const;

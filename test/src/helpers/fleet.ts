@@ -11,7 +11,12 @@ import {
   type SimulatorOptions,
   startSimulator,
 } from '@pushfleet/simulator';
-import { type AppConfig, type FleetWorker, startFleetWorker } from '@pushfleet/worker';
+import {
+  type AppConfig,
+  type FleetWorker,
+  type StartFleetWorkerOptions,
+  startFleetWorker,
+} from '@pushfleet/worker';
 
 export const TOPIC = 'com.example.e2e';
 
@@ -32,6 +37,8 @@ export interface TestFleetOptions {
   simulator?: SimulatorOptions;
   /** The worker's apps; by default one token-auth app for TOPIC. */
   apps?: (sim: Simulator, key: ProviderKey) => AppConfig[];
+  /** Extra worker options (e.g. a short credsRetryDelayMs). */
+  worker?: StartFleetWorkerOptions;
 }
 
 let counter = 0;
@@ -64,7 +71,7 @@ export async function startTestFleet(options: TestFleetOptions = {}): Promise<Te
       concurrency: 64,
       legacyConcurrency: 1024,
     },
-    { processMetrics: false },
+    { processMetrics: false, ...options.worker },
   );
   const producer = createProducer({
     redis: redis.url,

@@ -71,9 +71,12 @@ export class TokenConnectionAuth {
 
     let verified = this.#verified.get(token);
     if (verified === undefined) {
-      if (this.#verified.size >= CACHE_LIMIT) this.#verified.clear();
       verified = verifyProviderToken(token, this.#config.keys);
-      this.#verified.set(token, verified);
+      // Only successes are cached: a key registered later (sim.keys.add) makes the same token valid.
+      if (verified.ok) {
+        if (this.#verified.size >= CACHE_LIMIT) this.#verified.clear();
+        this.#verified.set(token, verified);
+      }
     }
     if (!verified.ok) return 'InvalidProviderToken';
     const { key, iatMs } = verified;
