@@ -50,8 +50,9 @@ const mode = process.argv[2];
 if (mode === 'serve') {
   process.once('message', (m) => void serve(m as ServeRequest));
 } else if (mode === 'client') {
-  process.once('message', (m) =>
-    void runClient(m as ClientJob).then((r) => process.send?.(r, () => process.exit(0))),
+  process.once(
+    'message',
+    (m) => void runClient(m as ClientJob).then((r) => process.send?.(r, () => process.exit(0))),
   );
 } else {
   await main();

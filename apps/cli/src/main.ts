@@ -3,7 +3,7 @@
  * `pushfleet`: one command line for people.
  *
  *   pushfleet start [--demo N] [--data-dir DIR] [--api-port P] [--metrics-port P]
- *   pushfleet simulator [--port P] [--host H] [--dir DIR] [--topic BUNDLE_ID]
+ *   pushfleet simulator [--port P] [--certificate-port P] [fault options...]
  *   pushfleet doctor [--config FILE]
  *   pushfleet cert inspect|convert ...
  *   pushfleet help
@@ -13,7 +13,7 @@ import { appFromEnv, loadFleetConfig, simulatorEndpointFromEnv } from '@pushflee
 import { runCertCommand } from './cert/index.js';
 import { runDoctor } from './doctor.js';
 import { runResume } from './resume.js';
-import { runSimulatorCommand } from './simulator-command.js';
+import { runSimulatorCommand, SIMULATOR_USAGE } from './simulator-command.js';
 import { runStart } from './start.js';
 
 const USAGE = `usage: pushfleet <command> [options]
@@ -24,11 +24,7 @@ commands:
               --data-dir DIR    Redis data, simulator credentials and logs (default .data)
               --api-port P      HTTP API port (default 8080, or a free one)
               --metrics-port P  worker /metrics port (default 9464, or a free one)
-  simulator   run the APNs simulator alone and print the client settings to use
-              --port P          HTTP/2 port (default 2197)      --host H   (default 127.0.0.1)
-              --dir DIR         where its certificates and keys are written (default .data/simulator)
-              --topic ID        bundle id accepted (default com.example.pushfleet)
-  doctor      check every configured app: credentials, expiry, TLS + HTTP/2 handshake, a test request
+${SIMULATOR_USAGE}  doctor      check every configured app: credentials, expiry, TLS + HTTP/2 handshake, a test request
               --config FILE     the fleet config (default: $PUSHFLEET_CONFIG, else the APNS_* variables)
   resume APP  resume an app paused because APNs refused its credentials (after fixing them)
               --redis-url URL   default $REDIS_URL
@@ -69,25 +65,8 @@ async function main(argv: string[]): Promise<number> {
         ...(metricsPort !== undefined ? { metricsPort } : {}),
       });
     }
-    case 'simulator': {
-      const { values } = parseArgs({
-        args: rest,
-        options: {
-          port: { type: 'string' },
-          host: { type: 'string' },
-          dir: { type: 'string' },
-          topic: { type: 'string' },
-        },
-        strict: true,
-      });
-      const port = positiveInt('port', values.port);
-      return runSimulatorCommand({
-        ...(port !== undefined ? { port } : {}),
-        ...(values.host ? { host: values.host } : {}),
-        ...(values.dir ? { dir: values.dir } : {}),
-        ...(values.topic ? { topic: values.topic } : {}),
-      });
-    }
+    case 'simulator':
+      return runSimulatorCommand(rest);
     case 'doctor': {
       const { values } = parseArgs({ args: rest, options: { config: { type: 'string' } }, strict: true });
       const file = values.config ?? process.env.PUSHFLEET_CONFIG;

@@ -21,7 +21,7 @@ import { DEFAULT_FEEDBACK_INTERVAL_MS, type FeedbackPoller, startFeedbackPoller 
 import { log } from './log.js';
 import { createOpsServer } from './ops-server.js';
 import { createPushProcessor } from './push-processor.js';
-import { createSender, type Sender } from './senders.js';
+import { createSender, type Sender, type SenderOptions } from './senders.js';
 
 export interface FleetWorker extends AsyncDisposable {
   /** Where /metrics is served, e.g. http://127.0.0.1:9464/metrics. */
@@ -40,6 +40,8 @@ export interface StartFleetWorkerOptions {
   processMetrics?: boolean;
   /** How often legacy apps read the feedback service. @defaultValue 24 h (Apple: daily) */
   feedbackIntervalMs?: number;
+  /** HTTP/2 sessions per app. @defaultValue the pool's (1 at start, up to 4) */
+  sessions?: SenderOptions;
   /** How long a job held back by broken credentials waits before it is tried again. @defaultValue 60000 */
   credsRetryDelayMs?: number;
 }
@@ -66,7 +68,7 @@ export async function startFleetWorker(
   redis.on('error', (err: Error) => log('warn', 'redis error', { error: err.message }));
 
   for (const app of config.apps) {
-    const client = createSender(app, metrics);
+    const client = await createSender(app, metrics, redis, options.sessions);
     const processor = createPushProcessor({
       app: app.name,
       transport: app.transport,

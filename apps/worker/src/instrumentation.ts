@@ -7,8 +7,8 @@ import type { FleetMetrics } from '@pushfleet/metrics';
 
 export type TransportName = 'http2' | 'legacy';
 
-export function reasonLabel(reason: string | undefined): string {
-  if (reason === undefined) return '';
+export function reasonLabel(reason: string | undefined, status = 200): string {
+  if (reason === undefined) return status === 200 ? '' : 'unknown';
   return isReason(reason) ? reason : 'unknown';
 }
 
@@ -23,7 +23,7 @@ export function transportMetricsListener(
         app,
         transport,
         outcome: verdict.outcome,
-        reason: reasonLabel(verdict.reason),
+        reason: reasonLabel(verdict.reason, verdict.status),
       });
       metrics.apnsRoundTrip.observe({ app, transport, outcome: verdict.outcome }, seconds);
     },

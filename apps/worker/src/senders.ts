@@ -1,10 +1,12 @@
 /**
- * One sender per app, by transport: the HTTP/2 client (token or certificate auth) or the legacy binary
+ * One sender per app, by transport: the HTTP/2 session pool (token or certificate auth) or the legacy binary
  * client (certificate auth). Both answer `send(request)` with a Verdict, so everything after the send
  * (job record, retries, registry, metrics) is shared.
  */
-import { Http2Client, LegacyClient, loadSigningKey, ProviderToken } from '@pushfleet/apns';
+import { Http2Pool, LegacyClient, loadSigningKey } from '@pushfleet/apns';
 import type { FleetMetrics } from '@pushfleet/metrics';
+import { startSharedProviderToken } from '@pushfleet/queue';
+import type { Redis } from 'ioredis';
 import type { AppConfig } from './config.js';
 import { transportMetricsListener } from './instrumentation.js';
 import type { PushSender } from './push-processor.js';
@@ -21,7 +23,22 @@ export function hostPort(url: string): { host: string; port: number } {
   return { host: u.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(u.port) };
 }
 
-export function createSender(app: AppConfig, metrics: FleetMetrics): Sender {
+export interface SenderOptions {
+  /** HTTP/2 sessions per app: opened at start, and the most the pool grows to under load. */
+  minSessions?: number;
+  maxSessions?: number;
+}
+
+export async function createSender(
+  app: AppConfig,
+  metrics: FleetMetrics,
+  redis: Redis,
+  options: SenderOptions = {},
+): Promise<Sender> {
+  const sessions = {
+    ...(options.minSessions !== undefined ? { minSessions: options.minSessions } : {}),
+    ...(options.maxSessions !== undefined ? { maxSessions: options.maxSessions } : {}),
+  };
   const listener = transportMetricsListener(metrics, app.name, app.transport);
   const ca = app.ca ? { ca: app.ca } : {};
   if (app.auth.kind === 'certificate') {
@@ -37,10 +54,17 @@ export function createSender(app: AppConfig, metrics: FleetMetrics): Sender {
       });
     }
     const auth = { kind: 'certificate' as const, cert: app.auth.certPem, key: app.auth.keyPem };
-    return new Http2Client({ url: app.url, ...ca, auth, listener });
+    return new Http2Pool({ url: app.url, ...ca, auth, listener, ...sessions });
   }
+  // One JWT per (team, key) for the whole fleet, minted under a Redis lease: no TooManyProviderTokenUpdates.
   const key = loadSigningKey(app.auth.keyPem, `${app.name} key`);
-  const token = new ProviderToken({ key, keyId: app.auth.keyId, teamId: app.auth.teamId });
-  const client = new Http2Client({ url: app.url, ...ca, auth: { kind: 'token', token }, listener });
-  return Object.assign(client, { tokenAgeSeconds: () => (Date.now() - token.issuedAtMs) / 1000 });
+  const token = await startSharedProviderToken({ redis, key, keyId: app.auth.keyId, teamId: app.auth.teamId });
+  const pool = new Http2Pool({ url: app.url, ...ca, auth: { kind: 'token', token }, listener, ...sessions });
+  return Object.assign(pool, {
+    tokenAgeSeconds: () => (token.current ? (Date.now() - token.current.issuedAt) / 1000 : 0),
+    async close() {
+      await Http2Pool.prototype.close.call(pool);
+      await token.close();
+    },
+  });
 }

@@ -24,15 +24,15 @@ function queueOf(redis: Redis, app: string): Queue {
 
 /** Pause the app for every worker. Resolves false if it was already paused (the first reason is kept). */
 export async function pauseApp(redis: Redis, app: string, reason: string, by: string): Promise<boolean> {
-  const record: AppPause = { reason, at: Date.now(), by };
-  const fresh = (await redis.set(queueKeys.paused(app), JSON.stringify(record), 'NX')) === 'OK';
   const queue = queueOf(redis, app);
   try {
     await queue.pause();
   } finally {
     await queue.close();
   }
-  return fresh;
+  // Written after the pause took effect, so a reader who sees the record sees a paused queue.
+  const record: AppPause = { reason, at: Date.now(), by };
+  return (await redis.set(queueKeys.paused(app), JSON.stringify(record), 'NX')) === 'OK';
 }
 
 /** Resume the app: its waiting and delayed jobs run again. Resolves the pause that was lifted, if any. */

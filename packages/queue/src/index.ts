@@ -6,4 +6,5 @@ export * from './job-status.js';
 export * from './notification.js';
 export * from './producer.js';
 export * from './queue-keys.js';
+export * from './shared-provider-token.js';
 export * from './token-registry.js';

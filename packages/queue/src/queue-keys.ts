@@ -24,5 +24,7 @@ export const queueKeys = {
   queueName: () => QUEUE_NAME,
   invalidTokens: (app: string) => `${appPrefix(app)}:tokens:invalid`,
   feedbackStream: (app: string) => `${appPrefix(app)}:feedback`,
+  providerToken: (teamId: string, keyId: string) => `{pushfleet:token:${teamId}:${keyId}}`,
+  providerTokenLease: (teamId: string, keyId: string) => `{pushfleet:token:${teamId}:${keyId}}:lease`,
   paused: (app: string) => `${appPrefix(app)}:paused`,
 } as const;

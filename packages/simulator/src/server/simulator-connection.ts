@@ -8,10 +8,15 @@
  *   idle                   GOAWAY {"reason":"IdleTimeout"} after `idleTimeoutMs` without activity  [Ours]
  *   goAway(reason)         GOAWAY NO_ERROR with {"reason":...}, then a graceful close: streams already
  *                          open still get their answers
+ *   faults                 see fault-injector.ts: when `faults.perStream` is false a stream costs one extra
+ *                          boolean test; otherwise it may be delayed, reset, held (read delay) or end the
+ *                          connection (GOAWAY after N streams, after N errors, every T ms; TCP reset)
  */
 import { randomUUID } from 'node:crypto';
 import { constants, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
+import type { Socket } from 'node:net';
 import type { Reason } from '@pushfleet/apns';
+import type { FaultInjector, FaultTarget } from './fault-injector.js';
 import type { Recorder } from './recorder.js';
 import { apnsHeadersOf, parseRequestHead } from './request-head.js';
 import {
@@ -31,16 +36,25 @@ export interface ConnectionContext {
   readonly idleTimeoutMs: number;
   /** Add `apns-unique-id` to 200 answers (development environment). */
   readonly uniqueIdHeader: boolean;
+  readonly faults: FaultInjector;
 }
 
 /** Bodies beyond this are counted, not kept: far over every payload limit already. */
 const MAX_KEPT_BODY_BYTES = 64 * 1024;
 const noop = () => {};
 
-export class SimulatorConnection {
+export class SimulatorConnection implements FaultTarget {
   /** The stream limit currently advertised. */
   #streams: number;
   #authenticated: boolean;
+  /** Streams opened so far, errors answered so far (for goAwayAfterStreams, disconnectAfterErrors). */
+  #streamCount = 0;
+  #errorCount = 0;
+  /** Last-stream-id of a GOAWAY sent with an explicit one: later streams are refused, not answered. */
+  #lastStreamId = Number.MAX_SAFE_INTEGER;
+  /** SETTINGS_INITIAL_WINDOW_SIZE this connection was given. */
+  #windowSize: number;
+  #goAwayTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly id: number,
@@ -57,14 +71,41 @@ export class SimulatorConnection {
     session.on('stream', onStream as (stream: ServerHttp2Stream) => void);
     if (context.idleTimeoutMs > 0)
       session.setTimeout(context.idleTimeoutMs, () => this.goAway('IdleTimeout'));
+    const faults = context.faults;
+    this.#windowSize = faults.config.windowSize;
+    faults.track(this);
+    session.once('close', () => {
+      faults.untrack(this);
+      clearTimeout(this.#goAwayTimer);
+    });
+    if (faults.config.goAwayEveryMs > 0) this.#armGoAwayTimer();
   }
 
-  /** GOAWAY with `{"reason":...}` as debug data, then close once open streams are answered. */
-  goAway(reason: Reason): void {
+  /**
+   * GOAWAY with `{"reason":...}` as debug data, then close once open streams are answered. `lastStreamId`
+   * 0 means the last stream the server processed.
+   */
+  goAway(reason: Reason, lastStreamId = 0): void {
     const session = this.session;
     if (session.closed || session.destroyed) return;
-    session.goaway(constants.NGHTTP2_NO_ERROR, 0, goAwayData(reason));
+    if (lastStreamId > 0) this.#lastStreamId = lastStreamId;
+    session.goaway(constants.NGHTTP2_NO_ERROR, lastStreamId, goAwayData(reason));
     session.close();
+  }
+
+  /** The fault configuration changed: re-arm the GOAWAY timer, advertise the new window size. @internal */
+  onFaultsChanged(): void {
+    const session = this.session;
+    if (session.closed || session.destroyed) return;
+    this.#armGoAwayTimer();
+    const windowSize = this.context.faults.config.windowSize;
+    if (windowSize === this.#windowSize) return;
+    try {
+      session.settings({ initialWindowSize: windowSize });
+      this.#windowSize = windowSize;
+    } catch {
+      // Too many unacknowledged SETTINGS: new connections get the new size anyway.
+    }
   }
 
   destroy(): void {
@@ -73,6 +114,14 @@ export class SimulatorConnection {
 
   #onStream(stream: ServerHttp2Stream, rawHeaders: string[]): void {
     stream.on('error', noop);
+    this.#streamCount++;
+    if ((stream.id ?? 0) > this.#lastStreamId) {
+      // Above the last-stream-id of our GOAWAY: not processed, the client resends it elsewhere.
+      this.context.faults.countRefusedStream();
+      stream.close(constants.NGHTTP2_REFUSED_STREAM);
+      return;
+    }
+    const faulty = this.context.faults.perStream;
     const chunks: Buffer[] = [];
     let size = 0;
     stream.on('data', (chunk: Buffer) => {
@@ -81,13 +130,95 @@ export class SimulatorConnection {
     });
     stream.on('end', () => {
       const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-      this.#answer(stream, rawHeaders, body, size);
+      if (faulty) this.#faultyAnswer(stream, rawHeaders, body, size);
+      else this.#answer(stream, rawHeaders, body, size, this.context.now());
     });
+    if (faulty) this.#faultyArrival(stream);
   }
 
-  #answer(stream: ServerHttp2Stream, rawHeaders: string[], body: Buffer, bodyLength: number): void {
+  /** Stream-arrival faults: GOAWAY after N streams, slow reading. */
+  #faultyArrival(stream: ServerHttp2Stream): void {
+    const config = this.context.faults.config;
+    if (config.goAwayAfterStreams > 0 && this.#streamCount >= config.goAwayAfterStreams) {
+      this.#faultGoAway(config.goAwayReason, stream.id ?? 0);
+    }
+    const delayMs = config.readDelayMs;
+    if (delayMs > 0) {
+      // Read one chunk at a time (a Readable buffers up to its high-water mark, 16 KiB, and node:http2
+      // sends WINDOW_UPDATE as soon as data is buffered), then hold the stream paused for `delayMs`.
+      const state = (stream as unknown as { _readableState?: { highWaterMark: number } })._readableState;
+      if (state !== undefined) state.highWaterMark = 0;
+      stream.on('data', () => {
+        stream.pause();
+        setTimeout(() => stream.resume(), delayMs);
+      });
+    }
+  }
+
+  /** Body-complete faults: reset the stream, reset the connection, or answer after a delay. */
+  #faultyAnswer(stream: ServerHttp2Stream, rawHeaders: string[], body: Buffer, bodyLength: number): void {
+    const faults = this.context.faults;
+    const receivedAt = this.context.now();
+    const fate = faults.fate();
+    if (fate === 'reset') {
+      if (!stream.destroyed) stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+      return;
+    }
+    if (fate === 'disconnect') {
+      this.#resetConnection();
+      return;
+    }
+    const delayMs = faults.delayMs();
+    if (delayMs > 0) {
+      setTimeout(() => this.#answer(stream, rawHeaders, body, bodyLength, receivedAt), delayMs);
+    } else {
+      this.#answer(stream, rawHeaders, body, bodyLength, receivedAt);
+    }
+  }
+
+  #faultGoAway(reason: Reason, lastStreamId: number): void {
+    if (this.session.closed || this.session.destroyed) return;
+    this.context.faults.countGoAway();
+    this.goAway(reason, lastStreamId);
+  }
+
+  #armGoAwayTimer(): void {
+    clearTimeout(this.#goAwayTimer);
+    this.#goAwayTimer = undefined;
+    const everyMs = this.context.faults.config.goAwayEveryMs;
+    if (everyMs <= 0) return;
+    this.#goAwayTimer = setTimeout(
+      () => this.#faultGoAway(this.context.faults.config.goAwayReason, 0),
+      everyMs,
+    );
+    this.#goAwayTimer.unref();
+  }
+
+  /** A TCP reset under the TLS socket: no GOAWAY, every open stream is lost. */
+  #resetConnection(): void {
+    const session = this.session;
+    if (session.destroyed) return;
+    try {
+      // The session's socket proxy forbids destroy(); its TLS socket's parent is the TCP socket.
+      const tcp = (session.socket as unknown as { _parent?: Socket })._parent;
+      if (tcp !== undefined && !tcp.destroyed) {
+        tcp.resetAndDestroy();
+        return;
+      }
+    } catch {
+      // Not a TCP socket underneath: fall back to destroying the session.
+    }
+    session.destroy();
+  }
+
+  #answer(
+    stream: ServerHttp2Stream,
+    rawHeaders: string[],
+    body: Buffer,
+    bodyLength: number,
+    now: number,
+  ): void {
     const { validator, recorder } = this.context;
-    const now = this.context.now();
     const head = parseRequestHead(rawHeaders);
     const req: PendingRequest = {
       head,
@@ -135,6 +266,10 @@ export class SimulatorConnection {
     const status = statusOf(reason);
     respondError(stream, reason, apnsId, status === 410 ? (req.timestamp ?? now) : undefined);
     if (this.context.dropStreamsAfterRejection) this.#setStreams(1);
+    if (status < 500 && status !== 410) {
+      const max = this.context.faults.config.disconnectAfterErrors;
+      if (max > 0 && ++this.#errorCount >= max) this.#faultGoAway(reason, 0);
+    }
     recorder.onRejected(
       reason,
       recorder.keepsRecords

@@ -4,6 +4,7 @@
  */
 import type { Reason } from '@pushfleet/apns';
 import type { Environment } from '../certs/apple-oids.js';
+import type { FaultConfig } from './fault-injector.js';
 import type { KeyStore, SimulatorKey } from './key-store.js';
 import type { RecordMode } from './recorder.js';
 
@@ -68,6 +69,8 @@ export interface SimulatorOptions {
   readonly closeTimeoutMs?: number | undefined;
   /** The clock, ms since the epoch (tests move it to expire tokens). @defaultValue `Date.now` */
   readonly now?: (() => number) | undefined;
+  /** Fault injection from the start (latency, 429/500/503, GOAWAY, resets, flow control...); see `sim.faults`. @defaultValue none */
+  readonly faults?: FaultConfig | undefined;
 }
 
 export const DEFAULT_SIMULATOR_OPTIONS = {

@@ -91,7 +91,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const keys = new KeyStore(options.keys);
   const devices = new DeviceRegistry();
   const rules = new RuleBook();
-  const faults = new FaultInjector();
+  const faults = new FaultInjector(options.faults);
   const recorder = new Recorder(options.record ?? D.record, options.recordLimit ?? D.recordLimit);
   const validator = new RequestValidator({
     environment,
@@ -110,6 +110,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     dropStreamsAfterRejection: options.dropStreamsAfterRejection ?? D.dropStreamsAfterRejection,
     idleTimeoutMs: options.idleTimeoutMs ?? D.idleTimeoutMs,
     uniqueIdHeader: (options.uniqueIdHeader ?? D.uniqueIdHeader) && environment === 'development',
+    faults,
   };
   const tokenAuthConfig = {
     keys,
@@ -176,6 +177,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   for (const server of servers) {
     server.on('sessionError', () => {});
     server.on('tlsClientError', () => {});
+    faults.attach(server);
     server.on('secureConnection', (socket: Duplex) => {
       sockets.add(socket);
       socket.once('close', () => sockets.delete(socket));

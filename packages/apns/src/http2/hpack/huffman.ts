@@ -139,7 +139,7 @@ export function decodeHuffman(buf: Uint8Array, start: number, end: number): stri
   if (state !== 0 && (onesOnly[state] !== 1 || depthOf[state]! > 7)) {
     throw new HuffmanError('Huffman padding is not a prefix of EOS shorter than 8 bits');
   }
-  return out.latin1Slice(0, n);
+  return out.toString('latin1', 0, n);
 }
 
 /** Bytes `s` takes Huffman-coded. */

@@ -1,0 +1,128 @@
+/** `pushfleet simulator`: flags, and the printed client settings actually work (the curl lines are run). */
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Simulator } from '@pushfleet/simulator';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseSimulatorArgs, runSimulatorCommand } from './simulator-command.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'pushfleet-sim-cmd-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const hasCurlHttp2 = (() => {
+  const r = spawnSync('curl', ['--version']);
+  return r.status === 0 && /HTTP2/.test(r.stdout.toString());
+})();
+
+describe('parseSimulatorArgs', () => {
+  it('maps every flag', () => {
+    expect(
+      parseSimulatorArgs([
+        '--port=0',
+        '--certificate-port',
+        '0',
+        '--host',
+        '::1',
+        '--topic',
+        'com.example.x',
+        '--environment',
+        'production',
+        '--seed',
+        '9',
+        '--latency-ms',
+        '5',
+        '--latency-jitter-ms',
+        '2.5',
+        '--latency-distribution',
+        'exponential',
+        '--rate-429',
+        '0.1',
+        '--rate-500',
+        '0.2',
+        '--rate-503',
+        '0.3',
+        '--goaway-after',
+        '100',
+        '--goaway-every-ms',
+        '60000',
+        '--reset-rate',
+        '0.01',
+        '--disconnect-rate',
+        '0.001',
+        '--window-size',
+        '1024',
+        '--read-delay-ms',
+        '3',
+        '--refuse-connections-ms',
+        '500',
+        '--disconnect-after-errors',
+        '50',
+      ]),
+    ).toEqual({
+      port: 0,
+      certificatePort: 0,
+      host: '::1',
+      topic: 'com.example.x',
+      environment: 'production',
+      faults: {
+        seed: 9,
+        latencyMs: 5,
+        latencyJitterMs: 2.5,
+        latencyDistribution: 'exponential',
+        rate429: 0.1,
+        rate500: 0.2,
+        rate503: 0.3,
+        goAwayAfterStreams: 100,
+        goAwayEveryMs: 60000,
+        resetRate: 0.01,
+        disconnectRate: 0.001,
+        windowSize: 1024,
+        readDelayMs: 3,
+        refuseConnectionsMs: 500,
+        disconnectAfterErrors: 50,
+      },
+    });
+    expect(parseSimulatorArgs([])).toEqual({});
+  });
+
+  it('refuses bad values, naming the flag', () => {
+    expect(() => parseSimulatorArgs(['--rate-500', 'half'])).toThrow(/--rate-500: "half"/);
+    expect(() => parseSimulatorArgs(['--goaway-after', '2.5'])).toThrow(/--goaway-after/);
+    expect(() => parseSimulatorArgs(['--environment', 'prod'])).toThrow(/--environment/);
+    expect(() => parseSimulatorArgs(['--nope'])).toThrow(/nope/);
+  });
+});
+
+describe('runSimulatorCommand', () => {
+  it.skipIf(!hasCurlHttp2)(
+    'prints token and certificate settings whose curl lines get 200, and stops on abort',
+    async () => {
+      const lines: string[] = [];
+      const stop = new AbortController();
+      let sim: Simulator | undefined;
+      const done = runSimulatorCommand(
+        ['--port', '0', '--certificate-port', '0', '--dir', dir, '--rate-500', '0', '--seed', '3'],
+        { out: (l) => lines.push(l), signal: stop.signal, onListening: (s) => (sim = s) },
+      );
+      await expect.poll(() => sim, { timeout: 8000 }).toBeDefined();
+      const text = lines.join('\n');
+      expect(text).toContain(`url            ${sim!.url}`);
+      expect(text).toContain(`url            ${sim!.certificateUrl}`);
+      expect(text).toMatch(/key id +\w{10}/);
+      expect(text).toContain(join(dir, 'ca.pem'));
+      expect(text).toContain('client-com.example.pushfleet.p12.pass');
+      expect(text).toContain('faults           seed=3 rate500=0');
+      const curls = lines.filter((l) => l.trim().startsWith('curl --http2'));
+      expect(curls).toHaveLength(2);
+      for (const curl of curls) {
+        const { stdout } = await promisify(execFile)('sh', ['-c', `${curl.trim()} -sS -w '%{http_code}'`]);
+        expect(stdout).toBe('200');
+      }
+      stop.abort();
+      expect(await done).toBe(0);
+      expect(lines.at(-1)).toBe('stopped: 2 accepted, 0 rejected');
+    },
+  );
+});

@@ -1,0 +1,230 @@
+/**
+ * HPACK encoder for APNs requests (RFC 7541; apns-protocol.md B.3).
+ *
+ * Headers that repeat on every request of a connection (`:authority`, `authorization`, `apns-topic`,
+ * `apns-push-type`, `apns-priority`) are sent once as "literal with incremental indexing" and as a one-byte
+ * indexed field after that; `:method POST` and `:scheme https` are static-table indexes. Per-request headers
+ * (`:path`, `apns-id`, `apns-expiration`, `apns-collapse-id`) are "literal without indexing", so they never
+ * churn the table (Apple's older guidance for `:path` and `apns-id`).
+ *
+ * The encoder keeps an exact model of the peer decoder's dynamic table (insertions, sizes, eviction at the size
+ * the peer allows in SETTINGS_HEADER_TABLE_SIZE), so an index it emits always names the entry it means. While
+ * nothing is inserted the table does not move, so the indexed prefix of a (topic, push type, priority, bearer)
+ * is built once and copied per request (`prefix`), and rebuilt only after the table changed.
+ *
+ * Wire forms written here:
+ *   indexed            1xxxxxxx (7-bit index)
+ *   literal, indexing  01xxxxxx name index (6-bit) | 0 + name string; value string
+ *   literal, no index  0000xxxx name index (4-bit) | 0 + name string; value string
+ *   size update        001xxxxx (5-bit), first in a block after the peer's limit changed
+ *   strings            raw (H = 0), 7-bit length prefix
+ */
+import { ENTRY_OVERHEAD, STATIC_TABLE_LENGTH } from './static-table.js';
+
+const STATIC_AUTHORITY = 1;
+const STATIC_PATH = 4;
+const STATIC_AUTHORIZATION = 23;
+const METHOD_POST = 0x83;
+const SCHEME_HTTPS = 0x87;
+
+/**
+ * The shared part of a request's header block: `bytes[0, split)` are the pseudo-headers (`:method`, `:scheme`,
+ * `:authority`, after any size update), `bytes[split, end)` the regular headers. `:path` goes between them, since
+ * every pseudo-header must come before the first regular one (RFC 9113 8.3).
+ */
+export interface HeaderPrefix {
+  readonly bytes: Buffer;
+  readonly split: number;
+}
+
+interface Entry {
+  readonly key: string;
+  readonly size: number;
+  readonly insertion: number;
+}
+
+export class HpackEncoder {
+  /** The table size we use; at most the peer's SETTINGS_HEADER_TABLE_SIZE and our own cap. */
+  #max: number;
+  readonly #cap: number;
+  #pendingSizeUpdate = -1;
+  #size = 0;
+  #inserted = 0;
+  /** Oldest first. */
+  readonly #entries: Entry[] = [];
+  readonly #byKey = new Map<string, Entry>();
+  /** Bumped whenever the table changes: cached prefixes are valid for one generation only. */
+  #generation = 0;
+  readonly #prefixes = new Map<string, { generation: number; prefix: HeaderPrefix }>();
+
+  /** @param cap the largest table we will use, whatever the peer allows. */
+  constructor(cap = 4096) {
+    this.#cap = cap;
+    this.#max = Math.min(cap, 4096);
+  }
+
+  /** The peer's SETTINGS_HEADER_TABLE_SIZE changed: use min(it, cap) from the next block on. */
+  setPeerMaxTableSize(size: number): void {
+    const next = Math.min(size, this.#cap);
+    if (next === this.#max) return;
+    this.#max = next;
+    this.#evictTo(next);
+    this.#pendingSizeUpdate = next;
+    this.#generation++;
+  }
+
+  /**
+   * The indexed part of a request's header block, shared by every request with the same values: method, scheme,
+   * authority, then the given headers with incremental indexing. The returned bytes are valid for the next block
+   * only (the next call may insert and move indexes), so copy them into the frame at once.
+   */
+  prefix(authority: string, indexed: readonly (readonly [string, string])[]): HeaderPrefix {
+    let key = authority;
+    for (const [name, value] of indexed) key += '\0' + name + '\0' + value;
+    const cached = this.#prefixes.get(key);
+    if (cached !== undefined && cached.generation === this.#generation && this.#pendingSizeUpdate < 0) {
+      return cached.prefix;
+    }
+    const before = this.#generation;
+    const parts: number[] = [];
+    if (this.#pendingSizeUpdate >= 0) {
+      writeInt(parts, 0x20, 5, this.#pendingSizeUpdate);
+      this.#pendingSizeUpdate = -1;
+    }
+    parts.push(METHOD_POST, SCHEME_HTTPS);
+    this.#field(parts, ':authority', authority, STATIC_AUTHORITY);
+    const split = parts.length;
+    for (const [name, value] of indexed) {
+      this.#field(parts, name, value, name === 'authorization' ? STATIC_AUTHORIZATION : 0);
+    }
+    const prefix = { bytes: Buffer.from(parts), split };
+    // A block that inserted (or updated the size) must not be sent twice: cache only an all-indexed one.
+    if (this.#generation === before && parts[0] === METHOD_POST) {
+      if (this.#prefixes.size > 256) this.#prefixes.clear();
+      this.#prefixes.set(key, { generation: this.#generation, prefix });
+    }
+    return prefix;
+  }
+
+  /** Entries in the modelled table (tests). */
+  get tableLength(): number {
+    return this.#entries.length;
+  }
+
+  #field(out: number[], name: string, value: string, staticName: number): void {
+    const key = name + '\0' + value;
+    const entry = this.#byKey.get(key);
+    if (entry !== undefined) {
+      writeInt(out, 0x80, 7, STATIC_TABLE_LENGTH + 1 + (this.#inserted - entry.insertion));
+      return;
+    }
+    // Literal with incremental indexing.
+    if (staticName > 0) {
+      writeInt(out, 0x40, 6, staticName);
+    } else {
+      out.push(0x40);
+      writeString(out, name);
+    }
+    writeString(out, value);
+    this.#insert(key, name.length + value.length + ENTRY_OVERHEAD);
+  }
+
+  #insert(key: string, size: number): void {
+    this.#generation++;
+    if (size > this.#max) {
+      this.#evictTo(0);
+      return;
+    }
+    this.#evictTo(this.#max - size);
+    const entry = { key, size, insertion: ++this.#inserted };
+    this.#entries.push(entry);
+    this.#byKey.set(key, entry);
+    this.#size += size;
+  }
+
+  #evictTo(limit: number): void {
+    while (this.#size > limit && this.#entries.length > 0) {
+      const old = this.#entries.shift()!;
+      this.#size -= old.size;
+      if (this.#byKey.get(old.key) === old) this.#byKey.delete(old.key);
+      this.#generation++;
+    }
+  }
+}
+
+/** Bytes of a "literal without indexing, name from the static table" field with a raw value. */
+export function literalIndexedNameLength(valueLength: number): number {
+  return 1 + intLength(7, valueLength) + valueLength;
+}
+
+/** `:path` as a literal without indexing: 0x04, length, value. Returns the offset after it. */
+export function writePath(out: Buffer, offset: number, path: string): number {
+  out[offset++] = STATIC_PATH;
+  offset = writeIntAt(out, offset, 0, 7, path.length);
+  return offset + out.write(path, offset, path.length, 'latin1');
+}
+
+/** A header with a literal name, without indexing: 0x00, name, value. Returns the offset after it. */
+export function writeLiteral(out: Buffer, offset: number, name: string, value: string): number {
+  out[offset++] = 0;
+  offset = writeIntAt(out, offset, 0, 7, name.length);
+  offset += out.write(name, offset, name.length, 'latin1');
+  offset = writeIntAt(out, offset, 0, 7, value.length);
+  return offset + out.write(value, offset, value.length, 'latin1');
+}
+
+/** Upper bound of `writeLiteral`'s bytes. */
+export function literalLength(name: string, value: string): number {
+  return 1 + intLength(7, name.length) + name.length + intLength(7, value.length) + value.length;
+}
+
+export function intLength(prefix: number, value: number): number {
+  const max = (1 << prefix) - 1;
+  if (value < max) return 1;
+  let n = 2;
+  for (let v = value - max; v >= 128; v = Math.floor(v / 128)) n++;
+  return n;
+}
+
+/** An N-bit-prefix integer (RFC 7541 5.1) at `offset` with the high bits `flags`. */
+export function writeIntAt(
+  out: Buffer,
+  offset: number,
+  flags: number,
+  prefix: number,
+  value: number,
+): number {
+  const max = (1 << prefix) - 1;
+  if (value < max) {
+    out[offset++] = flags | value;
+    return offset;
+  }
+  out[offset++] = flags | max;
+  let v = value - max;
+  while (v >= 128) {
+    out[offset++] = (v % 128) | 0x80;
+    v = Math.floor(v / 128);
+  }
+  out[offset++] = v;
+  return offset;
+}
+
+function writeInt(out: number[], flags: number, prefix: number, value: number): void {
+  const max = (1 << prefix) - 1;
+  if (value < max) {
+    out.push(flags | value);
+    return;
+  }
+  out.push(flags | max);
+  let v = value - max;
+  while (v >= 128) {
+    out.push((v % 128) | 0x80);
+    v = Math.floor(v / 128);
+  }
+  out.push(v);
+}
+
+function writeString(out: number[], s: string): void {
+  writeInt(out, 0, 7, s.length);
+  for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i) & 0xff);
+}
