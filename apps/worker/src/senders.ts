@@ -58,7 +58,12 @@ export async function createSender(
   }
   // One JWT per (team, key) for the whole fleet, minted under a Redis lease: no TooManyProviderTokenUpdates.
   const key = loadSigningKey(app.auth.keyPem, `${app.name} key`);
-  const token = await startSharedProviderToken({ redis, key, keyId: app.auth.keyId, teamId: app.auth.teamId });
+  const token = await startSharedProviderToken({
+    redis,
+    key,
+    keyId: app.auth.keyId,
+    teamId: app.auth.teamId,
+  });
   const pool = new Http2Pool({ url: app.url, ...ca, auth: { kind: 'token', token }, listener, ...sessions });
   return Object.assign(pool, {
     tokenAgeSeconds: () => (token.current ? (Date.now() - token.current.issuedAt) / 1000 : 0),
