@@ -13,12 +13,34 @@
  *   fanout-onebuf    writeFanOut with no take() until the end: all frames in one buffer (RAM-bound, like memcpy)
  *   distinct         FrameEncoder.writeBatch: a distinct pre-serialized payload per notification
  *   distinct-each    FrameEncoder.write per notification, distinct payloads
- *   hex-floor        evidence: only the batch paths' token work (join `batch` hex strings, one native hex
- *                    decode into a reused scratch), no frames: an upper bound for any hex-token encoder here
- * Each case runs `reps` times after one warm-up; medians are reported. The last line is one JSON object.
+ *   join-floor       evidence: only `tokens.join('')` per batch. Every path that gets the token strings'
+ *                    chars out of V8 with one native call per batch pays this (per-token native calls and
+ *                    `charCodeAt` loops cost 4 to 8 times more): the ceiling for any hex-token encoder here
+ *   token-floor      evidence: the batch paths' token work: join, one UTF-16 write into the kernels' memory,
+ *                    the SIMD decode into staged frames (with identifiers); no copy into the output buffer
+ *   hex-floor        evidence: the previous token path (join, one native hex decode into a scratch) and the
+ *                    fallback without WebAssembly
+ * Each case runs `reps` times after one warm-up, each run preceded by a full GC outside the timed region (so
+ * no case pays for another's garbage); medians are reported. The last line is one JSON object.
  */
 import { randomBytes } from 'node:crypto';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { encodeFrame, FrameEncoder } from '../legacy/index.js';
+import { hexKernels } from '../legacy/token-hex.js';
+
+/**
+ * A full collection, run outside every timed region (before each warm-up and each rep). Without it, the
+ * garbage of setup and of earlier cases (1M distinct payloads, the naive encoder's churn, the 2x253 MB memcpy
+ * buffers) left marking and sweeping work that process CPU time charged to whichever case ran next.
+ */
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+/** The collection, then a short idle so its concurrent sweeping finishes before the clock starts. */
+async function collectGarbage(): Promise<void> {
+  gc();
+  await new Promise((resolve) => setTimeout(resolve, 30));
+}
 
 interface Args {
   n: number;
@@ -56,11 +78,13 @@ const median = (xs: readonly number[]): number => {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
 
-function measure(frames: number, bytes: number, reps: number, run: () => void): CaseResult {
+async function measure(frames: number, bytes: number, reps: number, run: () => void): Promise<CaseResult> {
+  await collectGarbage();
   run(); // warm-up: JIT, buffer growth
   const runs: number[] = [];
   const cpu: number[] = [];
   for (let r = 0; r < reps; r++) {
+    await collectGarbage();
     const c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     run();
@@ -137,7 +161,7 @@ function chunk<T>(xs: readonly T[], size: number): T[][] {
   return out;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const { n, reps, batch, only } = parseArgs(process.argv.slice(2));
   const want = (name: string) => only === undefined || only.has(name);
   const log = (s: string) => process.stdout.write(`${s}\n`);
@@ -148,20 +172,11 @@ function main(): void {
   for (let i = 0; i < n; i++) tokens[i] = raw.toString('hex', i * 32, i * 32 + 32);
   const fanObject = payloadObject(0);
   const fanPayload = Buffer.from(JSON.stringify(fanObject), 'utf8');
-  const needDistinct = want('distinct') || want('distinct-each');
-  const payloads: Buffer[] = new Array(needDistinct ? n : 0);
-  let distinctBytes = 0;
-  for (let i = 0; i < payloads.length; i++) {
-    payloads[i] = Buffer.from(JSON.stringify(payloadObject(i)), 'utf8');
-    distinctBytes += 61 + payloads[i]!.length;
-  }
   const tokenBatches = chunk(tokens, batch);
-  const payloadBatches = chunk(payloads, batch);
   const frameBytes = 61 + fanPayload.length;
   const fanBytes = frameBytes * n;
   log(`legacy command-2 encode: ${n} notifications, payload ${fanPayload.length} B (frame ${frameBytes} B),`);
-  const avg = needDistinct ? `distinct payloads avg ${(distinctBytes / n - 61).toFixed(1)} B, ` : '';
-  log(`${avg}batch ${batch}, ${reps} reps + warm-up, node ${process.version}`);
+  log(`batch ${batch}, ${reps} reps + warm-up, node ${process.version}`);
 
   // Sanity: the encoder agrees with the single-frame encoder and the naive one (untimed).
   {
@@ -191,10 +206,7 @@ function main(): void {
   if (want('memcpy')) {
     const src = Buffer.alloc(fanBytes, 0x5a);
     const dst = Buffer.alloc(fanBytes, 1);
-    report(
-      'memcpy',
-      measure(n, fanBytes, reps, () => src.copy(dst, 0, 0, fanBytes)),
-    );
+    report('memcpy', await measure(n, fanBytes, reps, () => src.copy(dst, 0, 0, fanBytes)));
   }
   if (want('memcpy-incache')) {
     const block = frameBytes * batch;
@@ -203,7 +215,7 @@ function main(): void {
     const blocks = Math.ceil(n / batch);
     report(
       'memcpy-incache',
-      measure(n, fanBytes, reps, () => {
+      await measure(n, fanBytes, reps, () => {
         for (let i = 0; i < blocks; i++) src.copy(dst, 0, 0, block);
       }),
     );
@@ -212,7 +224,7 @@ function main(): void {
     let sink = 0;
     report(
       'naive',
-      measure(n, fanBytes, reps, () => {
+      await measure(n, fanBytes, reps, () => {
         for (let i = 0; i < n; i++) sink += naiveFrame(tokens[i]!, fanObject, i + 1).length;
       }),
     );
@@ -223,7 +235,7 @@ function main(): void {
     let sink = 0;
     report(
       'fanout',
-      measure(n, fanBytes, reps, () => {
+      await measure(n, fanBytes, reps, () => {
         for (const ts of tokenBatches) {
           enc.writeFanOut(ts, fanPayload);
           sink += enc.take().length;
@@ -237,7 +249,7 @@ function main(): void {
     let sink = 0;
     report(
       'fanout-each',
-      measure(n, fanBytes, reps, () => {
+      await measure(n, fanBytes, reps, () => {
         for (let i = 0; i < n; i++) {
           enc.write(tokens[i]!, fanPayload);
           if (enc.frameCount === batch) sink += enc.take().length;
@@ -252,19 +264,69 @@ function main(): void {
     let sink = 0;
     report(
       'fanout-onebuf',
-      measure(n, fanBytes, reps, () => {
+      await measure(n, fanBytes, reps, () => {
         for (const ts of tokenBatches) enc.writeFanOut(ts, fanPayload);
         sink += enc.take().length;
       }),
     );
     if (sink === 0) log('');
   }
+  if (want('join-floor')) {
+    let sink = 0;
+    report(
+      'join-floor',
+      await measure(n, fanBytes, reps, () => {
+        for (const ts of tokenBatches) sink += ts.join('').length;
+      }),
+    );
+    if (sink === 0) log('');
+  }
+  const hk = hexKernels();
+  if (want('token-floor') && hk !== null) {
+    const stage = hk.stage(frameBytes * batch);
+    report(
+      'token-floor',
+      await measure(n, fanBytes, reps, () => {
+        for (const ts of tokenBatches) {
+          hk.load(ts, 0, ts.length);
+          hk.fan(ts.length, stage + 8, frameBytes, 38 + fanPayload.length, 1);
+        }
+      }),
+    );
+  }
+  if (want('hex-floor')) {
+    const scratch = Buffer.allocUnsafe(32 * batch);
+    report(
+      'hex-floor',
+      await measure(n, fanBytes, reps, () => {
+        for (const ts of tokenBatches) scratch.write(ts.join(''), 0, 32 * ts.length, 'hex');
+      }),
+    );
+  } // The distinct cases' inputs exist only from here on, so the 1M payload Buffers (about 200 MB of heap) do
+  // not make the scavenges of every earlier case dearer.
+  const needDistinct = want('distinct') || want('distinct-each');
+  const payloads: Buffer[] = new Array(needDistinct ? n : 0);
+  let distinctBytes = 0;
+  for (let i = 0; i < payloads.length; i++) {
+    payloads[i] = Buffer.from(JSON.stringify(payloadObject(i)), 'utf8');
+    distinctBytes += 61 + payloads[i]!.length;
+  }
+  const payloadBatches = chunk(payloads, batch);
+  if (needDistinct) {
+    log(`distinct payloads: avg ${(distinctBytes / n - 61).toFixed(1)} B`);
+    const enc = new FrameEncoder();
+    enc.writeBatch(tokens.slice(0, 3), payloads.slice(0, 3));
+    const expect = Buffer.concat(
+      [0, 1, 2].map((i) => encodeFrame({ token: tokens[i]!, payload: payloads[i]!, identifier: i + 1 })),
+    );
+    if (!enc.take().equals(expect)) throw new Error('sanity check failed: writeBatch disagrees');
+  }
   if (want('distinct')) {
     const enc = new FrameEncoder({ initialCapacity: Math.ceil((distinctBytes / n) * batch * 2) });
     let sink = 0;
     report(
       'distinct',
-      measure(n, distinctBytes, reps, () => {
+      await measure(n, distinctBytes, reps, () => {
         for (let b = 0; b < tokenBatches.length; b++) {
           enc.writeBatch(tokenBatches[b]!, payloadBatches[b]!);
           sink += enc.take().length;
@@ -278,7 +340,7 @@ function main(): void {
     let sink = 0;
     report(
       'distinct-each',
-      measure(n, distinctBytes, reps, () => {
+      await measure(n, distinctBytes, reps, () => {
         for (let i = 0; i < n; i++) {
           enc.write(tokens[i]!, payloads[i]!);
           if (enc.frameCount === batch) sink += enc.take().length;
@@ -287,16 +349,6 @@ function main(): void {
       }),
     );
     if (sink === 0) log('');
-  }
-
-  if (want('hex-floor')) {
-    const scratch = Buffer.allocUnsafe(32 * batch);
-    report(
-      'hex-floor',
-      measure(n, fanBytes, reps, () => {
-        for (const ts of tokenBatches) scratch.write(ts.join(''), 0, 32 * ts.length, 'hex');
-      }),
-    );
   }
 
   const ratio = (a: number | undefined, b: number | undefined) =>
@@ -316,12 +368,16 @@ function main(): void {
     fanout_onebuf_ratio_to_memcpy: ratio(r['fanout-onebuf']?.bytes_per_s, r.memcpy?.bytes_per_s),
     distinct_each_ratio_to_memcpy: ratio(r['distinct-each']?.bytes_per_s, r.memcpy?.bytes_per_s),
     hex_floor_ratio_to_memcpy: ratio(r['hex-floor']?.bytes_per_s, r.memcpy?.bytes_per_s),
+    join_floor_ratio_to_memcpy: ratio(r['join-floor']?.bytes_per_s, r.memcpy?.bytes_per_s),
+    token_floor_ratio_to_memcpy: ratio(r['token-floor']?.bytes_per_s, r.memcpy?.bytes_per_s),
     /** The same ratios from CPU-time medians (use these when the host is shared and wall time is noisy). */
     cpu: {
       ratio_to_memcpy: ratio(r.fanout?.cpu_bytes_per_s, r.memcpy?.cpu_bytes_per_s),
       ratio_to_naive: ratio(r.fanout?.cpu_bytes_per_s, r.naive?.cpu_bytes_per_s),
       distinct_ratio_to_memcpy: ratio(r.distinct?.cpu_bytes_per_s, r.memcpy?.cpu_bytes_per_s),
       distinct_ratio_to_naive: ratio(r.distinct?.cpu_bytes_per_s, r.naive?.cpu_bytes_per_s),
+      join_floor_ratio_to_memcpy: ratio(r['join-floor']?.cpu_bytes_per_s, r.memcpy?.cpu_bytes_per_s),
+      token_floor_ratio_to_memcpy: ratio(r['token-floor']?.cpu_bytes_per_s, r.memcpy?.cpu_bytes_per_s),
     },
     goals: { fanout_memcpy: 0.5, fanout_naive: 30, distinct_memcpy: 0.2 },
     results,
@@ -329,4 +385,4 @@ function main(): void {
   log(JSON.stringify(summary));
 }
 
-main();
+await main();

@@ -32,6 +32,7 @@
  */
 import { ApnsValidationError } from '../errors.js';
 import { copyToken, decodeToken, viewOf, writeFrameHead, writeTrailer } from './frame-layout.js';
+import { type HexKernels, hexKernels, STAGE_TARGET_BYTES, TOKEN_CHUNK } from './token-hex.js';
 import { checkPayload, checkPayloadLimit, checkPriority, checkToken, checkUint32 } from './validation.js';
 import {
   ENHANCED_OVERHEAD_BYTES,
@@ -69,7 +70,7 @@ export interface FrameEncoderOptions extends LegacyEncodeOptions {
 }
 
 export const DEFAULT_ENCODER_CAPACITY = 65_536;
-/** Tokens hex-decoded per native call in the batch paths (32 KiB of scratch). */
+/** Tokens hex-decoded per native call in the fallback batch paths (32 KiB of scratch). */
 const HEX_CHUNK = 1024;
 function toPayload(payload: Uint8Array | string): Uint8Array {
   return typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
@@ -138,6 +139,65 @@ export function encodeFrame(n: LegacyNotification, options?: LegacyEncodeOptions
 }
 
 /**
+ * Throws naming the first token in [from, to) that is not a string of 64 chars (cheap; digits not checked).
+ * Only strings pass, so the `join` that follows never calls user code (a `toString`).
+ */
+function checkLengths(tokens: readonly string[], from: number, to: number): void {
+  for (let i = from; i < to; i++) {
+    const t = tokens[i];
+    if (typeof t !== 'string' || t.length !== LEGACY_TOKEN_HEX_CHARS) checkToken(t, `tokens[${i}]`);
+  }
+}
+
+/** A batch decode failed: throws naming the first bad token in [from, to). */
+function nameBadToken(tokens: readonly string[], from: number, to: number): never {
+  for (let i = from; i < to; i++) checkToken(tokens[i], `tokens[${i}]`);
+  throw new ApnsValidationError('tokens', `tokens[${from}..${to}) failed to decode as hex`);
+}
+
+/**
+ * Lays out `frames` copies of the fan-out frame template (identifier and token left to the kernel) at the
+ * start of the staging area, reusing what the previous fan-out left there when payload, expiry and
+ * priority are the same. Returns the staging offset.
+ */
+function stageFanTemplate(
+  hk: HexKernels,
+  payload: Uint8Array,
+  expiry: number,
+  priority: number,
+  frames: number,
+): number {
+  const n = payload.length;
+  const size = FRAME_OVERHEAD_BYTES + n;
+  const stage = hk.stage(frames * size);
+  const mem = hk.mem;
+  let have = hk.fanTemplateFrames;
+  if (
+    have > 0 &&
+    (hk.fanTemplateSize !== size ||
+      hk.fanTemplateTail !== expiry * 16 + priority ||
+      Buffer.compare(payload, mem.subarray(stage + 43, stage + 43 + n)) !== 0)
+  ) {
+    have = 0;
+  }
+  if (have < 1) {
+    writeFrameHead(hk.dv, stage, n);
+    mem.set(payload, stage + 43);
+    writeTrailer(hk.dv, stage + 43 + n, 0, expiry, priority);
+    have = 1;
+  }
+  while (have < frames) {
+    const m = Math.min(have, frames - have);
+    mem.copyWithin(stage + have * size, stage, stage + m * size);
+    have += m;
+  }
+  hk.fanTemplateFrames = have;
+  hk.fanTemplateSize = size;
+  hk.fanTemplateTail = expiry * 16 + priority;
+  return stage;
+}
+
+/**
  * The hot-path batch encoder: writes many frames into ONE reused buffer and hands them out as a single
  * view for one socket write. Identifiers come from a 32-bit counter that wraps at 2^32.
  *
@@ -158,8 +218,9 @@ export class FrameEncoder {
   private frames = 0;
   private nextId: number;
   private readonly maxPayload: number;
-  private readonly scratch = Buffer.allocUnsafeSlow(HEX_CHUNK * LEGACY_TOKEN_BYTES);
-  private readonly scratchView = viewOf(this.scratch);
+  /** Hex scratch of the fallback batch paths (no WebAssembly), allocated on first use. */
+  private scratch: Buffer | undefined;
+  private scratchView: DataView | undefined;
 
   constructor(options: FrameEncoderOptions = {}) {
     this.maxPayload = checkPayloadLimit(options.maxPayloadBytes);
@@ -271,8 +332,9 @@ export class FrameEncoder {
 
   /**
    * Command 2, one payload to many tokens (a fan-out). Frames carry consecutive identifiers (mod 2^32);
-   * returns the first. The first frame is written once and then copied in doubling blocks, so each further
-   * frame costs a share of a large memmove plus patching its token and identifier.
+   * returns the first. All-or-nothing. The frame template (header, payload, trailer) stays laid out in the
+   * staging area between calls with the same payload, so each chunk costs decoding its tokens and
+   * identifiers in place (SIMD) plus one copy into this buffer.
    */
   writeFanOut(
     tokens: readonly string[],
@@ -289,33 +351,25 @@ export class FrameEncoder {
     const n = payload.length;
     const size = FRAME_OVERHEAD_BYTES + n;
     const start = this.reserve(size * k);
-    const b = this.buf;
-    const dv = this.dv;
-    writeFrameHead(dv, start, n);
-    b.set(payload, start + 43);
-    writeTrailer(dv, start + 43 + n, 0, expiry, priority);
-    for (let done = 1; done < k; done *= 2) {
-      const m = Math.min(done, k - done);
-      b.copyWithin(start + done * size, start, start + m * size);
-    }
-    const s = this.scratchView;
-    for (let c = 0; c < k; c += HEX_CHUNK) {
-      const count = this.decodeChunk(tokens, c, Math.min(k, c + HEX_CHUNK));
-      let p = start + c * size;
-      let id = (first + c) >>> 0;
-      for (let i = 0; i < count * LEGACY_TOKEN_BYTES; i += LEGACY_TOKEN_BYTES) {
-        copyToken(s, i, dv, p + 8);
-        dv.setUint32(p + 46 + n, id);
-        id = (id + 1) >>> 0;
-        p += size;
+    const hk = hexKernels();
+    if (hk === null) return this.fanOutNative(tokens, payload, expiry, priority, start);
+    const chunk = Math.min(TOKEN_CHUNK, Math.max(1, Math.floor(STAGE_TARGET_BYTES / size)));
+    const stage = stageFanTemplate(hk, payload, expiry, priority, Math.min(chunk, k));
+    for (let c = 0; c < k; c += chunk) {
+      const end = Math.min(k, c + chunk);
+      checkLengths(tokens, c, end);
+      if (!hk.load(tokens, c, end) || !hk.fan(end - c, stage + 8, size, 38 + n, (first + c) >>> 0)) {
+        nameBadToken(tokens, c, end);
       }
+      this.buf.set(hk.mem.subarray(stage, stage + (end - c) * size), start + c * size);
     }
     return this.commit(start + size * k, k);
   }
 
   /**
    * Command 2, a distinct pre-serialized payload per token (`payloads[i]` goes to `tokens[i]`).
-   * Consecutive identifiers; returns the first. All-or-nothing.
+   * Consecutive identifiers; returns the first. All-or-nothing. Frames are assembled chunk by chunk in the
+   * staging area (tokens decoded in place with SIMD), then copied into this buffer.
    */
   writeBatch(
     tokens: readonly string[],
@@ -339,14 +393,101 @@ export class FrameEncoder {
       total += FRAME_OVERHEAD_BYTES + n;
     }
     const first = this.nextId;
-    let p = this.reserve(total);
-    const start = p;
+    const start = this.reserve(total);
+    const hk = hexKernels();
+    if (hk === null) return this.batchNative(tokens, payloads, expiry, priority, start, total);
+    let p = start;
+    for (let c = 0; c < k; ) {
+      // A chunk: up to TOKEN_CHUNK frames and STAGE_TARGET_BYTES (at least one frame).
+      const limit = Math.min(k, c + TOKEN_CHUNK);
+      let end = c;
+      let bytes = 0;
+      while (end < limit) {
+        const f = FRAME_OVERHEAD_BYTES + payloads[end]!.length;
+        if (bytes + f > STAGE_TARGET_BYTES && end > c) break;
+        bytes += f;
+        end++;
+      }
+      checkLengths(tokens, c, end);
+      const stage = hk.stage(bytes);
+      hk.fanTemplateFrames = 0;
+      if (!hk.load(tokens, c, end)) nameBadToken(tokens, c, end);
+      const mem = hk.mem;
+      const dv = hk.dv;
+      const offsets = hk.offsets;
+      let q = stage;
+      let id = (first + c) >>> 0;
+      for (let j = c; j < end; j++) {
+        const payload = payloads[j]!;
+        const n = payload.length;
+        writeFrameHead(dv, q, n);
+        offsets[j - c] = q + 8;
+        mem.set(payload, q + 43);
+        writeTrailer(dv, q + 43 + n, id, expiry, priority);
+        id = (id + 1) >>> 0;
+        q += FRAME_OVERHEAD_BYTES + n;
+      }
+      if (!hk.scatter(end - c)) nameBadToken(tokens, c, end);
+      this.buf.set(mem.subarray(stage, q), p);
+      p += q - stage;
+      c = end;
+    }
+    return this.commit(start + total, k);
+  }
+
+  /** writeFanOut without WebAssembly: template copied in doubling blocks, one native hex decode per chunk. */
+  private fanOutNative(
+    tokens: readonly string[],
+    payload: Uint8Array,
+    expiry: number,
+    priority: LegacyPriority,
+    start: number,
+  ): number {
+    const first = this.nextId;
+    const k = tokens.length;
+    const n = payload.length;
+    const size = FRAME_OVERHEAD_BYTES + n;
     const b = this.buf;
     const dv = this.dv;
-    const s = this.scratchView;
+    writeFrameHead(dv, start, n);
+    b.set(payload, start + 43);
+    writeTrailer(dv, start + 43 + n, 0, expiry, priority);
+    for (let done = 1; done < k; done *= 2) {
+      const m = Math.min(done, k - done);
+      b.copyWithin(start + done * size, start, start + m * size);
+    }
     for (let c = 0; c < k; c += HEX_CHUNK) {
       const end = Math.min(k, c + HEX_CHUNK);
-      this.decodeChunk(tokens, c, end);
+      const s = this.decodeChunk(tokens, c, end);
+      let p = start + c * size;
+      let id = (first + c) >>> 0;
+      for (let i = 0; i < (end - c) * LEGACY_TOKEN_BYTES; i += LEGACY_TOKEN_BYTES) {
+        copyToken(s, i, dv, p + 8);
+        dv.setUint32(p + 46 + n, id);
+        id = (id + 1) >>> 0;
+        p += size;
+      }
+    }
+    return this.commit(start + size * k, k);
+  }
+
+  /** writeBatch without WebAssembly: one native hex decode per chunk, frames written in place. */
+  private batchNative(
+    tokens: readonly string[],
+    payloads: readonly Uint8Array[],
+    expiry: number,
+    priority: LegacyPriority,
+    start: number,
+    total: number,
+  ): number {
+    const first = this.nextId;
+    const k = tokens.length;
+    let p = start;
+    const b = this.buf;
+    const dv = this.dv;
+    for (let c = 0; c < k; c += HEX_CHUNK) {
+      const end = Math.min(k, c + HEX_CHUNK);
+      const s = this.decodeChunk(tokens, c, end);
       let id = (first + c) >>> 0;
       for (let j = c; j < end; j++) {
         const payload = payloads[j]!;
@@ -363,20 +504,21 @@ export class FrameEncoder {
   }
 
   /**
-   * Hex-decodes tokens[from..to) into the scratch with one native call. Every token must be exactly 64
-   * chars and the whole run must be ASCII (a char above 0xff would be truncated to a hex digit natively).
+   * Fallback: hex-decodes tokens[from..to) into the scratch with one native call and returns a view of it.
+   * Every token must be exactly 64 chars and the whole run ASCII (a char above 0xff would be truncated to
+   * a hex digit natively).
    */
-  private decodeChunk(tokens: readonly string[], from: number, to: number): number {
-    for (let i = from; i < to; i++) {
-      if (tokens[i]?.length !== LEGACY_TOKEN_HEX_CHARS) checkToken(tokens[i], `tokens[${i}]`);
-    }
+  private decodeChunk(tokens: readonly string[], from: number, to: number): DataView {
+    checkLengths(tokens, from, to);
+    this.scratch ??= Buffer.allocUnsafeSlow(HEX_CHUNK * LEGACY_TOKEN_BYTES);
+    this.scratchView ??= viewOf(this.scratch);
     const run = from === 0 && to === tokens.length ? tokens.join('') : tokens.slice(from, to).join('');
     const want = (to - from) * LEGACY_TOKEN_BYTES;
     const got = this.scratch.write(run, 0, want, 'hex');
-    if (got !== want || Buffer.byteLength(run, 'utf8') !== run.length) {
-      for (let i = from; i < to; i++) checkToken(tokens[i], `tokens[${i}]`);
+    if (got !== want || run.length !== want * 2 || Buffer.byteLength(run, 'utf8') !== run.length) {
+      nameBadToken(tokens, from, to);
     }
-    return to - from;
+    return this.scratchView;
   }
 
   /**
