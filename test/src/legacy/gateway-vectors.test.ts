@@ -55,7 +55,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   fx.sim.legacy!.recorder.clear();
-  fx.sim.legacy!.configure({ rejectEvery: 0, shutdownAfter: 0 });
+  fx.sim.legacy!.configure({ rejectEvery: 0, shutdownAfter: 0, rejectStatus: 8 });
   fx.sim.devices.clear();
 });
 
@@ -148,6 +148,23 @@ describe('legacy gateway: hand-written vectors', () => {
     expect(await closed).toEqual(hex('08 0a 00000002'));
     expect(fx.sim.legacy!.recorder.accepted.map((r) => r.identifier)).toEqual([1, 2]);
   });
+
+  // The other A.5 statuses, which no well-formed frame provokes, come from the rejectStatus fault.
+  for (const [status, bytes] of [
+    [1, '08 01 00000001'],
+    [3, '08 03 00000001'],
+    [6, '08 06 00000001'],
+    [255, '08 ff 00000001'],
+  ] as const) {
+    it(`rejectStatus ${status}: answers \`${bytes}\` and records nothing`, async () => {
+      fx.sim.legacy!.configure({ rejectEvery: 1, rejectStatus: status });
+      const socket = await rawSocket(fx);
+      const closed = readUntilClosed(socket);
+      await writeSplit(socket, FRAMED, status);
+      expect(await closed).toEqual(hex(bytes));
+      expect(fx.sim.legacy!.recorder.accepted).toEqual([]);
+    });
+  }
 
   it('a certificate for the other environment passes the handshake, then is closed at once with no bytes', async () => {
     const production = fx.certificate({ environments: ['production'] });

@@ -84,7 +84,8 @@ export function serveLegacyConnection(
       const refusal = tokenProblem(event, topic, ctx);
       if (refusal !== undefined || (faults.rejectEvery > 0 && count % faults.rejectEvery === 0)) {
         const problem = refusal ?? `rejectEvery ${faults.rejectEvery}: notification #${count}`;
-        answer(event.command, INVALID_TOKEN, event.identifierBytes, problem, event.token);
+        const status = refusal === undefined ? faults.rejectStatus : INVALID_TOKEN;
+        answer(event.command, status, event.identifierBytes, problem, event.token);
         return;
       }
       frames++;

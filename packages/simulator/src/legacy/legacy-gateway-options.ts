@@ -19,6 +19,12 @@ export interface LegacyFaults {
    * identifier (the last processed OK) and close; every connection gets N. 0 = off. @defaultValue 0
    */
   readonly shutdownAfter: number;
+  /**
+   * [Ours] The status byte `rejectEvery` answers with: 8 by default; any other A.5 status (1 processing
+   * error, 3 missing topic, 6 invalid topic size, 255 unknown...) lets a client's handling of it be tested.
+   * @defaultValue 8
+   */
+  readonly rejectStatus: number;
 }
 
 export interface LegacyGatewayOptions {
@@ -61,6 +67,7 @@ export const DEFAULT_LEGACY_GATEWAY_OPTIONS = {
   maxPayloadBytes: 2048,
   rejectEvery: 0,
   shutdownAfter: 0,
+  rejectStatus: 8,
   record: 'all',
   recordLimit: 1_000_000,
   lingerMs: 1000,
@@ -73,5 +80,11 @@ export function checkFaults(faults: Partial<LegacyFaults>): void {
     if (v !== undefined && (!Number.isInteger(v) || v < 0)) {
       throw new TypeError(`${field}: must be a non-negative integer (0 = off), got ${String(v)}`);
     }
+  }
+  const status = faults.rejectStatus;
+  if (status !== undefined && (!Number.isInteger(status) || status < 0 || status > 255 || status === 10)) {
+    throw new TypeError(
+      `rejectStatus: must be a status byte 0-255 other than 10 (use shutdownAfter), got ${String(status)}`,
+    );
   }
 }

@@ -53,6 +53,7 @@ export async function startLegacyGateway(options: LegacyGatewayOptions = {}): Pr
   let faults: LegacyFaults = {
     rejectEvery: options.faults?.rejectEvery ?? D.rejectEvery,
     shutdownAfter: options.faults?.shutdownAfter ?? D.shutdownAfter,
+    rejectStatus: options.faults?.rejectStatus ?? D.rejectStatus,
   };
   const devices = options.devices ?? new DeviceRegistry();
   const recorder = new LegacyRecorder(options.record ?? D.record, options.recordLimit ?? D.recordLimit);
