@@ -286,3 +286,27 @@ describe('Http2Pool against node:http2', () => {
     expect(server.sessions.length).toBe(2);
   });
 });
+
+describe('Http2Pool connection life', () => {
+  it('sends a PING after pingIntervalMs of silence and keeps the session when it is answered', async () => {
+    await using server = await startTestServer(ok);
+    await using p = pool(server, { pingIntervalMs: 150, pingTimeoutMs: 2_000 });
+    expect((await p.send(request())).outcome).toBe('delivered');
+    const pinged = new Promise<void>((resolve) => server.sessions[0]!.once('ping', () => resolve()));
+    await pinged; // node:http2 answers it with an ACK
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await p.send(request())).outcome).toBe('delivered');
+    expect(server.sessions).toHaveLength(1); // the same connection, kept alive
+  });
+
+  it('resumes the TLS session (ticket from the first connection) when it reconnects', async () => {
+    await using server = await startTestServer(ok);
+    await using p = pool(server);
+    expect((await p.send(request())).outcome).toBe('delivered');
+    await new Promise((r) => setTimeout(r, 50)); // let the TLS 1.3 ticket arrive
+    server.sockets[0]!.destroy();
+    expect((await p.send(request())).outcome).toBe('delivered');
+    expect(server.sockets.length).toBeGreaterThanOrEqual(2);
+    expect(server.sockets.at(-1)!.isSessionReused()).toBe(true);
+  });
+});
