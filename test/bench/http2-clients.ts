@@ -7,12 +7,12 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { type ClientHttp2Session, connect } from 'node:http2';
 import apn from '@parse/node-apn';
-import { Http2Client, Http2Pool, loadSigningKey, ProviderToken } from '@pushfleet/apns';
+import { Http2Pool, loadSigningKey, ProviderToken } from '@pushfleet/apns';
 import { signProviderToken } from '@pushfleet/simulator/certificates';
 import { ApnsClient, Notification } from 'apns2';
 import type { ClientJob, ClientReport } from './http2-protocol.js';
 
-export const CLIENT_NAMES = ['ours', 'node-apn', 'apns2', 'bare', 'ours-node'] as const;
+export const CLIENT_NAMES = ['ours', 'node-apn', 'apns2', 'bare'] as const;
 export type ClientName = (typeof CLIENT_NAMES)[number];
 
 const ALERT = { title: 'pushfleet bench', body: 'one notification of a hundred thousand' };
@@ -87,23 +87,19 @@ function drive(
 async function createAdapter(name: ClientName, job: ClientJob, work: Work): Promise<Adapter> {
   const url = new URL(job.url);
   switch (name) {
-    case 'ours':
-    case 'ours-node': {
-      // ours: Http2Pool (frame-level sessions); ours-node: the node:http2 Http2Client it replaces.
+    case 'ours': {
+      // Http2Pool (frame-level sessions). 'bare' below is the node:http2 client it replaced, for comparison.
       const token = new ProviderToken({
         key: loadSigningKey(job.key.privateKeyPem, 'bench.p8'),
         keyId: job.key.keyId,
         teamId: job.key.teamId,
       });
       const options = { url: job.url, ca: job.ca, auth: { kind: 'token', token } as const };
-      const client =
-        name === 'ours'
-          ? new Http2Pool({
-              ...options,
-              minSessions: job.connections,
-              maxSessions: Math.max(4, job.connections),
-            })
-          : new Http2Client(options);
+      const client = new Http2Pool({
+        ...options,
+        minSessions: job.connections,
+        maxSessions: Math.max(4, job.connections),
+      });
       return {
         send: (i) =>
           client

@@ -13,7 +13,7 @@ import {
   type AppSpec,
   type CertificateInfo,
   CredentialsError,
-  Http2Client,
+  Http2Pool,
   loadSigningKey,
   ProviderToken,
   type ResolvedApp,
@@ -112,7 +112,7 @@ async function probe(app: ResolvedApp, timeoutMs: number): Promise<{ ok: boolean
           }),
         }
       : { kind: 'certificate' as const, cert: app.auth.certPem, key: app.auth.keyPem };
-  const client = new Http2Client({
+  const client = new Http2Pool({
     url: app.url,
     ...(app.ca ? { ca: app.ca } : {}),
     auth,

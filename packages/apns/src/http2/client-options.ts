@@ -31,7 +31,7 @@ export type Http2ClientAuth =
       readonly passphrase?: string | undefined;
     };
 
-/** Options of {@link Http2Client}. */
+/** Options of the HTTP/2 transport ({@link Http2Pool} adds its size to them). */
 export interface Http2ClientOptions {
   /** Origin of the APNs HTTP/2 API, e.g. `https://api.push.apple.com:443` or the simulator's URL. */
   readonly url: string;
@@ -72,16 +72,4 @@ export interface Http2ClientOptions {
    * @defaultValue `NOOP_LISTENER` (no hooks)
    */
   readonly listener?: TransportListener | undefined;
-}
-
-/** A snapshot of the client's load, for health checks and tests. */
-export interface Http2ClientStats {
-  /** Live sessions, including draining ones. */
-  readonly sessions: number;
-  /** Streams open now. */
-  readonly inFlight: number;
-  /** Requests waiting for a stream slot or a connection. */
-  readonly queued: number;
-  /** Requests re-sent because APNs did not process them (REFUSED_STREAM, GOAWAY), since start. */
-  readonly resent: number;
 }

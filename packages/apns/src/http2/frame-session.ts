@@ -17,6 +17,7 @@
  */
 import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { TransportError } from '../errors.js';
+import type { SessionCloseReason } from './close-reasons.js';
 import {
   DEFAULT_MAX_FRAME_SIZE,
   DEFAULT_WINDOW,
@@ -37,7 +38,6 @@ import {
 import { HpackDecoder, HpackError } from './hpack/hpack-decoder.js';
 import { HpackEncoder, literalLength, writeLiteral, writePath } from './hpack/hpack-encoder.js';
 import type { PoolRequest } from './pool-request.js';
-import type { SessionCloseReason } from './session-owner.js';
 
 /** What a frame session reports to its pool. */
 export interface FrameSessionOwner {
@@ -830,6 +830,10 @@ export class FrameSession {
     }
     this.#stopAccepting();
     for (const pending of unprocessed) if (!pending.settled) this.#owner.onRequeue(pending, true);
+    // A GOAWAY with an error code ends the connection in error (RFC 9113 6.8): no answer will come for the
+    // streams at or below last-stream-id, so close now and let at-least-once re-send them, rather than
+    // leaving them to time out on a dead session.
+    if (code !== ErrorCode.NO_ERROR) this.#destroy('error', this.#error);
   }
 
   #onWindowUpdate(buf: Buffer, streamId: number, start: number, end: number): void {

@@ -14,9 +14,9 @@ import {
   MAX_EXPIRED_TOKEN_RETRIES,
   MAX_UNPROCESSED_RESENDS,
 } from './client-options.js';
+import type { SessionCloseReason } from './close-reasons.js';
 import { FrameSession, type FrameSessionOwner } from './frame-session.js';
 import { createPoolRequest, type PoolRequest } from './pool-request.js';
-import type { SessionCloseReason } from './session-owner.js';
 import { verdictFromAnswer } from './verdict-from-answer.js';
 
 /** Sessions a pool opens before it has seen any load. */
@@ -24,7 +24,7 @@ export const DEFAULT_MIN_SESSIONS = 1;
 /** Sessions a pool may grow to when every open one is at its stream limit. */
 export const DEFAULT_MAX_SESSIONS = 4;
 
-/** Options of {@link Http2Pool}: those of `Http2Client`, plus the pool's size. */
+/** Options of {@link Http2Pool}: the transport's options (`Http2ClientOptions`) plus the pool's size. */
 export interface Http2PoolOptions extends Http2ClientOptions {
   /**
    * Sessions opened at the first send and kept open.
@@ -71,7 +71,7 @@ export interface Http2PoolStats {
  *   jitter; TLS sessions are resumed; idle connections are checked with PING.
  * - Tokens: 403 ExpiredProviderToken refreshes the token once and retries on a new connection.
  *
- * Same contract as `Http2Client`: `send()` resolves with APNs' verdict (any status) and rejects with
+ * Contract: `send()` resolves with APNs' verdict (any status) and rejects with
  * {@link TransportError} only when no answer came (always safe to resend); never resolves `delivered` without a 200.
  */
 export class Http2Pool implements AsyncDisposable {

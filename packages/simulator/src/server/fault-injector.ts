@@ -67,6 +67,8 @@ export interface FaultCounters {
   readonly statuses: number;
   /** Answers delayed by latencyMs/latencyJitterMs. */
   readonly delayed: number;
+  /** The sum of those delays, ms (the drawn values, whatever the machine's load does to wall time). */
+  readonly delayedMs: number;
   /** Streams reset with RST_STREAM. */
   readonly resets: number;
   /** Connections reset by disconnectRate. */
@@ -126,6 +128,7 @@ export class FaultInjector {
   readonly #counts = {
     statuses: 0,
     delayed: 0,
+    delayedMs: 0,
     resets: 0,
     disconnects: 0,
     goAways: 0,
@@ -255,6 +258,7 @@ export class FaultInjector {
           : Math.min(-Math.log(1 - r) * c.latencyJitterMs, EXPONENTIAL_CAP * c.latencyJitterMs);
     }
     this.#counts.delayed++;
+    this.#counts.delayedMs += c.latencyMs + extra;
     return c.latencyMs + extra;
   }
 

@@ -141,7 +141,12 @@ describe('latency', () => {
       }),
     );
     expect(Math.min(...times)).toBeGreaterThanOrEqual(19);
-    expect(Math.max(...times)).toBeLessThan(50 + 150);
+    // The drawn delays stay in 20..50 ms (their sum bounds them, independent of the machine's load)...
+    const { delayed, delayedMs } = sim.faults.counters;
+    expect(delayedMs).toBeGreaterThanOrEqual(20 * delayed);
+    expect(delayedMs).toBeLessThanOrEqual(50 * delayed);
+    // ...and nothing waits far beyond them.
+    expect(Math.max(...times)).toBeLessThan(2_000);
     expect(sim.recorder.counters).toMatchObject({ accepted: 11, rejected: 10 });
   });
 
@@ -156,9 +161,14 @@ describe('latency', () => {
         return performance.now() - started;
       }),
     );
+    // The drawn delays (seeded, so independent of the machine's load) have the configured mean...
+    const { delayed, delayedMs } = sim.faults.counters;
+    expect(delayed).toBe(101);
+    expect(delayedMs / delayed).toBeGreaterThan(12);
+    expect(delayedMs / delayed).toBeLessThan(30);
+    // ...and the client really waits them out (wall time can only add to the delay, so only a lower bound).
     const mean = times.reduce((a, b) => a + b, 0) / times.length;
     expect(mean).toBeGreaterThan(10);
-    expect(mean).toBeLessThan(60);
   });
 });
 
