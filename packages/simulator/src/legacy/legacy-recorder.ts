@@ -4,7 +4,7 @@
  *
  * Mode `all` keeps records (the newest `limit`); mode `counters` only counts (benchmarks, long runs).
  */
-import type { RecordMode, WaitForOptions } from '../server/recorder.js';
+import { RecordLog, type RecordMode } from '../server/record-log.js';
 
 /** One notification the gateway accepted (no error response named it). */
 export interface LegacyRecordedNotification {
@@ -49,80 +49,31 @@ export interface LegacyRecorderCounters {
   readonly refusedConnections: number;
 }
 
-interface Waiter {
-  readonly n: number;
-  readonly resolve: (records: readonly LegacyRecordedNotification[]) => void;
-}
-
-export class LegacyRecorder {
-  readonly #accepted: LegacyRecordedNotification[] = [];
-  readonly #rejected: LegacyRecordedRejection[] = [];
-  #acceptedCount = 0;
-  #rejectedCount = 0;
+export class LegacyRecorder extends RecordLog<LegacyRecordedNotification, LegacyRecordedRejection> {
   #byStatus: Record<number, number> = {};
   #connections = 0;
   #refused = 0;
-  #waiters: Waiter[] = [];
 
-  constructor(
-    readonly mode: RecordMode = 'all',
-    readonly limit = 1_000_000,
-  ) {}
-
-  /** Accepted notifications, oldest first (empty in `counters` mode). */
-  get accepted(): readonly LegacyRecordedNotification[] {
-    return this.#accepted;
-  }
-
-  /** Error responses sent, oldest first (empty in `counters` mode). */
-  get rejected(): readonly LegacyRecordedRejection[] {
-    return this.#rejected;
+  constructor(mode: RecordMode = 'all', limit = 1_000_000) {
+    super(mode, limit, 'legacy recorder');
   }
 
   get counters(): LegacyRecorderCounters {
     return {
-      accepted: this.#acceptedCount,
-      rejected: this.#rejectedCount,
+      accepted: this.acceptedCount,
+      rejected: this.rejectedCount,
       byStatus: { ...this.#byStatus },
       connections: this.#connections,
       refusedConnections: this.#refused,
     };
   }
 
-  /** Resolves once `n` notifications were accepted since the last clear(). */
-  waitFor(n: number, options: WaitForOptions = {}): Promise<readonly LegacyRecordedNotification[]> {
-    if (this.#acceptedCount >= n) return Promise.resolve(this.#accepted.slice());
-    const timeoutMs = options.timeoutMs ?? 5000;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#waiters = this.#waiters.filter((w) => w !== waiter);
-        reject(new Error(`legacy waitFor(${n}): only ${this.#acceptedCount} accepted after ${timeoutMs} ms`));
-      }, timeoutMs);
-      const waiter: Waiter = {
-        n,
-        resolve: (records) => {
-          clearTimeout(timer);
-          resolve(records);
-        },
-      };
-      this.#waiters.push(waiter);
-    });
-  }
-
   /** Forget records and counts. */
-  clear(): void {
-    this.#accepted.length = 0;
-    this.#rejected.length = 0;
-    this.#acceptedCount = 0;
-    this.#rejectedCount = 0;
+  override clear(): void {
+    super.clear();
     this.#byStatus = {};
     this.#connections = 0;
     this.#refused = 0;
-  }
-
-  /** @internal */
-  get keepsRecords(): boolean {
-    return this.mode === 'all';
   }
 
   /** @internal */
@@ -131,31 +82,10 @@ export class LegacyRecorder {
     else this.#connections++;
   }
 
-  /** @internal */
-  onAccepted(record: LegacyRecordedNotification | undefined): void {
-    this.#acceptedCount++;
-    if (record !== undefined && this.mode === 'all') push(this.#accepted, record, this.limit);
-    if (this.#waiters.length > 0) this.#wake();
-  }
-
   /** @internal Status 10 is counted per status but is not a rejection. */
   onErrorResponse(record: LegacyRecordedRejection): void {
     this.#byStatus[record.status] = (this.#byStatus[record.status] ?? 0) + 1;
     if (record.status === 10) return;
-    this.#rejectedCount++;
-    if (this.mode === 'all') push(this.#rejected, record, this.limit);
+    this.addRejected(record);
   }
-
-  #wake(): void {
-    const count = this.#acceptedCount;
-    const ready = this.#waiters.filter((w) => w.n <= count);
-    if (ready.length === 0) return;
-    this.#waiters = this.#waiters.filter((w) => w.n > count);
-    for (const w of ready) w.resolve(this.#accepted.slice());
-  }
-}
-
-function push<T>(list: T[], item: T, limit: number): void {
-  list.push(item);
-  if (list.length > limit + Math.max(1, Math.floor(limit / 10))) list.splice(0, list.length - limit);
 }

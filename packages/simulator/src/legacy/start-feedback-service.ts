@@ -7,7 +7,6 @@
  *
  * The list is cleared once read (FeedbackList), so a second connection gets only what died since.
  */
-import { createServer, type TLSSocket } from 'node:tls';
 import { encodeFeedbackTuples } from '@pushfleet/apns';
 import type { Environment } from '../certs/apple-oids.js';
 import type { CertificateAuthority } from '../certs/certificate-authority.js';
@@ -15,7 +14,7 @@ import { CertificateIdentityCache } from '../server/certificate-identity.js';
 import { DeviceRegistry } from '../server/device-registry.js';
 import { FeedbackList } from './feedback-list.js';
 import { type GatewayTls, resolveGatewayTls } from './gateway-tls.js';
-import { hostForUrl, listen } from './start-legacy-gateway.js';
+import { startTlsService } from './tls-service.js';
 
 export interface FeedbackServiceOptions {
   /** @defaultValue `'127.0.0.1'` */
@@ -55,11 +54,8 @@ export async function startFeedbackService(options: FeedbackServiceOptions = {})
   const devices = options.devices ?? new DeviceRegistry();
   const list = new FeedbackList(devices);
   const identities = new CertificateIdentityCache(environment);
-  const sockets = new Set<TLSSocket>();
   let served = 0;
-  const server = createServer(tls.serverOptions, (socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
+  const service = await startTlsService(tls.serverOptions, host, options.port ?? 0, (socket) => {
     socket.on('error', () => {});
     socket.on('data', () => {}); // clients send nothing; ignore whatever comes
     const identity = identities.get(socket.getPeerX509Certificate());
@@ -71,19 +67,10 @@ export async function startFeedbackService(options: FeedbackServiceOptions = {})
     }
     setTimeout(() => socket.destroy(), 1000).unref();
   });
-  server.on('tlsClientError', () => {});
-  const port = await listen(server, options.port ?? 0, host);
-  let closing: Promise<void> | undefined;
-  const close = () =>
-    (closing ??= (async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const socket of sockets) socket.destroy();
-      await closed;
-    })());
   return {
-    url: `tls://${hostForUrl(host)}:${port}`,
+    url: service.url,
     host,
-    port,
+    port: service.port,
     environment,
     ca: tls.caPem,
     authority: tls.authority,
@@ -92,7 +79,7 @@ export async function startFeedbackService(options: FeedbackServiceOptions = {})
     get served() {
       return served;
     },
-    close,
-    [Symbol.asyncDispose]: close,
+    close: service.close,
+    [Symbol.asyncDispose]: service.close,
   };
 }

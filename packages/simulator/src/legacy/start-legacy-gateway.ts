@@ -4,9 +4,6 @@
  * needs hangs off the returned object: the recorder (what arrived, what was answered), the device registry
  * (token state, shared with the HTTP/2 server inside `startSimulator`), and the faults.
  */
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
-import { createServer, type Server, type TLSSocket } from 'node:tls';
 import type { Environment } from '../certs/apple-oids.js';
 import type { CertificateAuthority } from '../certs/certificate-authority.js';
 import { CertificateIdentityCache } from '../server/certificate-identity.js';
@@ -20,6 +17,7 @@ import {
   type LegacyGatewayOptions,
 } from './legacy-gateway-options.js';
 import { LegacyRecorder } from './legacy-recorder.js';
+import { startTlsService } from './tls-service.js';
 
 export interface LegacyGateway extends AsyncDisposable {
   /** `tls://host:port`. */
@@ -70,26 +68,14 @@ export async function startLegacyGateway(options: LegacyGatewayOptions = {}): Pr
     countFrame: () => ++frameCount,
   };
 
-  const sockets = new Set<TLSSocket>();
   let nextConnectionId = 1;
-  const server = createServer(tls.serverOptions, (socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-    serveLegacyConnection(socket, nextConnectionId++, context);
-  });
-  server.on('tlsClientError', () => {});
-  const port = await listen(server, options.port ?? D.port, host);
-  let closing: Promise<void> | undefined;
-  const close = () =>
-    (closing ??= (async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const socket of sockets) socket.destroy();
-      await closed;
-    })());
+  const service = await startTlsService(tls.serverOptions, host, options.port ?? D.port, (socket) =>
+    serveLegacyConnection(socket, nextConnectionId++, context),
+  );
   return {
-    url: `tls://${hostForUrl(host)}:${port}`,
+    url: service.url,
     host,
-    port,
+    port: service.port,
     environment,
     ca: tls.caPem,
     authority: tls.authority,
@@ -103,23 +89,10 @@ export async function startLegacyGateway(options: LegacyGatewayOptions = {}): Pr
       faults = { ...faults, ...patch };
     },
     get connectionCount() {
-      return sockets.size;
+      return service.connectionCount;
     },
-    dropConnections() {
-      for (const socket of sockets) socket.destroy();
-    },
-    close,
-    [Symbol.asyncDispose]: close,
+    dropConnections: service.dropConnections,
+    close: service.close,
+    [Symbol.asyncDispose]: service.close,
   };
-}
-
-/** Listen on host:port (0 = free), resolving the bound port. */
-export async function listen(server: Server, port: number, host: string): Promise<number> {
-  server.listen(port, host);
-  await once(server, 'listening');
-  return (server.address() as AddressInfo).port;
-}
-
-export function hostForUrl(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
 }
