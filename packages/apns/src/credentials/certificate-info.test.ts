@@ -42,6 +42,7 @@ describe('inspectCertificate', () => {
       topics: ['com.example.app', 'com.example.app.voip', 'com.example.app.complication'],
       environments: ['development', 'production'],
       isPushCertificate: true,
+      multiTopic: true,
       issuer: 'Apple Worldwide Developer Relations Certification Authority',
       serialNumber: push.cert.serialNumber.toLowerCase(),
       notBefore,

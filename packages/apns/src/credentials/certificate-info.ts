@@ -35,6 +35,8 @@ export interface CertificateInfo {
   readonly bundleId: string | undefined;
   /** Topics it may push to: the UID, then the `.3.6` extension's topics, without repeats. */
   readonly topics: readonly string[];
+  /** Carries the `.3.6` topics extension: a universal (multi-topic) certificate, where `apns-topic` is required. */
+  readonly multiTopic: boolean;
   /** From the `.3.1` (development) and `.3.2` (production) extensions; both on a universal certificate. */
   readonly environments: readonly CertificateEnvironment[];
   /** Carries at least one APNs environment extension. */
@@ -113,6 +115,7 @@ export function describeCertificate(
     subject,
     bundleId: subject.uid,
     topics: [...new Set(topics)],
+    multiTopic: topicsExtension !== undefined,
     environments,
     isPushCertificate: environments.length > 0,
     issuer: describeSubject(cert.issuer.attributes).commonName,

@@ -3,10 +3,10 @@
  * topic), the team (OU), the environment extensions (.3.1 development, .3.2 production) and the `.3.6`
  * topic list `SEQUENCE { UTF8String topic, SEQUENCE { UTF8String kind }, ... }`.
  *
- * Parses with node-forge (pure JS): call it once per certificate, never per request.
+ * Parses with node-forge (pure JS): call it once per certificate, never per request (the server caches it).
  */
-import forge from 'node-forge';
-import { APPLE_OIDS, type Environment } from './apple-oids.js';
+import { inspectCertificate } from '@pushfleet/apns';
+import type { Environment } from './apple-oids.js';
 
 export interface PushCertificateInfo {
   /** Subject UID: the base topic. `undefined` when the subject has none (not a push certificate). */
@@ -24,48 +24,21 @@ export interface PushCertificateInfo {
   readonly notAfter: Date;
 }
 
-/** Parse a certificate given as PEM text or DER bytes. Throws if it is not an RSA X.509 certificate. */
+/**
+ * Parse a certificate given as PEM text or DER bytes, with the provider's own reader (`inspectCertificate`
+ * from @pushfleet/apns), so the simulator judges a certificate exactly as the fleet loads it.
+ * Throws if it is not an RSA X.509 certificate.
+ */
 export function inspectPushCertificate(certificate: string | Uint8Array): PushCertificateInfo {
-  const cert =
-    typeof certificate === 'string'
-      ? forge.pki.certificateFromPem(certificate)
-      : forge.pki.certificateFromAsn1(forge.asn1.fromDer(Buffer.from(certificate).toString('binary')));
-  const field = (type: string): string | undefined => {
-    const f = cert.subject.getField({ type }) as { value?: unknown } | null;
-    return typeof f?.value === 'string' ? forge.util.decodeUtf8(f.value) : undefined;
-  };
-  const bundleId = field(APPLE_OIDS.uid);
-  const extension = (id: string) =>
-    (cert.extensions as { id?: string; value?: string }[]).find((e) => e.id === id);
-  const environments: Environment[] = [];
-  if (extension(APPLE_OIDS.development)) environments.push('development');
-  if (extension(APPLE_OIDS.production)) environments.push('production');
-  const topicsExtension = extension(APPLE_OIDS.topics);
-  const topics = bundleId === undefined ? [] : [bundleId];
-  if (typeof topicsExtension?.value === 'string') {
-    for (const topic of readTopicList(topicsExtension.value)) if (!topics.includes(topic)) topics.push(topic);
-  }
+  const info = inspectCertificate(typeof certificate === 'string' ? certificate : Buffer.from(certificate));
   return {
-    bundleId,
-    teamId: field(forge.pki.oids.organizationalUnitName!),
-    commonName: field(forge.pki.oids.commonName!),
-    environments,
-    multiTopic: topicsExtension !== undefined,
-    topics,
-    notBefore: cert.validity.notBefore,
-    notAfter: cert.validity.notAfter,
+    bundleId: info.bundleId,
+    teamId: info.subject.teamId,
+    commonName: info.subject.commonName,
+    environments: info.environments,
+    multiTopic: info.multiTopic,
+    topics: info.topics,
+    notBefore: info.notBefore,
+    notAfter: info.notAfter,
   };
-}
-
-/** The topics (UTF8String items) of a `.3.6` value; the kind SEQUENCEs between them are skipped. */
-function readTopicList(der: string): string[] {
-  const root = forge.asn1.fromDer(der);
-  if (!Array.isArray(root.value)) return [];
-  const topics: string[] = [];
-  for (const item of root.value) {
-    if (item.type === forge.asn1.Type.UTF8 && typeof item.value === 'string') {
-      topics.push(forge.util.decodeUtf8(item.value));
-    }
-  }
-  return topics;
 }
