@@ -17,7 +17,12 @@
  *   PUSHFLEET_SIMULATOR_URL/_LEGACY_URL/_CA_FILE  where `environment: "simulator"` points
  */
 import { type AppSpec, type ResolvedApp, resolveApp } from '@pushfleet/apns';
-import { appFromEnv, loadFleetConfig, simulatorEndpointFromEnv } from '@pushfleet/queue';
+import {
+  appFromEnv,
+  ValidationError as ConfigError,
+  loadFleetConfig,
+  simulatorEndpointFromEnv,
+} from '@pushfleet/queue';
 
 export type AppConfig = ResolvedApp;
 
@@ -31,15 +36,8 @@ export interface WorkerConfig {
   readonly legacyConcurrency: number;
 }
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  constructor(
-    readonly field: string,
-    readonly problem: string,
-  ) {
-    super(`${field}: ${problem}`);
-  }
-}
+/** A bad environment variable: the same error, naming the variable, as bad input gets everywhere else. */
+export { ValidationError as ConfigError } from '@pushfleet/queue';
 
 type Env = Record<string, string | undefined>;
 
