@@ -140,7 +140,7 @@ export function encodeFrame(n: LegacyNotification, options?: LegacyEncodeOptions
 
 /**
  * Throws naming the first token in [from, to) that is not a string of 64 chars (cheap; digits not checked).
- * Only strings pass, so the `join` that follows never calls user code (a `toString`).
+ * Only strings pass, so the fallback's `join` never calls user code (a `toString`).
  */
 function checkLengths(tokens: readonly string[], from: number, to: number): void {
   for (let i = from; i < to; i++) {
@@ -357,7 +357,6 @@ export class FrameEncoder {
     const stage = stageFanTemplate(hk, payload, expiry, priority, Math.min(chunk, k));
     for (let c = 0; c < k; c += chunk) {
       const end = Math.min(k, c + chunk);
-      checkLengths(tokens, c, end);
       if (!hk.load(tokens, c, end) || !hk.fan(end - c, stage + 8, size, 38 + n, (first + c) >>> 0)) {
         nameBadToken(tokens, c, end);
       }
@@ -408,7 +407,6 @@ export class FrameEncoder {
         bytes += f;
         end++;
       }
-      checkLengths(tokens, c, end);
       const stage = hk.stage(bytes);
       hk.fanTemplateFrames = 0;
       if (!hk.load(tokens, c, end)) nameBadToken(tokens, c, end);

@@ -93,20 +93,34 @@ describe('SIMD hex kernels', () => {
     }
   });
 
-  it('refuse any non-hex char at any position, wide chars included', () => {
+  it('refuse any non-hex char at any position: one-byte chars in the kernel, wide chars at load', () => {
     const hk = hexKernels()!;
     hk.stage(40 * 64);
     const base = hexTokens(3);
     for (const bad of INVALID) {
+      const wide = bad.charCodeAt(0) > 0xff;
       for (const pos of [0, 1, 15, 16, 31, 32, 47, 63]) {
         const tokens = base.slice();
         tokens[1] = tokens[1]!.slice(0, pos) + bad + tokens[1]!.slice(pos + 1);
-        expect(hk.load(tokens, 0, 3)).toBe(true);
-        expect(hk.fan(3, STAGE + 8, 64, 40, 0), `${bad.charCodeAt(0).toString(16)} at ${pos}`).toBe(false);
+        const at = `${bad.charCodeAt(0).toString(16)} at ${pos}`;
+        // A wide char never reaches the latin1 input area, where only its low byte would be left.
+        expect(hk.load(tokens, 0, 3), at).toBe(!wide);
+        if (!wide) expect(hk.fan(3, STAGE + 8, 64, 40, 0), at).toBe(false);
       }
     }
     expect(hk.load(base, 0, 3)).toBe(true);
     expect(hk.fan(3, STAGE + 8, 64, 40, 0)).toBe(true); // the accumulator starts clean on each call
+  });
+
+  it('load refuses a token that is not a string of 64 chars, even when the total length adds up', () => {
+    const hk = hexKernels()!;
+    const [a, b] = hexTokens(2) as [string, string];
+    expect(hk.load([a, b], 0, 2)).toBe(true);
+    expect(hk.load([a.slice(1), `${b}0`], 0, 2)).toBe(false); // 63 + 65 chars
+    const stringify = vi.fn(() => b);
+    expect(hk.load([a, { toString: stringify } as unknown as string], 0, 2)).toBe(false);
+    expect(stringify).not.toHaveBeenCalled(); // no user code runs
+    expect(hk.load([a, undefined as unknown as string], 0, 2)).toBe(false);
   });
 });
 

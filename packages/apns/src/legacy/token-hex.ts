@@ -3,21 +3,24 @@
  * (docs/benchmarks.md, "Legacy frame encoder", has the measurements behind this design).
  *
  * Each batch is decoded chunk by chunk (at most TOKEN_CHUNK tokens at a time):
- *   1. `load`: `tokens.join('')`, then ONE native `write(…, 'utf16le')` into the input area (2 bytes per
- *      char, so a char above 0xff cannot pass as a hex digit the way it would after a latin1 write). The
- *      join is the floor of this whole path (~20 ns per token in V8 11.3); every per-token native call
- *      (latin1Write, encodeInto) costs 80 to 170 ns and a `charCodeAt` loop 100 to 200 ns.
- *   2. A SIMD kernel narrows the UTF-16 units to bytes (saturating: anything above 0xff becomes 0x00 or
- *      0xff, both invalid), checks every char is [0-9A-Fa-f] with one accumulator per call (a single branch
- *      per chunk), and writes the 32 token bytes straight into frames laid out in the staging area.
+ *   1. `load`: the chunk's tokens concatenated (a rope built with `+=`, checking each token's type and
+ *      length on the way), then ONE native latin1 write into the input area, which flattens the rope (a
+ *      plain copy of one-byte chars). This step is the floor of the whole path (~20 ns per token in V8
+ *      11.3; `join('')` costs a few ns more per element); every per-token native call (latin1Write,
+ *      encodeInto) costs 80 to 170 ns and a `charCodeAt` loop 100 to 200 ns. A latin1 write keeps only
+ *      the low byte of a char above 0xff (U+0130 would pass as '0'), so `load` first refuses any such char
+ *      with a regular expression, which V8 compiles for one-byte strings to an immediate "no match" (no
+ *      char they can hold matches it): the common case pays nothing.
+ *   2. A SIMD kernel checks every char is [0-9A-Fa-f] with one accumulator per call (a single branch per
+ *      chunk), and writes the 32 token bytes straight into frames laid out in the staging area.
  *   3. The caller copies the staged frames into its own buffer with one memmove.
  *
  * Memory (one instance per thread, shared by every encoder; used only inside synchronous calls):
- *   0            INPUT_BYTES   tokens as UTF-16LE, 128 bytes each
+ *   0            INPUT_BYTES   tokens as latin1, 64 bytes each
  *   INPUT_BYTES  OFFSETS_BYTES u32 destination of each token (`scatter`)
  *   STAGE        ...           staging area for frames; grows on demand
  *
- * Kernels (the module is emitted below, about 1.2 KB; no toolchain or dependency needed):
+ * Kernels (the module is emitted below, about 1 KB; no toolchain or dependency needed):
  *   fan(src, dst, count, stride, idDelta, firstId) → 1 if all valid
  *       token i → dst + i*stride (32 bytes); identifier firstId+i (big-endian) → dst + i*stride + idDelta
  *   scatter(src, offsets, count) → 1 if all valid
@@ -32,8 +35,10 @@ export const TOKEN_CHUNK = 1024;
 export const STAGE_TARGET_BYTES = 1 << 20;
 
 const PAGE = 65_536;
-const UTF16_TOKEN_BYTES = 128;
-const INPUT_BYTES = TOKEN_CHUNK * UTF16_TOKEN_BYTES;
+/** A char a latin1 write would truncate. */
+const WIDE_CHAR = /[^\0-\xff]/;
+const INPUT_TOKEN_BYTES = 64;
+const INPUT_BYTES = TOKEN_CHUNK * INPUT_TOKEN_BYTES;
 const OFFSETS_BYTES = TOKEN_CHUNK * 4;
 /** First byte of the staging area (page-aligned). */
 export const STAGE = Math.ceil((INPUT_BYTES + OFFSETS_BYTES) / PAGE) * PAGE;
@@ -142,7 +147,7 @@ function wasmModule(funcs: readonly WasmFunc[]): Uint8Array {
 
 // ---- the kernels ----
 
-/** Param 0 of both kernels: the UTF-16 input, advanced by 128 bytes per token. */
+/** Param 0 of both kernels: the latin1 input, advanced by 64 bytes per token. */
 const SRC = 0;
 /** Param 2 of both kernels: tokens left. */
 const COUNT = 2;
@@ -177,9 +182,8 @@ function constants(L: Locals): Code {
 }
 
 /**
- * 16 chars (32 input bytes at SRC+off) → 16 nibbles on the stack; folds their class into `worst`. All
+ * 16 chars (16 input bytes at SRC+off) → 16 nibbles on the stack; folds their class into `worst`. All
  * arithmetic is on unsigned bytes; `+s` saturates at 255.
- *   c = narrow(u16 units)          saturating: any unit above 0xff becomes 0x00 or 0xff
  *   d = c - '0'                    0..9 for digits
  *   l = ((c | 0x20) - 'a') +s 10   10..15 for a-f and A-F; above 15 for every other char
  *   nibble = min(d, l)             right for every hex digit (a digit's l is >= 0xd9, a letter's d >= 0x11)
@@ -187,7 +191,7 @@ function constants(L: Locals): Code {
  */
 function nibbles(L: Locals, off: number): Code {
   return [
-    ...[w.get(SRC), w.v128Load(off), w.get(SRC), w.v128Load(off + 16), w.i8x16NarrowI16x8U, w.tee(L.nib)],
+    ...[w.get(SRC), w.v128Load(off), w.tee(L.nib)],
     ...[w.get(L.k30), w.i8x16Sub, w.set(L.d)],
     ...[
       w.get(L.nib),
@@ -215,15 +219,15 @@ function pairs(L: Locals): Code {
 
 /** 32 chars at SRC+off → 16 bytes on the stack. */
 function bytes16(L: Locals, off: number): Code {
-  return [...nibbles(L, off), ...pairs(L), ...nibbles(L, off + 32), ...pairs(L), w.i8x16NarrowI16x8U];
+  return [...nibbles(L, off), ...pairs(L), ...nibbles(L, off + 16), ...pairs(L), w.i8x16NarrowI16x8U];
 }
 
-/** One token: 128 input bytes at SRC → 32 bytes at local `dst`; then SRC += 128. */
+/** One token: 64 input bytes at SRC → 32 bytes at local `dst`; then SRC += 64. */
 function token(L: Locals, dst: number): Code {
   return [
     ...[w.get(dst), ...bytes16(L, 0), w.v128Store(0)],
-    ...[w.get(dst), ...bytes16(L, 64), w.v128Store(16)],
-    ...[w.get(SRC), w.i32(UTF16_TOKEN_BYTES), w.add, w.set(SRC)],
+    ...[w.get(dst), ...bytes16(L, 32), w.v128Store(16)],
+    ...[w.get(SRC), w.i32(INPUT_TOKEN_BYTES), w.add, w.set(SRC)],
   ];
 }
 
@@ -329,13 +333,23 @@ export class HexKernels {
   }
 
   /**
-   * Writes tokens[from..to) into the input area as UTF-16. The caller has checked each is a string of 64
-   * chars (so `join` runs no user code); false if the joined text is not 64 chars per token after all.
+   * Writes tokens[from..to) into the input area, one byte per char. False, writing nothing, if one is not
+   * a string of 64 chars or holds a char above 0xff (never a hex digit; a latin1 write would keep only its
+   * low byte); the caller then names it.
+   *
+   * The run is built with `+=` (a rope: V8 links the strings and copies them once, when the write flattens
+   * it) rather than `join('')`, which costs more per element; the same loop checks each token's type and
+   * length, so no user code (a `toString`) runs and a short token cannot hide behind a long one.
    */
   load(tokens: readonly string[], from: number, to: number): boolean {
-    const run = from === 0 && to === tokens.length ? tokens.join('') : tokens.slice(from, to).join('');
-    if (run.length !== (to - from) * 64) return false;
-    this.mem.write(run, 0, 'utf16le');
+    let run = '';
+    for (let i = from; i < to; i++) {
+      const t = tokens[i];
+      if (typeof t !== 'string' || t.length !== INPUT_TOKEN_BYTES) return false;
+      run += t;
+    }
+    if (WIDE_CHAR.test(run)) return false;
+    this.mem.write(run, 0, 'latin1');
     return true;
   }
 
