@@ -1,5 +1,6 @@
 export * from './apps/index.js';
 export * from './auth/index.js';
+export type { ClientCertificate, ExtraCa, TlsEndpointOptions } from './connection-options.js';
 export * from './credentials/index.js';
 export * from './errors.js';
 export * from './http2/index.js';

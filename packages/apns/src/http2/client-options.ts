@@ -1,4 +1,5 @@
 import type { ProviderTokenSource } from '../auth/provider-token-source.js';
+import type { ClientCertificate, ExtraCa } from '../connection-options.js';
 import type { TransportListener } from '../listener.js';
 
 /** Time from `send()` to an answer before the request fails with `TIMEOUT`. */
@@ -21,15 +22,7 @@ export const MAX_UNPROCESSED_RESENDS = 3;
 /** How the client authenticates: a provider token in every request, or a TLS client certificate. */
 export type Http2ClientAuth =
   | { readonly kind: 'token'; readonly token: ProviderTokenSource }
-  | {
-      readonly kind: 'certificate';
-      /** PEM certificate (chain). */
-      readonly cert: string | Buffer;
-      /** PEM private key. */
-      readonly key: string | Buffer;
-      /** Pass phrase of an encrypted `key`. */
-      readonly passphrase?: string | undefined;
-    };
+  | ({ readonly kind: 'certificate' } & ClientCertificate);
 
 /** Options of the HTTP/2 transport ({@link Http2Pool} adds its size to them). */
 export interface Http2ClientOptions {
@@ -39,7 +32,7 @@ export interface Http2ClientOptions {
    * Extra trusted CA certificate(s), PEM (the simulator's), added to the system store.
    * @defaultValue the system CA store only
    */
-  readonly ca?: string | Buffer | readonly (string | Buffer)[] | undefined;
+  readonly ca?: ExtraCa | undefined;
   /** Provider token or client certificate. */
   readonly auth: Http2ClientAuth;
   /**

@@ -1,5 +1,6 @@
-import { type ConnectionOptions, rootCertificates } from 'node:tls';
+import type { ConnectionOptions } from 'node:tls';
 import type { ProviderTokenSource } from '../auth/provider-token-source.js';
+import { clientTls, durationMs, integerAtLeast } from '../connection-options.js';
 import { ApnsValidationError, CredentialsError, TransportError } from '../errors.js';
 import { NOOP_LISTENER, type TransportListener } from '../listener.js';
 import type { ApnsRequest, Verdict } from '../types.js';
@@ -117,31 +118,32 @@ export class Http2Pool implements AsyncDisposable {
     this.#port = url.port === '' ? 443 : Number(url.port);
     this.#authority = url.host;
     this.#listener = options.listener ?? NOOP_LISTENER;
-    this.#requestTimeoutMs = positive(
+    this.#requestTimeoutMs = durationMs(
       'requestTimeoutMs',
       options.requestTimeoutMs,
       DEFAULT_REQUEST_TIMEOUT_MS,
     );
-    this.#connectTimeoutMs = positive(
+    this.#connectTimeoutMs = durationMs(
       'connectTimeoutMs',
       options.connectTimeoutMs,
       DEFAULT_CONNECT_TIMEOUT_MS,
     );
-    this.#pingIntervalMs = positive('pingIntervalMs', options.pingIntervalMs, DEFAULT_PING_INTERVAL_MS);
-    this.#pingTimeoutMs = positive('pingTimeoutMs', options.pingTimeoutMs, DEFAULT_PING_TIMEOUT_MS);
-    this.#reconnectMaxDelayMs = positive(
+    this.#pingIntervalMs = durationMs('pingIntervalMs', options.pingIntervalMs, DEFAULT_PING_INTERVAL_MS);
+    this.#pingTimeoutMs = durationMs('pingTimeoutMs', options.pingTimeoutMs, DEFAULT_PING_TIMEOUT_MS);
+    this.#reconnectMaxDelayMs = durationMs(
       'reconnectMaxDelayMs',
       options.reconnectMaxDelayMs,
       DEFAULT_RECONNECT_MAX_DELAY_MS,
     );
-    this.#minSessions = count('minSessions', options.minSessions, DEFAULT_MIN_SESSIONS, 1);
-    this.#maxSessions = count('maxSessions', options.maxSessions, DEFAULT_MAX_SESSIONS, this.#minSessions);
-    const tls: ConnectionOptions = { servername: isIp(this.#host) ? undefined : this.#host };
-    if (options.ca !== undefined) {
-      const extra = Array.isArray(options.ca) ? options.ca : [options.ca];
-      tls.ca = [...rootCertificates, ...extra];
-    }
+    this.#minSessions = integerAtLeast('minSessions', options.minSessions, DEFAULT_MIN_SESSIONS, 1);
+    this.#maxSessions = integerAtLeast(
+      'maxSessions',
+      options.maxSessions,
+      DEFAULT_MAX_SESSIONS,
+      this.#minSessions,
+    );
     const auth = options.auth;
+    let tls: ConnectionOptions;
     if (auth?.kind === 'token') {
       if (
         typeof auth.token?.bearer !== 'function' ||
@@ -153,12 +155,9 @@ export class Http2Pool implements AsyncDisposable {
         );
       }
       this.#token = auth.token;
+      tls = clientTls(this.#host, options);
     } else if (auth?.kind === 'certificate') {
-      if (!auth.cert || auth.cert.length === 0) throw new CredentialsError('auth.cert', 'is required (PEM)');
-      if (!auth.key || auth.key.length === 0) throw new CredentialsError('auth.key', 'is required (PEM)');
-      tls.cert = auth.cert;
-      tls.key = auth.key;
-      if (auth.passphrase !== undefined) tls.passphrase = auth.passphrase;
+      tls = clientTls(this.#host, options, auth, 'auth.');
     } else {
       throw new CredentialsError('auth.kind', "must be 'token' or 'certificate'");
     }
@@ -447,24 +446,4 @@ export class Http2Pool implements AsyncDisposable {
       },
     };
   }
-}
-
-function positive(field: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new ApnsValidationError(field, 'must be a positive number of milliseconds');
-  }
-  return value;
-}
-
-function count(field: string, value: number | undefined, fallback: number, min: number): number {
-  if (value === undefined) return Math.max(fallback, min);
-  if (!Number.isInteger(value) || value < min) {
-    throw new ApnsValidationError(field, `must be an integer ≥ ${min}`);
-  }
-  return value;
-}
-
-function isIp(host: string): boolean {
-  return /^[\d.]+$/.test(host) || host.includes(':');
 }

@@ -1,6 +1,7 @@
 /**
  * Options of {@link LegacyClient} (apns-protocol.md A.1, A.6), every default exported as a constant.
  */
+import type { ClientCertificate, TlsEndpointOptions } from '../connection-options.js';
 import type { TransportListener } from '../listener.js';
 
 /**
@@ -32,21 +33,8 @@ export const DEFAULT_LEGACY_RECONNECT_MAX_DELAY_MS = 5_000;
  */
 export const MAX_LEGACY_UNCONFIRMED_RESENDS = 3;
 
-export interface LegacyClientOptions {
-  /** Gateway host, e.g. `gateway.sandbox.push.apple.com` or the simulator's `127.0.0.1`. */
-  readonly host: string;
-  /** Gateway port. @defaultValue 2195 */
-  readonly port?: number | undefined;
-  /** TLS server name (SNI and certificate check). @defaultValue `host` unless it is an IP address */
-  readonly servername?: string | undefined;
-  /** Extra trusted CA certificate(s), PEM, added to the system store. @defaultValue the system store only */
-  readonly ca?: string | Buffer | readonly (string | Buffer)[] | undefined;
-  /** Client certificate (chain), PEM. Load a `.p12` with `loadP12` first. */
-  readonly cert: string | Buffer;
-  /** Its private key, PEM. A secret: never logged. */
-  readonly key: string | Buffer;
-  /** Pass phrase of an encrypted `key`. */
-  readonly passphrase?: string | undefined;
+/** Where the gateway is (`port` defaults to 2195) and the app's certificate, then the client's tuning. */
+export interface LegacyClientOptions extends TlsEndpointOptions, ClientCertificate {
   /** @defaultValue {@link DEFAULT_DELIVERY_WINDOW_MS} (500 ms) */
   readonly deliveryWindowMs?: number | undefined;
   /** @defaultValue {@link DEFAULT_LEGACY_RESEND_BUFFER_SIZE} (25,000) */

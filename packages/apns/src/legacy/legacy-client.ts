@@ -20,8 +20,8 @@
  * payload (4) or one over `maxPayloadBytes` (7). The topic and push type are not on this wire: the
  * certificate decides the topic. Priority 1 is sent as 5, the nearest the binary API has.
  */
-import { rootCertificates } from 'node:tls';
-import { ApnsValidationError, CredentialsError, TransportError } from '../errors.js';
+import { checkHost, checkPort, clientTls, durationMs, integerAtLeast } from '../connection-options.js';
+import { ApnsValidationError, TransportError } from '../errors.js';
 import { NOOP_LISTENER, type TransportListener } from '../listener.js';
 import type { ApnsRequest, Verdict } from '../types.js';
 import {
@@ -80,56 +80,36 @@ export class LegacyClient implements AsyncDisposable {
 
   /** @throws ApnsValidationError or CredentialsError naming the bad option. */
   constructor(options: LegacyClientOptions) {
-    if (typeof options.host !== 'string' || options.host.length === 0) {
-      throw new ApnsValidationError('host', 'is required');
-    }
-    const port = options.port ?? DEFAULT_LEGACY_GATEWAY_PORT;
-    if (!Number.isInteger(port) || port < 1 || port > 65_535) {
-      throw new ApnsValidationError('port', `must be an integer in 1..65535, got ${String(port)}`);
-    }
-    if (!options.cert || options.cert.length === 0) throw new CredentialsError('cert', 'is required (PEM)');
-    if (!options.key || options.key.length === 0) throw new CredentialsError('key', 'is required (PEM)');
-    const capacity = options.resendBufferSize ?? DEFAULT_LEGACY_RESEND_BUFFER_SIZE;
-    if (!Number.isInteger(capacity) || capacity < 1) {
-      throw new ApnsValidationError(
-        'resendBufferSize',
-        `must be a positive integer, got ${String(capacity)}`,
-      );
-    }
+    const host = checkHost('host', options.host);
+    const gatewayPort = checkPort('port', options.port, DEFAULT_LEGACY_GATEWAY_PORT);
+    const tls = clientTls(host, options, options);
+    const capacity = integerAtLeast(
+      'resendBufferSize',
+      options.resendBufferSize,
+      DEFAULT_LEGACY_RESEND_BUFFER_SIZE,
+    );
     this.#maxPayload = checkPayloadLimit(options.maxPayloadBytes);
-    this.#graceMs = ms('connectGraceMs', options.connectGraceMs, DEFAULT_CONNECT_GRACE_MS, true);
-    this.#reconnectMaxDelayMs = ms(
+    this.#graceMs = durationMs('connectGraceMs', options.connectGraceMs, DEFAULT_CONNECT_GRACE_MS, true);
+    this.#reconnectMaxDelayMs = durationMs(
       'reconnectMaxDelayMs',
       options.reconnectMaxDelayMs,
       DEFAULT_LEGACY_RECONNECT_MAX_DELAY_MS,
     );
-    const attempts = options.maxConnectAttempts ?? DEFAULT_MAX_CONNECT_ATTEMPTS;
-    if (!Number.isInteger(attempts) || attempts < 1) {
-      throw new ApnsValidationError(
-        'maxConnectAttempts',
-        `must be a positive integer, got ${String(attempts)}`,
-      );
-    }
-    this.#maxConnectAttempts = attempts;
+    this.#maxConnectAttempts = integerAtLeast(
+      'maxConnectAttempts',
+      options.maxConnectAttempts,
+      DEFAULT_MAX_CONNECT_ATTEMPTS,
+    );
     this.#listener = options.listener ?? NOOP_LISTENER;
-    const isIp = /^[\d.]+$|:/.test(options.host);
     this.#connection = {
-      address: `${options.host}:${port}`,
-      tls: {
-        host: options.host,
-        port,
-        cert: options.cert,
-        key: options.key,
-        ...(options.passphrase !== undefined ? { passphrase: options.passphrase } : {}),
-        ...(options.ca !== undefined
-          ? { ca: [...rootCertificates, ...(Array.isArray(options.ca) ? options.ca : [options.ca])] }
-          : {}),
-        ...((options.servername ?? (isIp ? undefined : options.host)) !== undefined
-          ? { servername: options.servername ?? options.host }
-          : {}),
-      },
-      connectTimeoutMs: ms('connectTimeoutMs', options.connectTimeoutMs, DEFAULT_LEGACY_CONNECT_TIMEOUT_MS),
-      deliveryWindowMs: ms('deliveryWindowMs', options.deliveryWindowMs, DEFAULT_DELIVERY_WINDOW_MS),
+      address: `${host}:${gatewayPort}`,
+      tls: { host, port: gatewayPort, ...tls },
+      connectTimeoutMs: durationMs(
+        'connectTimeoutMs',
+        options.connectTimeoutMs,
+        DEFAULT_LEGACY_CONNECT_TIMEOUT_MS,
+      ),
+      deliveryWindowMs: durationMs('deliveryWindowMs', options.deliveryWindowMs, DEFAULT_DELIVERY_WINDOW_MS),
       capacity,
       maxPayloadBytes: this.#maxPayload,
     };
@@ -382,15 +362,4 @@ export class LegacyClient implements AsyncDisposable {
       this.#drained = undefined;
     }
   }
-}
-
-function ms(field: string, value: number | undefined, fallback: number, zeroOk = false): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (value === 0 && !zeroOk)) {
-    throw new ApnsValidationError(
-      field,
-      `must be a ${zeroOk ? 'non-negative' : 'positive'} number of milliseconds`,
-    );
-  }
-  return value;
 }
