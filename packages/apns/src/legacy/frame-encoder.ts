@@ -85,57 +85,44 @@ function checkCommon(n: LegacyNotification, options: LegacyEncodeOptions | undef
   return payload;
 }
 
+/**
+ * One frame from a FrameEncoder sized to it, so each command's layout is written in one place (the
+ * encoder's `write*` methods). The encoder is dropped, so its take() view is the caller's for good.
+ */
+function single(bytes: number, options: LegacyEncodeOptions | undefined, firstIdentifier = 0): FrameEncoder {
+  return new FrameEncoder({
+    initialCapacity: bytes,
+    maxPayloadBytes: options?.maxPayloadBytes,
+    firstIdentifier,
+  });
+}
+
 /** Command 0. */
 export function encodeSimple(n: LegacyNotification, options?: LegacyEncodeOptions): Buffer {
   const payload = checkCommon(n, options);
-  const b = Buffer.allocUnsafe(SIMPLE_OVERHEAD_BYTES + payload.length);
-  b[0] = 0;
-  b[1] = 0;
-  b[2] = LEGACY_TOKEN_BYTES;
-  decodeToken(b, 3, n.token);
-  b[35] = payload.length >>> 8;
-  b[36] = payload.length;
-  b.set(payload, 37);
-  return b;
+  const enc = single(SIMPLE_OVERHEAD_BYTES + payload.length, options);
+  enc.writeSimple(n.token, payload);
+  return enc.take();
 }
 
 /** Command 1. */
 export function encodeEnhanced(n: LegacyNotification, options?: LegacyEncodeOptions): Buffer {
   const payload = checkCommon(n, options);
   const id = n.identifier ?? 0;
-  const expiry = n.expiry ?? 0;
   checkUint32(id, 'identifier');
-  checkUint32(expiry, 'expiry');
-  const b = Buffer.allocUnsafe(ENHANCED_OVERHEAD_BYTES + payload.length);
-  b[0] = 1;
-  b.writeUInt32BE(id, 1);
-  b.writeUInt32BE(expiry, 5);
-  b[9] = 0;
-  b[10] = LEGACY_TOKEN_BYTES;
-  decodeToken(b, 11, n.token);
-  b[43] = payload.length >>> 8;
-  b[44] = payload.length;
-  b.set(payload, 45);
-  return b;
+  const enc = single(ENHANCED_OVERHEAD_BYTES + payload.length, options, id);
+  enc.writeEnhanced(n.token, payload, n.expiry ?? 0);
+  return enc.take();
 }
 
 /** Command 2 with all five items. */
 export function encodeFrame(n: LegacyNotification, options?: LegacyEncodeOptions): Buffer {
   const payload = checkCommon(n, options);
   const id = n.identifier ?? 0;
-  const expiry = n.expiry ?? 0;
-  const priority = n.priority ?? 10;
   checkUint32(id, 'identifier');
-  checkUint32(expiry, 'expiry');
-  checkPriority(priority);
-  const len = payload.length;
-  const b = Buffer.allocUnsafe(FRAME_OVERHEAD_BYTES + len);
-  const dv = viewOf(b);
-  writeFrameHead(dv, 0, len);
-  decodeToken(b, 8, n.token);
-  b.set(payload, 43);
-  writeTrailer(dv, 43 + len, id, expiry, priority);
-  return b;
+  const enc = single(FRAME_OVERHEAD_BYTES + payload.length, options, id);
+  enc.write(n.token, payload, n.expiry ?? 0, n.priority ?? 10);
+  return enc.take();
 }
 
 /**
