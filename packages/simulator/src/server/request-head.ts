@@ -20,6 +20,21 @@ export interface RequestHead {
   duplicate: boolean;
 }
 
+type HeadField = Exclude<keyof RequestHead, 'duplicate'>;
+
+/** The fields the server reads, by header name (a Map: a header named `constructor` is just another). */
+const FIELDS = new Map<string, HeadField>([
+  [':method', 'method'],
+  [':path', 'path'],
+  ['authorization', 'authorization'],
+  ['apns-id', 'apnsId'],
+  ['apns-topic', 'topic'],
+  ['apns-push-type', 'pushType'],
+  ['apns-priority', 'priority'],
+  ['apns-expiration', 'expiration'],
+  ['apns-collapse-id', 'collapseId'],
+]);
+
 export function parseRequestHead(raw: readonly string[]): RequestHead {
   const head: RequestHead = {
     method: undefined,
@@ -36,52 +51,13 @@ export function parseRequestHead(raw: readonly string[]): RequestHead {
   let others: string[] | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
-    const value = raw[i + 1]!;
-    let previous: string | undefined;
-    switch (name) {
-      case ':method':
-        previous = head.method;
-        head.method = value;
-        break;
-      case ':path':
-        previous = head.path;
-        head.path = value;
-        break;
-      case 'authorization':
-        previous = head.authorization;
-        head.authorization = value;
-        break;
-      case 'apns-id':
-        previous = head.apnsId;
-        head.apnsId = value;
-        break;
-      case 'apns-topic':
-        previous = head.topic;
-        head.topic = value;
-        break;
-      case 'apns-push-type':
-        previous = head.pushType;
-        head.pushType = value;
-        break;
-      case 'apns-priority':
-        previous = head.priority;
-        head.priority = value;
-        break;
-      case 'apns-expiration':
-        previous = head.expiration;
-        head.expiration = value;
-        break;
-      case 'apns-collapse-id':
-        previous = head.collapseId;
-        head.collapseId = value;
-        break;
-      default:
-        if (others === undefined) others = [name];
-        else if (others.includes(name)) head.duplicate = true;
-        else others.push(name);
-        continue;
-    }
-    if (previous !== undefined) head.duplicate = true;
+    const field = FIELDS.get(name);
+    if (field !== undefined) {
+      if (head[field] !== undefined) head.duplicate = true;
+      head[field] = raw[i + 1]!;
+    } else if (others === undefined) others = [name];
+    else if (others.includes(name)) head.duplicate = true;
+    else others.push(name);
   }
   return head;
 }
