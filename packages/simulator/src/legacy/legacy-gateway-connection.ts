@@ -14,20 +14,15 @@
  */
 import type { TLSSocket } from 'node:tls';
 import { type DecodedNotification, encodeErrorResponse, FrameDecoder } from '@pushfleet/apns';
-import type { Environment } from '../certs/apple-oids.js';
-import type { CertificateIdentityCache } from '../server/certificate-identity.js';
-import type { DeviceRegistry } from '../server/device-registry.js';
 import type { LegacyFaults } from './legacy-gateway-options.js';
 import type { LegacyRecorder } from './legacy-recorder.js';
+import type { LegacyServiceContext } from './legacy-service.js';
 
 const INVALID_TOKEN = 8;
 const SHUTDOWN = 10;
 
 /** What every connection of one gateway shares. */
-export interface LegacyGatewayContext {
-  readonly environment: Environment;
-  readonly identities: CertificateIdentityCache;
-  readonly devices: DeviceRegistry;
+export interface LegacyGatewayContext extends LegacyServiceContext {
   readonly recorder: LegacyRecorder;
   readonly maxPayloadBytes: number;
   readonly lingerMs: number;

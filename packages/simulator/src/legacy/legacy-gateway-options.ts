@@ -1,11 +1,10 @@
 /**
  * Options of `startLegacyGateway` (apns-protocol.md A), every field optional; defaults in
- * `DEFAULT_LEGACY_GATEWAY_OPTIONS`. Behaviour Apple leaves open is tagged [Ours] and configurable.
+ * `DEFAULT_LEGACY_GATEWAY_OPTIONS` and, for those both legacy services take, in legacy-service.ts.
+ * Behaviour Apple leaves open is tagged [Ours] and configurable.
  */
-import type { Environment } from '../certs/apple-oids.js';
-import type { DeviceRegistry } from '../server/device-registry.js';
 import type { RecordMode } from '../server/recorder.js';
-import type { GatewayTls } from './gateway-tls.js';
+import type { LegacyServiceOptions } from './legacy-service.js';
 
 /** Forced errors, for the resend tests. Change them on a running gateway with `configure()`. */
 export interface LegacyFaults {
@@ -27,22 +26,7 @@ export interface LegacyFaults {
   readonly rejectStatus: number;
 }
 
-export interface LegacyGatewayOptions {
-  /** @defaultValue `'127.0.0.1'` */
-  readonly host?: string | undefined;
-  /** 0 picks a free port (Apple's is 2195). @defaultValue 0 */
-  readonly port?: number | undefined;
-  /**
-   * The environment this gateway is: a client certificate without its extension passes the TLS handshake
-   * and is then closed at once with no error packet (A.1). @defaultValue `'development'`
-   */
-  readonly environment?: Environment | undefined;
-  /** TLS identity. @defaultValue a CA and server certificate generated at start */
-  readonly tls?: GatewayTls | undefined;
-  /** Extra CAs client certificates may chain to. @defaultValue `[]` */
-  readonly clientCa?: readonly string[] | undefined;
-  /** Token states, shared with the HTTP/2 server: dead, other environment or other app -> status 8. @defaultValue a new registry */
-  readonly devices?: DeviceRegistry | undefined;
+export interface LegacyGatewayOptions extends LegacyServiceOptions {
   /** Payload limit (A.7): 2048 for iOS 8+, 256 before, 4096 for VoIP. Longer -> status 7. @defaultValue 2048 */
   readonly maxPayloadBytes?: number | undefined;
   /** @defaultValue `{ rejectEvery: 0, shutdownAfter: 0 }` */
@@ -60,10 +44,8 @@ export interface LegacyGatewayOptions {
   readonly now?: (() => number) | undefined;
 }
 
+/** Defaults of the gateway's own options (host, port and environment: LegacyServiceOptions). */
 export const DEFAULT_LEGACY_GATEWAY_OPTIONS = {
-  host: '127.0.0.1',
-  port: 0,
-  environment: 'development',
   maxPayloadBytes: 2048,
   rejectEvery: 0,
   shutdownAfter: 0,

@@ -4,11 +4,6 @@
  * needs hangs off the returned object: the recorder (what arrived, what was answered), the device registry
  * (token state, shared with the HTTP/2 server inside `startSimulator`), and the faults.
  */
-import type { Environment } from '../certs/apple-oids.js';
-import type { CertificateAuthority } from '../certs/certificate-authority.js';
-import { CertificateIdentityCache } from '../server/certificate-identity.js';
-import { DeviceRegistry } from '../server/device-registry.js';
-import { resolveGatewayTls } from './gateway-tls.js';
 import { type LegacyGatewayContext, serveLegacyConnection } from './legacy-gateway-connection.js';
 import {
   checkFaults,
@@ -17,19 +12,9 @@ import {
   type LegacyGatewayOptions,
 } from './legacy-gateway-options.js';
 import { LegacyRecorder } from './legacy-recorder.js';
-import { startTlsService } from './tls-service.js';
+import { type LegacyService, startLegacyService } from './legacy-service.js';
 
-export interface LegacyGateway extends AsyncDisposable {
-  /** `tls://host:port`. */
-  readonly url: string;
-  readonly host: string;
-  readonly port: number;
-  readonly environment: Environment;
-  /** PEM of the CA the client must trust. */
-  readonly ca: string;
-  /** The generated CA, key included, to sign client certificates; `undefined` when `tls` was given. */
-  readonly authority: CertificateAuthority | undefined;
-  readonly devices: DeviceRegistry;
+export interface LegacyGateway extends LegacyService {
   readonly recorder: LegacyRecorder;
   /** The faults in force. */
   readonly faults: LegacyFaults;
@@ -39,47 +24,32 @@ export interface LegacyGateway extends AsyncDisposable {
   readonly connectionCount: number;
   /** Drop every open connection at once, with no error packet (a network failure); keeps listening. */
   dropConnections(): void;
-  /** Stop listening and destroy every connection. Idempotent. */
-  close(): Promise<void>;
 }
 
 export async function startLegacyGateway(options: LegacyGatewayOptions = {}): Promise<LegacyGateway> {
-  const host = options.host ?? D.host;
-  const environment = options.environment ?? D.environment;
-  const tls = resolveGatewayTls(options.tls, options.clientCa, host);
   checkFaults(options.faults ?? {});
   let faults: LegacyFaults = {
     rejectEvery: options.faults?.rejectEvery ?? D.rejectEvery,
     shutdownAfter: options.faults?.shutdownAfter ?? D.shutdownAfter,
     rejectStatus: options.faults?.rejectStatus ?? D.rejectStatus,
   };
-  const devices = options.devices ?? new DeviceRegistry();
   const recorder = new LegacyRecorder(options.record ?? D.record, options.recordLimit ?? D.recordLimit);
   let frameCount = 0;
-  const context: LegacyGatewayContext = {
-    environment,
-    identities: new CertificateIdentityCache(environment),
-    devices,
-    recorder,
-    maxPayloadBytes: options.maxPayloadBytes ?? D.maxPayloadBytes,
-    lingerMs: options.lingerMs ?? D.lingerMs,
-    now: options.now ?? Date.now,
-    faults: () => faults,
-    countFrame: () => ++frameCount,
-  };
-
   let nextConnectionId = 1;
-  const service = await startTlsService(tls.serverOptions, host, options.port ?? D.port, (socket) =>
-    serveLegacyConnection(socket, nextConnectionId++, context),
-  );
+  const { handle, service } = await startLegacyService(options, (shared) => {
+    const context: LegacyGatewayContext = {
+      ...shared,
+      recorder,
+      maxPayloadBytes: options.maxPayloadBytes ?? D.maxPayloadBytes,
+      lingerMs: options.lingerMs ?? D.lingerMs,
+      now: options.now ?? Date.now,
+      faults: () => faults,
+      countFrame: () => ++frameCount,
+    };
+    return (socket) => serveLegacyConnection(socket, nextConnectionId++, context);
+  });
   return {
-    url: service.url,
-    host,
-    port: service.port,
-    environment,
-    ca: tls.caPem,
-    authority: tls.authority,
-    devices,
+    ...handle,
     recorder,
     get faults() {
       return faults;
@@ -92,7 +62,5 @@ export async function startLegacyGateway(options: LegacyGatewayOptions = {}): Pr
       return service.connectionCount;
     },
     dropConnections: service.dropConnections,
-    close: service.close,
-    [Symbol.asyncDispose]: service.close,
   };
 }
