@@ -3,6 +3,7 @@
  * produced by our encoders), written with a raw TLS socket in random splits.
  */
 import type { TLSSocket } from 'node:tls';
+import { createPrng } from '@pushfleet/simulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type LegacyFixture, rawSocket, readUntilClosed, startLegacyFixture } from './legacy-fixture.js';
 
@@ -23,21 +24,9 @@ const FRAMED_REVERSED = hex(
   `02 00000051 05 0001 05 04 0004 6553f100 03 0004 00000002 02 0019 ${PAYLOAD} 01 0020 ${TOKEN}`,
 );
 
-/** mulberry32, so a failing split is reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Write `bytes` in random pieces (1..maxChunk bytes), each its own socket write after a turn of the loop. */
 async function writeSplit(socket: TLSSocket, bytes: Buffer, seed: number, maxChunk = 13): Promise<void> {
-  const rand = prng(seed);
+  const rand = createPrng(seed); // seeded, so a failing split is reproducible
   for (let i = 0; i < bytes.length; ) {
     const n = 1 + Math.floor(rand() * maxChunk);
     socket.write(bytes.subarray(i, i + n));
