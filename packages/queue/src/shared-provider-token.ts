@@ -14,33 +14,28 @@
  * one, whatever the timing.
  */
 
-import type { KeyObject } from 'node:crypto';
-import { randomUUID } from 'node:crypto';
-import { type ProviderTokenSource, signProviderToken } from '@pushfleet/apns';
+import { type KeyObject, randomUUID } from 'node:crypto';
+import {
+  DEFAULT_TOKEN_MIN_REFRESH_INTERVAL_MS,
+  type ProviderTokenOptions,
+  type ProviderTokenSource,
+  signProviderToken,
+} from '@pushfleet/apns';
 import type { Redis } from 'ioredis';
 import { queueKeys } from './queue-keys.js';
 
 /** Re-mint once the shared token is this old (Apple rejects tokens over 60 minutes; clients refresh at 40-55). */
 export const DEFAULT_SHARED_TOKEN_REFRESH_AFTER_MS = 45 * 60_000;
-/** Never mint more often than this (Apple: a new token more than once per 20 minutes gets 429). */
-export const DEFAULT_SHARED_TOKEN_MIN_INTERVAL_MS = 20 * 60_000;
 /** How often each process reads the shared token from Redis. */
 export const DEFAULT_SHARED_TOKEN_POLL_MS = 10_000;
 /** How long one process may hold the mint lease. */
 export const DEFAULT_SHARED_TOKEN_LEASE_MS = 5_000;
 
-export interface SharedProviderTokenOptions {
+/** The signing key and the refresh rules of a provider token ({@link ProviderTokenOptions}), plus Redis. */
+export interface SharedProviderTokenOptions extends ProviderTokenOptions {
   readonly redis: Redis;
-  /** The team's EC P-256 signing key (`loadSigningKey` from @pushfleet/apns). */
-  readonly key: KeyObject;
-  readonly keyId: string;
-  readonly teamId: string;
-  /** Wall clock, ms since the epoch; injectable for tests. @defaultValue `Date.now` */
-  readonly clock?: () => number;
   /** @defaultValue {@link DEFAULT_SHARED_TOKEN_REFRESH_AFTER_MS} (45 minutes) */
   readonly refreshAfterMs?: number;
-  /** @defaultValue {@link DEFAULT_SHARED_TOKEN_MIN_INTERVAL_MS} (20 minutes) */
-  readonly minRefreshIntervalMs?: number;
   /** Background poll period; 0 disables the timer (call `sync()` yourself, as tests do). @defaultValue 10 s */
   readonly pollIntervalMs?: number;
   /** @defaultValue {@link DEFAULT_SHARED_TOKEN_LEASE_MS} (5 s) */
@@ -124,7 +119,7 @@ export class SharedProviderToken implements ProviderTokenSource, AsyncDisposable
     this.#keyId = options.keyId;
     this.#teamId = options.teamId;
     this.#clock = options.clock ?? Date.now;
-    this.#minIntervalMs = options.minRefreshIntervalMs ?? DEFAULT_SHARED_TOKEN_MIN_INTERVAL_MS;
+    this.#minIntervalMs = options.minRefreshIntervalMs ?? DEFAULT_TOKEN_MIN_REFRESH_INTERVAL_MS;
     this.#refreshAfterMs = Math.max(
       options.refreshAfterMs ?? DEFAULT_SHARED_TOKEN_REFRESH_AFTER_MS,
       this.#minIntervalMs,
