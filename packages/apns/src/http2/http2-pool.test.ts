@@ -7,44 +7,11 @@ import { randomUUID } from 'node:crypto';
 import http2, { type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import { createServer } from 'node:net';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { ProviderTokenSource } from '../auth/provider-token-source.js';
 import { TransportError } from '../errors.js';
-import type { ApnsRequest } from '../types.js';
-import { startTestServer, type TestServer } from './__fixtures__/test-server.js';
+import { CountingTokens, pool, request } from './__fixtures__/pool.js';
+import { startTestServer } from './__fixtures__/test-server.js';
 import { selfSignedCertificate } from './__fixtures__/tls.js';
-import { Http2Pool, type Http2PoolOptions } from './http2-pool.js';
-
-class CountingTokens implements ProviderTokenSource {
-  n = 1;
-  bearer(): string {
-    return `bearer t${this.n}`;
-  }
-  refreshAfterRejection(rejected: string): string {
-    if (rejected === this.bearer()) this.n++;
-    return this.bearer();
-  }
-}
-
-function request(overrides: Partial<ApnsRequest> = {}): ApnsRequest {
-  return {
-    token: 'ab'.repeat(32),
-    topic: 'com.example.app',
-    pushType: 'alert',
-    apnsId: randomUUID(),
-    payload: '{"aps":{"alert":"hi"}}',
-    ...overrides,
-  };
-}
-
-function pool(server: TestServer, extra: Partial<Http2PoolOptions> = {}): Http2Pool {
-  return new Http2Pool({
-    url: server.url,
-    ca: server.ca,
-    auth: { kind: 'token', token: new CountingTokens() },
-    requestTimeoutMs: 5_000,
-    ...extra,
-  });
-}
+import { Http2Pool } from './http2-pool.js';
 
 function ok(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
   stream.respond(

@@ -7,51 +7,13 @@ import { randomUUID } from 'node:crypto';
 import http2, { type ServerHttp2Stream } from 'node:http2';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import type { ProviderTokenSource } from '../auth/provider-token-source.js';
 import { TransportError } from '../errors.js';
 import type { TransportListener } from '../listener.js';
-import type { ApnsRequest, Verdict } from '../types.js';
-import { startTestServer, type TestServer } from './__fixtures__/test-server.js';
+import type { Verdict } from '../types.js';
+import { CountingTokens, pool, request, TOKEN } from './__fixtures__/pool.js';
+import { startTestServer } from './__fixtures__/test-server.js';
 import { selfSignedCertificate } from './__fixtures__/tls.js';
-import type { Http2ClientOptions } from './client-options.js';
 import { Http2Pool } from './http2-pool.js';
-
-const TOKEN = 'ab'.repeat(32);
-
-/** A token source whose bearer is `bearer t<n>`; a rejection of the current one moves to n + 1. */
-class CountingTokens implements ProviderTokenSource {
-  n = 1;
-  readonly rejections: string[] = [];
-  bearer(): string {
-    return `bearer t${this.n}`;
-  }
-  refreshAfterRejection(rejected: string): string {
-    this.rejections.push(rejected);
-    if (rejected === this.bearer()) this.n++;
-    return this.bearer();
-  }
-}
-
-function request(overrides: Partial<ApnsRequest> = {}): ApnsRequest {
-  return {
-    token: TOKEN,
-    topic: 'com.example.app',
-    pushType: 'alert',
-    apnsId: randomUUID(),
-    payload: '{"aps":{"alert":"hi"}}',
-    ...overrides,
-  };
-}
-
-function client(server: TestServer, extra: Partial<Http2ClientOptions> = {}): Http2Pool {
-  return new Http2Pool({
-    url: server.url,
-    ca: server.ca,
-    auth: { kind: 'token', token: new CountingTokens() },
-    requestTimeoutMs: 5_000,
-    ...extra,
-  });
-}
 
 function ok(
   stream: ServerHttp2Stream,
@@ -102,7 +64,7 @@ describe('Http2Pool (node:http2 peer) answers', () => {
       stream.end();
     });
     const { verdicts, events, listener } = recordingListener();
-    await using apns = client(server, { listener });
+    await using apns = pool(server, { listener });
     const apnsId = randomUUID();
     const verdict = await apns.send(
       request({ apnsId, priority: 5, expiration: 0, collapseId: 'c1', payload: Buffer.from('{"aps":{}}') }),
@@ -142,7 +104,7 @@ describe('Http2Pool (node:http2 peer) answers', () => {
         { 'apns-id': headers['apns-id'] as string },
       ),
     );
-    await using apns = client(server);
+    await using apns = pool(server);
     const r = request();
     expect(await apns.send(r)).toEqual({
       outcome: 'token-invalid',
@@ -166,7 +128,7 @@ describe('Http2Pool (node:http2 peer) answers', () => {
         stream.end('<html>oops</html>');
       }
     });
-    await using apns = client(server);
+    await using apns = pool(server);
     const bad = await apns.send(request({ token: 'bad' }));
     expect(bad).toMatchObject({
       outcome: 'token-invalid',
@@ -195,7 +157,7 @@ describe('Http2Pool (node:http2 peer) answers', () => {
       },
       { clientCa: clientCert.cert },
     );
-    await using apns = client(server, {
+    await using apns = pool(server, {
       auth: { kind: 'certificate', cert: clientCert.cert, key: clientCert.key },
     });
     expect((await apns.send(request())).outcome).toBe('delivered');
@@ -214,7 +176,7 @@ describe('Http2Pool (node:http2 peer) ExpiredProviderToken', () => {
     });
     const tokens = new CountingTokens();
     const { events, listener } = recordingListener();
-    await using apns = client(server, { auth: { kind: 'token', token: tokens }, listener });
+    await using apns = pool(server, { auth: { kind: 'token', token: tokens }, listener });
     const verdict = await apns.send(request());
     expect(verdict.outcome).toBe('delivered');
     expect(tokens.rejections).toEqual(['bearer t1']);
@@ -234,7 +196,7 @@ describe('Http2Pool (node:http2 peer) ExpiredProviderToken', () => {
       held.push(stream);
       if (held.length === 5) for (const s of held) reject(s, 403, { reason: 'ExpiredProviderToken' });
     });
-    await using apns = client(server, { auth: { kind: 'token', token: tokens } });
+    await using apns = pool(server, { auth: { kind: 'token', token: tokens } });
     const verdicts = await Promise.all(Array.from({ length: 5 }, () => apns.send(request())));
     for (const verdict of verdicts) {
       expect(verdict).toMatchObject({
@@ -271,7 +233,7 @@ describe('Http2Pool (node:http2 peer) flow control', () => {
       },
       { settings: { maxConcurrentStreams: 1 } },
     );
-    await using apns = client(server);
+    await using apns = pool(server);
     const sends = Array.from({ length: 40 }, () => apns.send(request()));
     await sleep(5);
     expect(apns.stats.queued + apns.stats.inFlight).toBe(40);
@@ -293,7 +255,7 @@ describe('Http2Pool (node:http2 peer) flow control', () => {
       else ok(stream);
     });
     const { events, listener } = recordingListener();
-    await using apns = client(server, { listener });
+    await using apns = pool(server, { listener });
     expect((await apns.send(request({ token: 'refuse' }))).outcome).toBe('delivered');
     expect(refused).toBe(2); // refused once, then answered on the re-send
     await expectTransportError(apns.send(request({ token: 'reset' })), 'STREAM_RESET');
@@ -325,7 +287,7 @@ describe('Http2Pool (node:http2 peer) GOAWAY', () => {
       goawaySent();
     });
     const { events, listener } = recordingListener();
-    await using apns = client(server, { listener });
+    await using apns = pool(server, { listener });
     const requests = Array.from({ length: 10 }, () => request());
     const first = requests.map((r) => apns.send(r));
     await goaway;
@@ -363,7 +325,7 @@ describe('Http2Pool (node:http2 peer) GOAWAY with an error code', () => {
       session.goaway(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM, held[1]!.id!);
     });
     const { events, listener } = recordingListener();
-    await using apns = client(server, { listener });
+    await using apns = pool(server, { listener });
     const requests = Array.from({ length: 4 }, () => request());
     const results = await Promise.all(requests.map((r) => apns.send(r)));
     // The pool's contract (at-least-once, same apns-id): nothing fails, each answered exactly once.
@@ -380,7 +342,7 @@ describe('Http2Pool (node:http2 peer) failures', () => {
     await using server = await startTestServer((stream, headers) => {
       if (!(headers[':path'] as string).endsWith('/never')) ok(stream);
     });
-    await using apns = client(server, { requestTimeoutMs: 300 });
+    await using apns = pool(server, { requestTimeoutMs: 300 });
     const started = performance.now();
     await expectTransportError(apns.send(request({ token: 'never' })), 'TIMEOUT');
     expect(performance.now() - started).toBeLessThan(2_000);
@@ -403,7 +365,7 @@ describe('Http2Pool (node:http2 peer) failures', () => {
 
   it('pings an idle connection', async () => {
     await using server = await startTestServer((stream) => ok(stream));
-    await using apns = client(server, { pingIntervalMs: 50 });
+    await using apns = pool(server, { pingIntervalMs: 50 });
     await apns.send(request());
     let pings = 0;
     server.sessions[0]!.on('ping', () => pings++);
@@ -417,7 +379,7 @@ describe('Http2Pool (node:http2 peer) close', () => {
   it('drains in-flight requests, then closes; idempotent; refuses later sends', async () => {
     await using server = await startTestServer((stream) => setTimeout(() => ok(stream), 100));
     const { events, listener } = recordingListener();
-    const apns = client(server, { listener });
+    const apns = pool(server, { listener });
     const inFlight = apns.send(request());
     await sleep(20);
     const closing = apns.close();
