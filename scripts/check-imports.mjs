@@ -1,27 +1,49 @@
 // Enforce architecture.md's import rules on source files and package.json dependencies:
-//   apns, metrics      import no package of ours
-//   simulator          may import apns (public entry)
-//   queue              may import apns (public entry) and nothing else of ours
-//   apps/*             import packages, never each other
-//   test               public entries of anything
-// and no deep imports: only the subpaths a package's "exports" map declares.
+//   h2, credentials, metrics   import no package of ours
+//   apns                       h2 and credentials
+//   apns-legacy                apns (its request, verdict and TLS option checks) and credentials
+//   simulator                  apns, apns-legacy, credentials (public entries; its tests also check fixed bytes)
+//   queue                      apns and credentials, nothing else of ours
+//   apps/*                     packages, never each other
+//   test                       public entries of anything
+// plus: the allowed graph has no cycle; no deep imports (only the subpaths a package's "exports" map
+// declares); and only queue builds Redis key names (no `{pushfleet:` literal or `queueKeys` elsewhere).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { root } from './bootstrap.mjs';
 
 const allowed = {
-  '@pushfleet/apns': [],
+  '@pushfleet/h2': [],
+  '@pushfleet/credentials': [],
   '@pushfleet/metrics': [],
-  '@pushfleet/simulator': ['@pushfleet/apns'],
-  '@pushfleet/queue': ['@pushfleet/apns'],
-  '@pushfleet/worker': ['@pushfleet/apns', '@pushfleet/metrics', '@pushfleet/queue'],
-  '@pushfleet/api': ['@pushfleet/queue'],
-  '@pushfleet/cli': ['@pushfleet/apns', '@pushfleet/metrics', '@pushfleet/queue', '@pushfleet/simulator'],
+  '@pushfleet/apns': ['@pushfleet/h2', '@pushfleet/credentials'],
+  '@pushfleet/apns-legacy': ['@pushfleet/apns', '@pushfleet/credentials'],
+  '@pushfleet/simulator': ['@pushfleet/apns', '@pushfleet/apns-legacy', '@pushfleet/credentials'],
+  '@pushfleet/queue': ['@pushfleet/apns', '@pushfleet/credentials'],
+  '@pushfleet/worker': [
+    '@pushfleet/apns',
+    '@pushfleet/apns-legacy',
+    '@pushfleet/credentials',
+    '@pushfleet/metrics',
+    '@pushfleet/queue',
+  ],
+  '@pushfleet/api': ['@pushfleet/metrics', '@pushfleet/queue'],
+  '@pushfleet/cli': [
+    '@pushfleet/apns',
+    '@pushfleet/apns-legacy',
+    '@pushfleet/credentials',
+    '@pushfleet/metrics',
+    '@pushfleet/queue',
+    '@pushfleet/simulator',
+  ],
   '@pushfleet/test': ['*'],
 };
 
 const workspaces = [
+  'packages/h2',
+  'packages/credentials',
   'packages/apns',
+  'packages/apns-legacy',
   'packages/metrics',
   'packages/queue',
   'packages/simulator',
@@ -70,6 +92,33 @@ for (const [name, { dir, pkg }] of Object.entries(pkgs)) {
     }
   }
 }
+// No cycles in the allowed graph (a rule edited into a loop would let two packages import each other).
+const visiting = new Set();
+const done = new Set();
+const visit = (name, path) => {
+  if (done.has(name)) return;
+  if (visiting.has(name)) {
+    problems.push(`import rules form a cycle: ${[...path, name].join(' -> ')}`);
+    return;
+  }
+  visiting.add(name);
+  for (const dep of allowed[name] ?? []) if (dep !== '*') visit(dep, [...path, name]);
+  visiting.delete(name);
+  done.add(name);
+};
+for (const name of Object.keys(allowed)) visit(name, []);
+
+// Only packages/queue builds Redis key names; everything else asks queue for what it needs.
+for (const [name, { dir }] of Object.entries(pkgs)) {
+  if (name === '@pushfleet/queue' || name === '@pushfleet/test') continue;
+  for (const file of files(join(root, dir, 'src'))) {
+    if (/\.test\.ts$|__fixtures__/.test(file)) continue;
+    const text = readFileSync(file, 'utf8');
+    if (/\{pushfleet:|\bqueueKeys\b/.test(text))
+      problems.push(`${relative(root, file)}: builds Redis keys (only @pushfleet/queue may)`);
+  }
+}
+
 if (problems.length > 0) {
   process.stderr.write(`import rules broken:\n  ${problems.join('\n  ')}\n`);
   process.exit(1);

@@ -11,16 +11,14 @@ import { connect as connectHttp2 } from 'node:http2';
 import { connect as connectTls } from 'node:tls';
 import {
   type AppSpec,
-  type CertificateInfo,
-  CredentialsError,
   Http2Pool,
-  loadSigningKey,
   ProviderToken,
   type ResolvedApp,
   resolveApp,
   type SimulatorEndpoint,
   TransportError,
 } from '@pushfleet/apns';
+import { type CertificateInfo, CredentialsError, loadSigningKey } from '@pushfleet/credentials';
 
 export const EXPIRY_WARNING_DAYS = 30;
 /** 32 zero bytes: never a real device, so Apple answers BadDeviceToken after checking the credentials. */

@@ -7,7 +7,7 @@
  * next run will not return... except what was read and not recorded: tuples are recorded before the next
  * read starts, and a Redis failure is logged and retried at the next interval.
  */
-import { readFeedback } from '@pushfleet/apns';
+import { readFeedback } from '@pushfleet/apns-legacy';
 import type { FleetMetrics } from '@pushfleet/metrics';
 import { recordInvalidToken } from '@pushfleet/queue';
 import type { Redis } from 'ioredis';

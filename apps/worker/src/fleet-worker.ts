@@ -5,14 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { createFleetMetrics, type FleetMetrics } from '@pushfleet/metrics';
-import {
-  getAppPause,
-  type PushJobData,
-  type PushJobResult,
-  pauseApp,
-  QUEUE_NAME,
-  queueKeys,
-} from '@pushfleet/queue';
+import { appQueue, getAppPause, type PushJobData, type PushJobResult, pauseApp } from '@pushfleet/queue';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { collectDefaultMetrics, Registry } from 'prom-client';
@@ -90,9 +83,10 @@ export async function startFleetWorker(
         metrics.appPaused.set({ app: app.name }, 1);
       },
     });
-    const worker = new Worker<PushJobData, PushJobResult>(QUEUE_NAME, processor, {
+    const queue = appQueue(app.name);
+    const worker = new Worker<PushJobData, PushJobResult>(queue.name, processor, {
       connection: redis,
-      prefix: queueKeys.bullPrefix(app.name),
+      prefix: queue.prefix,
       // A legacy send settles only after its delivery window (~500 ms): keep more jobs in flight.
       concurrency: app.transport === 'legacy' ? config.legacyConcurrency : config.concurrency,
     });

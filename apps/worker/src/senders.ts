@@ -3,7 +3,9 @@
  * client (certificate auth). Both answer `send(request)` with a Verdict, so everything after the send
  * (job record, retries, registry, metrics) is shared.
  */
-import { Http2Pool, LegacyClient, loadSigningKey } from '@pushfleet/apns';
+import { Http2Pool } from '@pushfleet/apns';
+import { LegacyClient } from '@pushfleet/apns-legacy';
+import { loadSigningKey } from '@pushfleet/credentials';
 import type { FleetMetrics } from '@pushfleet/metrics';
 import { startSharedProviderToken } from '@pushfleet/queue';
 import type { Redis } from 'ioredis';

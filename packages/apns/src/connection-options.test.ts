@@ -1,7 +1,8 @@
 import { rootCertificates } from 'node:tls';
+import { CredentialsError } from '@pushfleet/credentials';
 import { describe, expect, it } from 'vitest';
 import { checkHost, checkPort, clientTls, durationMs, integerAtLeast } from './connection-options.js';
-import { ApnsValidationError, CredentialsError } from './errors.js';
+import { ApnsValidationError } from './errors.js';
 
 describe('connection option checks', () => {
   it('durations: the fallback when absent, else a finite positive number (zero where allowed)', () => {

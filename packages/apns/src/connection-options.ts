@@ -3,7 +3,8 @@
  * (Http2Pool, LegacyClient, readFeedback). Each failed check throws naming the field.
  */
 import { type ConnectionOptions, rootCertificates } from 'node:tls';
-import { ApnsValidationError, CredentialsError } from './errors.js';
+import { CredentialsError } from '@pushfleet/credentials';
+import { ApnsValidationError } from './errors.js';
 
 /** Extra trusted CA certificate(s), PEM, added to the system store. */
 export type ExtraCa = string | Buffer | readonly (string | Buffer)[];

@@ -1,10 +1,83 @@
-export * from './apps/index.js';
-export * from './auth/index.js';
+// The public surface of @pushfleet/apns: the APNs provider API (request, verdict, reason table), the HTTP/2
+// session pool, provider tokens, and app resolution.
+export {
+  type AppSpec,
+  DEFAULT_SIMULATOR_ENDPOINT,
+  FEEDBACK_HOSTS,
+  FEEDBACK_SERVICE_PORT,
+  LEGACY_GATEWAY_HOSTS,
+  LEGACY_GATEWAY_PORT,
+  type ResolvedApp,
+  type ResolvedAuth,
+  resolveApp,
+  type SecretSource,
+  type SimulatorEndpoint,
+} from './apps/resolve-app.js';
+export {
+  DEFAULT_TOKEN_MIN_REFRESH_INTERVAL_MS,
+  DEFAULT_TOKEN_REFRESH_AFTER_MS,
+  ProviderToken,
+  type ProviderTokenClaims,
+  type ProviderTokenOptions,
+  signProviderToken,
+} from './auth/provider-token.js';
+export type { ProviderTokenSource } from './auth/provider-token-source.js';
 export type { ClientCertificate, ExtraCa, TlsEndpointOptions } from './connection-options.js';
-export * from './credentials/index.js';
-export * from './errors.js';
-export * from './http2/index.js';
-export * from './legacy/index.js';
-export * from './listener.js';
-export * from './reasons.js';
-export * from './types.js';
+export {
+  ApnsValidationError,
+  TRANSPORT_ERROR_CODES,
+  TransportError,
+  type TransportErrorCode,
+} from './errors.js';
+export {
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_PING_INTERVAL_MS,
+  DEFAULT_PING_TIMEOUT_MS,
+  DEFAULT_RECONNECT_BASE_DELAY_MS,
+  DEFAULT_RECONNECT_MAX_DELAY_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  type Http2ClientAuth,
+  type Http2ClientOptions,
+  MAX_EXPIRED_TOKEN_RETRIES,
+  MAX_UNPROCESSED_RESENDS,
+} from './http2/client-options.js';
+export { SESSION_CLOSE_REASONS, type SessionCloseReason } from './http2/close-reasons.js';
+export {
+  DEFAULT_MAX_SESSIONS,
+  DEFAULT_MIN_SESSIONS,
+  Http2Pool,
+  type Http2PoolOptions,
+  type Http2PoolStats,
+} from './http2/http2-pool.js';
+export { NOOP_LISTENER, type TransportListener } from './listener.js';
+export {
+  ACTIONS,
+  type Action,
+  actionFor,
+  isReason,
+  LEGACY_STATUSES,
+  type LegacyStatus,
+  legacyStatusInfo,
+  REASONS,
+  type Reason,
+  type ReasonInfo,
+} from './reasons.js';
+export {
+  APNS_ALTERNATE_PORT,
+  APNS_HOSTS,
+  APNS_PORT,
+  type ApnsRequest,
+  MAX_COLLAPSE_ID_BYTES,
+  MAX_LEGACY_PAYLOAD_BYTES,
+  MAX_PAYLOAD_BYTES,
+  MAX_VOIP_PAYLOAD_BYTES,
+  OUTCOMES,
+  type Outcome,
+  outcomeFor,
+  PRIORITIES,
+  type Priority,
+  PUSH_TYPE_TOPIC_SUFFIX,
+  PUSH_TYPES,
+  type PushType,
+  type Verdict,
+} from './types.js';

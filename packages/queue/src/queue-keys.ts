@@ -28,3 +28,8 @@ export const queueKeys = {
   providerTokenLease: (teamId: string, keyId: string) => `{pushfleet:token:${teamId}:${keyId}}:lease`,
   paused: (app: string) => `${appPrefix(app)}:paused`,
 } as const;
+
+/** Where an app's BullMQ queue lives (its name and key prefix), for code outside this package that opens a Worker. */
+export function appQueue(app: string): { readonly name: string; readonly prefix: string } {
+  return { name: QUEUE_NAME, prefix: queueKeys.bullPrefix(app) };
+}

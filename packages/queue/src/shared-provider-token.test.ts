@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { loadSigningKey } from '@pushfleet/apns';
+import { loadSigningKey } from '@pushfleet/credentials';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueKeys } from './queue-keys.js';

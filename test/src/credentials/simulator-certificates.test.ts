@@ -16,7 +16,7 @@ import {
   loadP12,
   loadPemCredentials,
   loadSigningKeyFile,
-} from '@pushfleet/apns';
+} from '@pushfleet/credentials';
 import {
   createApnsClientCertificate,
   createCertificateAuthority,

@@ -4,7 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
-import { type ApnsRequest, Http2Pool, loadSigningKey, ProviderToken, TransportError } from '@pushfleet/apns';
+import { type ApnsRequest, Http2Pool, ProviderToken, TransportError } from '@pushfleet/apns';
+import { loadSigningKey } from '@pushfleet/credentials';
 import {
   createApnsClientCertificate,
   createCertificateAuthority,

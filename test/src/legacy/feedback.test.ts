@@ -3,7 +3,9 @@
  * `readFeedback` with their timestamps (time_t seconds), once; the list is per certificate topic; and the
  * tuples enter the dead-token registry through queue's one entry point, `recordInvalidToken`.
  */
-import { readFeedback, TransportError } from '@pushfleet/apns';
+
+import { TransportError } from '@pushfleet/apns';
+import { readFeedback } from '@pushfleet/apns-legacy';
 import { getInvalidToken, readFeedback as readFeedbackStream, recordInvalidToken } from '@pushfleet/queue';
 import { type RedisServer, startRedisServer } from '@pushfleet/queue/redis-server';
 import { Redis } from 'ioredis';

@@ -3,7 +3,9 @@
  * middle, periodic rejections, shutdown, the wrong-environment close. "Zero lost, zero duplicated" is
  * counted per token at the gateway.
  */
-import { LegacyClient, type LegacyClientOptions, TransportError, type Verdict } from '@pushfleet/apns';
+
+import { TransportError, type Verdict } from '@pushfleet/apns';
+import { LegacyClient, type LegacyClientOptions } from '@pushfleet/apns-legacy';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type LegacyFixture, requestFor, startLegacyFixture, tokenOf } from './legacy-fixture.js';
 

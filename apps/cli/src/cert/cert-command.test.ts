@@ -3,7 +3,7 @@ import { X509Certificate } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadPemCredentials } from '@pushfleet/apns';
+import { loadPemCredentials } from '@pushfleet/credentials';
 import {
   createApnsClientCertificate,
   createCertificateAuthority,

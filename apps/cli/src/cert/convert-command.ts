@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { CredentialsError, encodePrivateKeyPem, findCertificateProblems } from '@pushfleet/apns';
+import { CredentialsError, encodePrivateKeyPem, findCertificateProblems } from '@pushfleet/credentials';
 import { type CertCommandIo, CertUsageError, passphraseFromEnv } from './cert-io.js';
 import { readCredentialsInput } from './read-credentials-input.js';
 import { type OutputFile, OutputFileError, writeFilesAtomically } from './write-files-atomically.js';

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { type CertificateInfo, CredentialsError, findCertificateProblems } from '@pushfleet/apns';
+import { type CertificateInfo, CredentialsError, findCertificateProblems } from '@pushfleet/credentials';
 import { type CertCommandIo, CertUsageError, passphraseFromEnv } from './cert-io.js';
 import { type CredentialsInput, readCredentialsInput } from './read-credentials-input.js';
 

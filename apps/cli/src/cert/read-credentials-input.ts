@@ -10,7 +10,7 @@ import {
   loadPemCredentials,
   loadSigningKey,
   readCredentialFile,
-} from '@pushfleet/apns';
+} from '@pushfleet/credentials';
 
 /** What a credentials file turned out to hold. */
 export type CredentialsInput =

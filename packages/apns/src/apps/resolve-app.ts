@@ -8,17 +8,17 @@
  * environment variable at fault; secret values never appear in one.
  */
 import { readFileSync } from 'node:fs';
-import { loadSigningKey } from '../auth/provider-token.js';
-import type { CertificateInfo } from '../credentials/certificate-info.js';
 import {
   type ApnsEnvironment,
+  type CertificateInfo,
+  CredentialsError,
   checkCertificateCredentials,
-} from '../credentials/check-certificate-credentials.js';
-import { detectCredentialFormat } from '../credentials/credential-format.js';
-import { loadP12 } from '../credentials/load-p12.js';
-import { loadPemCredentials } from '../credentials/load-pem-credentials.js';
-import { isPem } from '../credentials/pem-blocks.js';
-import { CredentialsError } from '../errors.js';
+  detectCredentialFormat,
+  isPem,
+  loadP12,
+  loadPemCredentials,
+  loadSigningKey,
+} from '@pushfleet/credentials';
 import { APNS_HOSTS, APNS_PORT } from '../types.js';
 
 /** Where a secret is: a file, or an environment variable holding it (PEM text, or base64 of a .p12). */

@@ -1,7 +1,7 @@
 import { createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
+import { CredentialsError, loadSigningKey } from '@pushfleet/credentials';
 import { describe, expect, it } from 'vitest';
-import { CredentialsError } from '../errors.js';
-import { loadSigningKey, ProviderToken, signProviderToken } from './provider-token.js';
+import { ProviderToken, signProviderToken } from './provider-token.js';
 
 const KEY_ID = 'ABC123DEFG';
 const TEAM_ID = 'DEF123GHIJ';

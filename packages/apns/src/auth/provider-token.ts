@@ -1,5 +1,5 @@
-import { createPrivateKey, type KeyObject, sign } from 'node:crypto';
-import { CredentialsError } from '../errors.js';
+import { type KeyObject, sign } from 'node:crypto';
+import { assertSigningKey, CredentialsError } from '@pushfleet/credentials';
 import type { ProviderTokenSource } from './provider-token-source.js';
 
 /**
@@ -17,7 +17,6 @@ export const DEFAULT_TOKEN_REFRESH_AFTER_MS = 50 * 60_000;
 export const DEFAULT_TOKEN_MIN_REFRESH_INTERVAL_MS = 20 * 60_000;
 
 const ID_PATTERN = /^[A-Z0-9]{10}$/;
-const PKCS8_HEADER = '-----BEGIN PRIVATE KEY-----';
 
 /** Options of {@link ProviderToken}. */
 export interface ProviderTokenOptions {
@@ -53,32 +52,6 @@ export interface ProviderTokenClaims {
   readonly issuedAt: number;
 }
 
-/**
- * Load a `.p8` signing key. `source` names where it came from (a file path, an app name) for the error message;
- * the key itself never appears in one.
- * @throws CredentialsError naming `source` when the text is not a PEM PKCS#8 EC P-256 private key.
- */
-export function loadSigningKey(pem: string | Buffer, source: string): KeyObject {
-  const text = typeof pem === 'string' ? pem : pem.toString('utf8');
-  if (text.includes('-----BEGIN ENCRYPTED PRIVATE KEY-----')) {
-    throw new CredentialsError(source, 'the .p8 key is encrypted; Apple issues .p8 keys unencrypted');
-  }
-  if (!text.includes(PKCS8_HEADER)) {
-    throw new CredentialsError(
-      source,
-      `is not a PEM PKCS#8 private key (a .p8 file starts with ${PKCS8_HEADER})`,
-    );
-  }
-  let key: KeyObject;
-  try {
-    key = createPrivateKey({ key: text, format: 'pem' });
-  } catch (cause) {
-    throw new CredentialsError(source, 'the PEM PKCS#8 private key could not be parsed', { cause });
-  }
-  assertP256(key, source);
-  return key;
-}
-
 /** Build and sign one provider token; returns the bare JWT (no `bearer ` prefix). */
 export function signProviderToken(claims: ProviderTokenClaims): string {
   assertId('keyId', claims.keyId);
@@ -104,7 +77,7 @@ export class ProviderToken implements ProviderTokenSource {
   constructor(options: ProviderTokenOptions) {
     assertId('keyId', options.keyId);
     assertId('teamId', options.teamId);
-    assertP256(options.key, 'key');
+    assertSigningKey(options.key, 'key');
     this.#key = options.key;
     this.#teamId = options.teamId;
     this.#header = encodeHeader(options.keyId);
@@ -162,21 +135,5 @@ function assertId(field: 'keyId' | 'teamId', value: string): void {
   if (typeof value !== 'string' || !ID_PATTERN.test(value)) {
     const got = typeof value === 'string' ? `${value.length} characters` : typeof value;
     throw new CredentialsError(field, `must be 10 characters, A-Z or 0-9 (got ${got})`);
-  }
-}
-
-function assertP256(key: KeyObject, source: string): void {
-  if (key.type !== 'private') {
-    throw new CredentialsError(source, `must be a private key, got a ${key.type} key`);
-  }
-  if (key.asymmetricKeyType !== 'ec') {
-    throw new CredentialsError(source, `must be an EC P-256 key, got ${key.asymmetricKeyType ?? 'unknown'}`);
-  }
-  const curve = key.asymmetricKeyDetails?.namedCurve;
-  if (curve !== 'prime256v1') {
-    throw new CredentialsError(
-      source,
-      `must be an EC P-256 (prime256v1) key, got curve ${curve ?? 'unknown'}`,
-    );
   }
 }

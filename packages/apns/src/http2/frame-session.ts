@@ -16,8 +16,6 @@
  * Writes are batched: every request written during one turn of the event loop goes out in one socket write.
  */
 import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from 'node:tls';
-import { TransportError } from '../errors.js';
-import type { SessionCloseReason } from './close-reasons.js';
 import {
   DEFAULT_MAX_FRAME_SIZE,
   DEFAULT_WINDOW,
@@ -27,6 +25,10 @@ import {
   FrameType,
   frame,
   goawayPayload,
+  HpackDecoder,
+  HpackEncoder,
+  HpackError,
+  literalLength,
   MAX_STREAM_ID,
   MAX_WINDOW,
   PREFACE,
@@ -34,9 +36,11 @@ import {
   settingsPayload,
   u32,
   writeFrameHeader,
-} from './frames.js';
-import { HpackDecoder, HpackError } from './hpack/hpack-decoder.js';
-import { HpackEncoder, literalLength, writeLiteral, writePath } from './hpack/hpack-encoder.js';
+  writeLiteral,
+  writePath,
+} from '@pushfleet/h2';
+import { TransportError } from '../errors.js';
+import type { SessionCloseReason } from './close-reasons.js';
 import type { PoolRequest } from './pool-request.js';
 
 /** What a frame session reports to its pool. */

@@ -6,11 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import http2, { type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import { createServer } from 'node:net';
+import { selfSignedCertificate } from '@pushfleet/credentials/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { TransportError } from '../errors.js';
 import { CountingTokens, pool, request } from './__fixtures__/pool.js';
 import { startTestServer } from './__fixtures__/test-server.js';
-import { selfSignedCertificate } from './__fixtures__/tls.js';
 import { Http2Pool } from './http2-pool.js';
 
 function ok(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {

@@ -1,7 +1,8 @@
 import type { ConnectionOptions } from 'node:tls';
+import { CredentialsError } from '@pushfleet/credentials';
 import type { ProviderTokenSource } from '../auth/provider-token-source.js';
 import { clientTls, durationMs, integerAtLeast } from '../connection-options.js';
-import { ApnsValidationError, CredentialsError, TransportError } from '../errors.js';
+import { ApnsValidationError, TransportError } from '../errors.js';
 import { NOOP_LISTENER, type TransportListener } from '../listener.js';
 import type { ApnsRequest, Verdict } from '../types.js';
 import {

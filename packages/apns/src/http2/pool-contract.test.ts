@@ -6,13 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import http2, { type ServerHttp2Stream } from 'node:http2';
 import { createServer } from 'node:net';
+import { selfSignedCertificate } from '@pushfleet/credentials/testing';
 import { describe, expect, it } from 'vitest';
 import { TransportError } from '../errors.js';
 import type { TransportListener } from '../listener.js';
 import type { Verdict } from '../types.js';
 import { CountingTokens, pool, request, TOKEN } from './__fixtures__/pool.js';
 import { startTestServer } from './__fixtures__/test-server.js';
-import { selfSignedCertificate } from './__fixtures__/tls.js';
 import { Http2Pool } from './http2-pool.js';
 
 function ok(

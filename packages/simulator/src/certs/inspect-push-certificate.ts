@@ -5,7 +5,7 @@
  *
  * Parses with node-forge (pure JS): call it once per certificate, never per request (the server caches it).
  */
-import { inspectCertificate } from '@pushfleet/apns';
+import { inspectCertificate } from '@pushfleet/credentials';
 import type { Environment } from './apple-oids.js';
 
 export interface PushCertificateInfo {

@@ -7,7 +7,7 @@
  *
  * A token marked dead again later (a new timestamp) is listed again. Oldest first.
  */
-import type { FeedbackTuple } from '@pushfleet/apns';
+import type { FeedbackTuple } from '@pushfleet/apns-legacy';
 import type { DeviceRegistry } from '../server/device-registry.js';
 
 export class FeedbackList {

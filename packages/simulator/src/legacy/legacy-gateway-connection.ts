@@ -13,7 +13,7 @@
  *   the connection silently.
  */
 import type { TLSSocket } from 'node:tls';
-import { type DecodedNotification, encodeErrorResponse, FrameDecoder } from '@pushfleet/apns';
+import { type DecodedNotification, encodeErrorResponse, FrameDecoder } from '@pushfleet/apns-legacy';
 import type { LegacyFaults } from './legacy-gateway-options.js';
 import type { LegacyRecorder } from './legacy-recorder.js';
 import type { LegacyServiceContext } from './legacy-service.js';

@@ -7,7 +7,7 @@
  *
  * The list is cleared once read (FeedbackList), so a second connection gets only what died since.
  */
-import { encodeFeedbackTuples } from '@pushfleet/apns';
+import { encodeFeedbackTuples } from '@pushfleet/apns-legacy';
 import { DeviceRegistry } from '../server/device-registry.js';
 import { FeedbackList } from './feedback-list.js';
 import { type LegacyService, type LegacyServiceOptions, startLegacyService } from './legacy-service.js';

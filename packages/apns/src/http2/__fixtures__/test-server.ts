@@ -7,7 +7,7 @@ import http2, {
 } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { selfSignedCertificate, type TestCertificate } from './tls.js';
+import { selfSignedCertificate, type TestCertificate } from '@pushfleet/credentials/testing';
 
 /** Per-test request handler: `index` is the session's position in connection order (0 = first). */
 export type TestHandler = (

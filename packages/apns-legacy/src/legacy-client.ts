@@ -1,0 +1,371 @@
+/**
+ * The legacy binary provider (apns-protocol.md A): the same contract as the HTTP/2 client,
+ * `send(request) → Verdict`, over one long-lived TLS connection with a client certificate.
+ *
+ *   send() ─▶ queue ─(setImmediate: every send of one event-loop turn)─▶ ONE socket write of command-2
+ *   frames, identifiers from a per-connection 32-bit counter, each frame kept in the resend buffer.
+ *
+ *   gateway says                 the named one            written before it     written after it
+ *   nothing for deliveryWindowMs  -                        delivered             -
+ *   08 ss id (ss != 10)          Verdict from the table   delivered             re-sent, new connection
+ *   08 0a id (shutdown)          delivered                delivered             re-sent, new connection
+ *   closes with no packet        -                        re-sent (at-least-once; fails after 3 re-sends)
+ *
+ * A Verdict means the gateway answered (or stayed silent for the whole window, which is how this protocol
+ * says yes); a {@link TransportError} means the fate is unknown: CONNECT_FAILED after `maxConnectAttempts`
+ * failed attempts in a row (with a clear message for the wrong-environment close of A.1), CLOSED or
+ * LEGACY_SHUTDOWN after repeated unconfirmed re-sends, CLOSED after close(). Requests the gateway could
+ * only refuse are answered locally with the status it would send, without poisoning the connection:
+ * a token that is not 32 bytes of hex (5 InvalidTokenSize, or 8 InvalidToken when not hex), an empty
+ * payload (4) or one over `maxPayloadBytes` (7). The topic and push type are not on this wire: the
+ * certificate decides the topic. Priority 1 is sent as 5, the nearest the binary API has.
+ */
+
+import type { ApnsRequest, Verdict } from '@pushfleet/apns';
+import { ApnsValidationError, NOOP_LISTENER, TransportError, type TransportListener } from '@pushfleet/apns';
+import {
+  checkHost,
+  checkPort,
+  clientTls,
+  durationMs,
+  integerAtLeast,
+} from '@pushfleet/apns/connection-options';
+import {
+  DEFAULT_CONNECT_GRACE_MS,
+  DEFAULT_DELIVERY_WINDOW_MS,
+  DEFAULT_LEGACY_CONNECT_TIMEOUT_MS,
+  DEFAULT_LEGACY_RECONNECT_BASE_DELAY_MS,
+  DEFAULT_LEGACY_RECONNECT_MAX_DELAY_MS,
+  DEFAULT_LEGACY_RESEND_BUFFER_SIZE,
+  DEFAULT_MAX_CONNECT_ATTEMPTS,
+  type LegacyClientOptions,
+  type LegacyClientStats,
+  MAX_LEGACY_UNCONFIRMED_RESENDS,
+} from './legacy-client-options.js';
+import { LegacyConnection, type LegacyConnectionOptions, type LegacyFrame } from './legacy-connection.js';
+import { legacyDeliveredVerdict, legacyErrorVerdict } from './legacy-verdict.js';
+import type { ResendEntry, ResendOutcome } from './resend-buffer.js';
+import { SHUTDOWN_STATUS } from './resend-buffer.js';
+import { checkPayloadLimit, isHex } from './validation.js';
+import { LEGACY_MAX_UINT32, LEGACY_TOKEN_HEX_CHARS } from './wire.js';
+
+/** The legacy gateway port (A.1). */
+export const DEFAULT_LEGACY_GATEWAY_PORT = 2195;
+
+interface Pending extends LegacyFrame {
+  readonly apnsId: string;
+  readonly resolve: (verdict: Verdict) => void;
+  readonly reject: (error: TransportError) => void;
+  settled: boolean;
+  /** Re-sends whose need nobody confirmed (silent close, shutdown, buffer too small). */
+  unconfirmed: number;
+  /** performance.now() of the first write. */
+  firstWrittenAt: number;
+}
+
+export class LegacyClient implements AsyncDisposable {
+  readonly #connection: Omit<LegacyConnectionOptions, 'graceMs'>;
+  readonly #graceMs: number;
+  readonly #maxConnectAttempts: number;
+  readonly #reconnectMaxDelayMs: number;
+  readonly #maxPayload: number;
+  readonly #listener: TransportListener;
+  #queue: Pending[] = [];
+  #head = 0;
+  #current: LegacyConnection<Pending> | undefined;
+  /** The gateway accepted this certificate once: later connections skip the grace period. */
+  #verified = false;
+  #failures = 0;
+  #connectFailures = 0;
+  #flushScheduled = false;
+  #reconnectTimer: NodeJS.Timeout | undefined;
+  #pending = 0;
+  #closing: Promise<void> | undefined;
+  #drained: (() => void) | undefined;
+  #stats = { connections: 0, resent: 0, bufferTooSmall: 0, errorResponses: 0 };
+
+  /** @throws ApnsValidationError or CredentialsError naming the bad option. */
+  constructor(options: LegacyClientOptions) {
+    const host = checkHost('host', options.host);
+    const gatewayPort = checkPort('port', options.port, DEFAULT_LEGACY_GATEWAY_PORT);
+    const tls = clientTls(host, options, options);
+    const capacity = integerAtLeast(
+      'resendBufferSize',
+      options.resendBufferSize,
+      DEFAULT_LEGACY_RESEND_BUFFER_SIZE,
+    );
+    this.#maxPayload = checkPayloadLimit(options.maxPayloadBytes);
+    this.#graceMs = durationMs('connectGraceMs', options.connectGraceMs, DEFAULT_CONNECT_GRACE_MS, true);
+    this.#reconnectMaxDelayMs = durationMs(
+      'reconnectMaxDelayMs',
+      options.reconnectMaxDelayMs,
+      DEFAULT_LEGACY_RECONNECT_MAX_DELAY_MS,
+    );
+    this.#maxConnectAttempts = integerAtLeast(
+      'maxConnectAttempts',
+      options.maxConnectAttempts,
+      DEFAULT_MAX_CONNECT_ATTEMPTS,
+    );
+    this.#listener = options.listener ?? NOOP_LISTENER;
+    this.#connection = {
+      address: `${host}:${gatewayPort}`,
+      tls: { host, port: gatewayPort, ...tls },
+      connectTimeoutMs: durationMs(
+        'connectTimeoutMs',
+        options.connectTimeoutMs,
+        DEFAULT_LEGACY_CONNECT_TIMEOUT_MS,
+      ),
+      deliveryWindowMs: durationMs('deliveryWindowMs', options.deliveryWindowMs, DEFAULT_DELIVERY_WINDOW_MS),
+      capacity,
+      maxPayloadBytes: this.#maxPayload,
+    };
+  }
+
+  /**
+   * Send one notification. Resolves with the gateway's verdict (delivered once no error named it within the
+   * delivery window); rejects with {@link TransportError} only when its fate cannot be known (safe to resend).
+   */
+  send(request: ApnsRequest): Promise<Verdict> {
+    if (this.#closing !== undefined) {
+      return Promise.reject(new TransportError('CLOSED', 'the client is closed; send() after close()'));
+    }
+    const apnsId = request.apnsId ?? '';
+    const token = typeof request.token === 'string' ? request.token.toLowerCase() : '';
+    const payload = typeof request.payload === 'string' ? Buffer.from(request.payload) : request.payload;
+    const refused = this.#refusal(token, payload);
+    if (refused !== undefined) {
+      const verdict = legacyErrorVerdict(refused, apnsId);
+      this.#listener.onVerdict?.(verdict, 0);
+      return Promise.resolve(verdict);
+    }
+    const expiry = request.expiration ?? 0;
+    if (!Number.isInteger(expiry) || expiry < 0 || expiry > LEGACY_MAX_UINT32) {
+      return Promise.reject(new ApnsValidationError('expiration', `must be UNIX seconds in 0..2^32-1`));
+    }
+    const priority = request.priority === undefined || request.priority === 10 ? 10 : 5;
+    this.#pending++;
+    return new Promise<Verdict>((resolve, reject) => {
+      this.#queue.push({
+        token,
+        payload,
+        expiry,
+        priority,
+        apnsId,
+        resolve,
+        reject,
+        settled: false,
+        unconfirmed: 0,
+        firstWrittenAt: 0,
+      });
+      this.#scheduleFlush();
+    });
+  }
+
+  get stats(): LegacyClientStats {
+    return {
+      queued: this.#queue.length - this.#head,
+      inFlight: this.#current?.inFlight ?? 0,
+      ...this.#stats,
+    };
+  }
+
+  /**
+   * Refuse new sends, let every accepted one settle (which waits out the delivery window, so a late error
+   * packet is still read), then end the connection. Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      if (this.#pending > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
+      clearTimeout(this.#reconnectTimer);
+      this.#current?.end();
+      this.#current = undefined;
+    })();
+    return this.#closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** The status byte the gateway would answer for a request it cannot take, if any. */
+  #refusal(token: string, payload: Buffer): number | undefined {
+    if (!isHex(token) || token.length === 0) return 8;
+    if (token.length !== LEGACY_TOKEN_HEX_CHARS) return 5;
+    if (!(payload instanceof Uint8Array) || payload.length === 0) return 4;
+    if (payload.length > this.#maxPayload) return 7;
+    return undefined;
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(() => {
+      this.#flushScheduled = false;
+      this.#flush();
+    });
+  }
+
+  #flush(): void {
+    if (this.#head === this.#queue.length) return;
+    const connection = this.#current;
+    if (connection === undefined) {
+      if (this.#reconnectTimer === undefined) this.#connect();
+      return;
+    }
+    const room = connection.room;
+    if (room === 0) return;
+    const end = Math.min(this.#queue.length, this.#head + room);
+    const batch = this.#queue.slice(this.#head, end);
+    this.#head = end;
+    if (this.#head === this.#queue.length) {
+      this.#queue = [];
+      this.#head = 0;
+    }
+    const now = performance.now();
+    for (const p of batch) if (p.firstWrittenAt === 0) p.firstWrittenAt = now;
+    connection.write(batch);
+  }
+
+  #connect(): void {
+    this.#current = new LegacyConnection<Pending>(
+      { ...this.#connection, graceMs: this.#verified ? 0 : this.#graceMs },
+      {
+        onOpen: () => {
+          this.#verified = true;
+          this.#connectFailures = 0;
+          this.#stats.connections++;
+          this.#listener.onConnectionOpened?.();
+          this.#flush();
+        },
+        onConnectFailed: (connection, error) => this.#onConnectFailed(connection, error),
+        onWritable: () => this.#flush(),
+        onDelivered: (_connection, entries) => {
+          this.#failures = 0;
+          for (const e of entries) this.#deliver(e.notification);
+          this.#flush(); // the resend buffer has room again
+        },
+        onErrorResponse: (connection, outcome) => this.#onErrorResponse(connection, outcome),
+        onClosed: (connection, unconfirmed) => this.#onClosed(connection, unconfirmed),
+      },
+    );
+  }
+
+  #onConnectFailed(connection: LegacyConnection<Pending>, error: TransportError): void {
+    if (this.#current !== connection) return;
+    this.#current = undefined;
+    this.#failures++;
+    this.#listener.onConnectFailed?.(error);
+    if (++this.#connectFailures >= this.#maxConnectAttempts) {
+      this.#connectFailures = 0;
+      const message = `${error.message} (${this.#maxConnectAttempts} attempts in a row)`;
+      const failed = new TransportError('CONNECT_FAILED', message, { cause: error.cause ?? error });
+      const queued = this.#queue.slice(this.#head);
+      this.#queue = [];
+      this.#head = 0;
+      for (const p of queued) this.#fail(p, failed);
+      return;
+    }
+    this.#reconnectLater();
+  }
+
+  #onErrorResponse(connection: LegacyConnection<Pending>, outcome: ResendOutcome<Pending>): void {
+    this.#failures = 0;
+    this.#stats.errorResponses++;
+    if (this.#current === connection) this.#current = undefined;
+    this.#listener.onConnectionClosed?.(`error-response-${outcome.status}`);
+    for (const e of outcome.delivered) this.#deliver(e.notification);
+    if (outcome.failed !== undefined) {
+      const p = outcome.failed.notification;
+      this.#settle(p, legacyErrorVerdict(outcome.status, p.apnsId));
+    }
+    if (outcome.bufferTooSmall) this.#stats.bufferTooSmall++;
+    // After an error naming another notification, the rest was discarded unread: re-sending is progress.
+    // After a shutdown or an unknown identifier, nobody confirmed it: count the re-send.
+    const unconfirmed = outcome.status === SHUTDOWN_STATUS || outcome.bufferTooSmall;
+    this.#requeue(
+      outcome.resend,
+      unconfirmed,
+      outcome.status === SHUTDOWN_STATUS ? 'LEGACY_SHUTDOWN' : 'CLOSED',
+    );
+    this.#flush();
+  }
+
+  #onClosed(connection: LegacyConnection<Pending>, unconfirmed: ResendEntry<Pending>[]): void {
+    if (this.#current === connection) this.#current = undefined;
+    this.#listener.onConnectionClosed?.('closed');
+    if (unconfirmed.length > 0) this.#failures++;
+    this.#requeue(unconfirmed, true, 'CLOSED');
+    if (this.#head < this.#queue.length) this.#reconnectLater();
+  }
+
+  /** Put written notifications back at the front of the queue, oldest first. */
+  #requeue(entries: ResendEntry<Pending>[], unconfirmed: boolean, code: 'CLOSED' | 'LEGACY_SHUTDOWN'): void {
+    const back: Pending[] = [];
+    for (const { notification: p } of entries) {
+      if (p.settled) continue;
+      if (unconfirmed && ++p.unconfirmed > MAX_LEGACY_UNCONFIRMED_RESENDS) {
+        this.#fail(
+          p,
+          new TransportError(
+            code,
+            `legacy gateway ${this.#connection.address} dropped the connection ${p.unconfirmed} times ` +
+              'with this notification unconfirmed',
+          ),
+        );
+        continue;
+      }
+      back.push(p);
+    }
+    if (back.length === 0) return;
+    this.#stats.resent += back.length;
+    const rest = this.#queue.slice(this.#head);
+    this.#queue = back.concat(rest);
+    this.#head = 0;
+  }
+
+  #reconnectLater(): void {
+    if (this.#reconnectTimer !== undefined || this.#current !== undefined) return;
+    const delay = this.#backoffMs();
+    if (delay === 0) {
+      this.#scheduleFlush();
+      return;
+    }
+    this.#reconnectTimer = setTimeout(() => {
+      this.#reconnectTimer = undefined;
+      this.#flush();
+    }, delay);
+  }
+
+  #backoffMs(): number {
+    if (this.#failures === 0) return 0;
+    const exp = DEFAULT_LEGACY_RECONNECT_BASE_DELAY_MS * 2 ** Math.min(this.#failures - 1, 16);
+    return Math.round(Math.min(this.#reconnectMaxDelayMs, exp) * (0.5 + Math.random() * 0.5));
+  }
+
+  #deliver(p: Pending): void {
+    this.#settle(p, legacyDeliveredVerdict(p.apnsId));
+  }
+
+  #settle(p: Pending, verdict: Verdict): void {
+    if (p.settled) return;
+    p.settled = true;
+    this.#listener.onVerdict?.(verdict, (performance.now() - p.firstWrittenAt) / 1000);
+    p.resolve(verdict);
+    this.#settled();
+  }
+
+  #fail(p: Pending, error: TransportError): void {
+    if (p.settled) return;
+    p.settled = true;
+    this.#listener.onTransportError?.(error.code);
+    p.reject(error);
+    this.#settled();
+  }
+
+  #settled(): void {
+    if (--this.#pending === 0 && this.#drained !== undefined) {
+      this.#drained();
+      this.#drained = undefined;
+    }
+  }
+}

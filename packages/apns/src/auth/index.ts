@@ -1,2 +1,0 @@
-export * from './provider-token.js';
-export type { ProviderTokenSource } from './provider-token-source.js';

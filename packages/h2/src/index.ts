@@ -1,0 +1,26 @@
+// The public surface of @pushfleet/h2: frame constants and builders, and the HPACK coder.
+export {
+  DEFAULT_MAX_FRAME_SIZE,
+  DEFAULT_WINDOW,
+  ErrorCode,
+  Flag,
+  FRAME_HEADER_LENGTH,
+  FrameType,
+  frame,
+  goawayPayload,
+  MAX_STREAM_ID,
+  MAX_WINDOW,
+  PREFACE,
+  Setting,
+  settingsPayload,
+  u32,
+  writeFrameHeader,
+} from './frames.js';
+export { type HeaderSink, HpackDecoder, HpackError } from './hpack/hpack-decoder.js';
+export {
+  type HeaderPrefix,
+  HpackEncoder,
+  literalLength,
+  writeLiteral,
+  writePath,
+} from './hpack/hpack-encoder.js';
