@@ -46,6 +46,26 @@ interface AppRuntime {
   readonly feedback: FeedbackPoller | undefined;
 }
 
+/**
+ * The fleet's answer to APNs refusing an app's credentials: pause the app for every worker (the first
+ * reason is kept), log it once, and raise its `app_paused` gauge.
+ */
+export function pauseOnBrokenCredentials(
+  redis: Redis,
+  app: string,
+  metrics: FleetMetrics,
+): (reason: string) => Promise<void> {
+  return async (reason) => {
+    if (await pauseApp(redis, app, reason, `${hostname()}:${process.pid}`)) {
+      log('error', 'app paused: APNs refused its credentials; fix them, then run `pushfleet resume <app>`', {
+        app,
+        reason,
+      });
+    }
+    metrics.appPaused.set({ app }, 1);
+  };
+}
+
 export async function startFleetWorker(
   config: WorkerConfig,
   options: StartFleetWorkerOptions = {},
@@ -69,19 +89,7 @@ export async function startFleetWorker(
       redis,
       metrics,
       credsRetryDelayMs: options.credsRetryDelayMs ?? 60_000,
-      onCredentialsBroken: async (reason) => {
-        if (await pauseApp(redis, app.name, reason, `${hostname()}:${process.pid}`)) {
-          log(
-            'error',
-            'app paused: APNs refused its credentials; fix them, then run `pushfleet resume <app>`',
-            {
-              app: app.name,
-              reason,
-            },
-          );
-        }
-        metrics.appPaused.set({ app: app.name }, 1);
-      },
+      onCredentialsBroken: pauseOnBrokenCredentials(redis, app.name, metrics),
     });
     const queue = appQueue(app.name);
     const worker = new Worker<PushJobData, PushJobResult>(queue.name, processor, {
