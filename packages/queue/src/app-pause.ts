@@ -3,7 +3,10 @@
  * every worker stops taking that app's jobs, so its queue is kept rather than burned, until an operator
  * fixes the credentials and resumes it (`pushfleet resume <app>`).
  *
- * The pause is BullMQ's global queue pause plus a record of why, in `{pushfleet:<app>}:paused`.
+ * The pause is BullMQ's global queue pause plus a record of why, in `{pushfleet:<app>}:paused`. Since
+ * BullMQ 6 that pause is a flag on the queue: its jobs stay in `wait` (reported as waiting) and workers
+ * stop taking them. An app paused under BullMQ 5 has its jobs parked in the old `paused` list, which
+ * BullMQ 6 no longer counts (`getJobCounts`) until `resumeApp` moves them back to `wait`.
  */
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
