@@ -28,6 +28,13 @@ export interface PushJobData {
   readonly state?: Readonly<Record<string, NotificationState>>;
 }
 
+/**
+ * How a notification ended, or stands: APNs' verdict outcomes, plus the fleet's own final outcomes —
+ * `suppressed` (not sent: its token is recorded dead), `expired` (its apns-expiration passed before APNs took
+ * it) and `dead-lettered` (retried until the policy's horizon without a verdict; see the dead-letter list).
+ */
+export type NotificationOutcome = Outcome | 'suppressed' | 'expired' | 'dead-lettered';
+
 /** One try at sending one notification. */
 export interface AttemptRecord {
   /** ms since the epoch when APNs answered (or the transport failed). */
@@ -41,7 +48,7 @@ export interface AttemptRecord {
 /** Where one notification stands. `final` once its verdict is not `retry`. */
 export interface NotificationState {
   readonly final: boolean;
-  readonly outcome?: Outcome;
+  readonly outcome?: NotificationOutcome;
   readonly status?: number;
   readonly reason?: string;
   /** On 410: ms since the epoch when APNs last confirmed the token invalid. */

@@ -7,6 +7,8 @@
  *   {pushfleet:<app>}:tokens:invalid       hash  token -> JSON InvalidTokenRecord (the dead-token registry)
  *   {pushfleet:<app>}:feedback             stream of token-invalid events for the backend
  *   {pushfleet:<app>}:paused               string JSON AppPause: why the app's queue is paused (credentials broken)
+ *   {pushfleet:<app>}:dlq                  hash   notification id -> JSON DeadLetter (the dead-letter list)
+ *   {pushfleet:<app>}:dlq:order            zset   notification id, scored by when it was dead-lettered
  */
 
 /** App names become part of keys and metric labels: keep them short and plain. */
@@ -27,6 +29,8 @@ export const queueKeys = {
   providerToken: (teamId: string, keyId: string) => `{pushfleet:token:${teamId}:${keyId}}`,
   providerTokenLease: (teamId: string, keyId: string) => `{pushfleet:token:${teamId}:${keyId}}:lease`,
   paused: (app: string) => `${appPrefix(app)}:paused`,
+  deadLetters: (app: string) => `${appPrefix(app)}:dlq`,
+  deadLetterOrder: (app: string) => `${appPrefix(app)}:dlq:order`,
 } as const;
 
 /** Where an app's BullMQ queue lives (its name and key prefix), for code outside this package that opens a Worker. */

@@ -1,7 +1,13 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisServer, startRedisServer } from './redis-server.js';
-import { getInvalidToken, readFeedback, recordInvalidToken } from './token-registry.js';
+import {
+  findSuppressed,
+  getInvalidToken,
+  reactivateToken,
+  readFeedback,
+  recordInvalidToken,
+} from './token-registry.js';
 
 let server: RedisServer;
 let redis: Redis;
@@ -64,5 +70,42 @@ describe('recordInvalidToken', () => {
       source: 'http2',
     });
     expect(await getInvalidToken(redis, 'reg4', token)).toBeUndefined();
+  });
+});
+
+describe('suppression and reactivation', () => {
+  const topic = 'com.example.app';
+  const dead = { app: 'sup1', reason: 'Unregistered', timestamp: 1_000_000, topic, source: 'http2' } as const;
+
+  it('suppresses a token recorded dead at or before the notification was enqueued, in one HMGET', async () => {
+    const a = 'a1'.repeat(32);
+    const b = 'b1'.repeat(32);
+    await recordInvalidToken(redis, { ...dead, token: a });
+    const found = await findSuppressed(redis, 'sup1', [
+      { token: a, topic, enqueuedAt: 1_000_001 }, // enqueued after Apple's timestamp: suppressed
+      { token: a, topic, enqueuedAt: 999_999 }, // enqueued before it: sent (Apple answers for itself)
+      { token: b, topic, enqueuedAt: 2_000_000 }, // never recorded
+    ]);
+    expect(found.map((r) => r?.reason)).toEqual(['Unregistered', undefined, undefined]);
+  });
+
+  it('DeviceTokenNotForTopic suppresses only on its topic', async () => {
+    const c = 'c1'.repeat(32);
+    await recordInvalidToken(redis, { ...dead, app: 'sup2', token: c, reason: 'DeviceTokenNotForTopic' });
+    const found = await findSuppressed(redis, 'sup2', [
+      { token: c, topic, enqueuedAt: 2_000_000 },
+      { token: c, topic: 'com.example.other', enqueuedAt: 2_000_000 },
+    ]);
+    expect(found.map((r) => r?.reason)).toEqual(['DeviceTokenNotForTopic', undefined]);
+  });
+
+  it('a reactivated token is sent again; reactivating an unknown token changes nothing', async () => {
+    const d = 'd1'.repeat(32);
+    await recordInvalidToken(redis, { ...dead, app: 'sup3', token: d });
+    expect(await reactivateToken(redis, 'sup3', d.toUpperCase())).toMatchObject({ reason: 'Unregistered' });
+    expect(await findSuppressed(redis, 'sup3', [{ token: d, topic, enqueuedAt: 2_000_000 }])).toEqual([
+      undefined,
+    ]);
+    expect(await reactivateToken(redis, 'sup3', d)).toBeUndefined();
   });
 });

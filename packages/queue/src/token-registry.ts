@@ -8,7 +8,8 @@
  *
  * A verdict is recorded once: a second report of the same token with the same or an older Apple
  * timestamp changes nothing and appends nothing (the Lua script below makes the check and the two writes
- * atomic). Suppression, webhooks and the API build on this record in later work.
+ * atomic). Later sends to a recorded token are suppressed (`findSuppressed`) until the backend says the device
+ * registered it again (`reactivateToken`).
  */
 import type { Redis } from 'ioredis';
 import { queueKeys } from './queue-keys.js';
@@ -128,4 +129,50 @@ export async function readFeedback(
       recordedAt: Number(f.recordedAt),
     };
   });
+}
+
+/** What `findSuppressed` needs of each notification about to be sent. */
+export interface SuppressionCandidate {
+  readonly token: string;
+  readonly topic: string;
+  /** When the notification was enqueued, ms since the epoch. */
+  readonly enqueuedAt: number;
+}
+
+/**
+ * For each notification, the registry record that suppresses it, or undefined to send it: a token Apple
+ * reported dead at or before the notification was enqueued (for `DeviceTokenNotForTopic`, only on that
+ * topic). One round trip (HMGET) for the whole batch, never one per notification.
+ */
+export async function findSuppressed(
+  redis: Redis,
+  app: string,
+  batch: readonly SuppressionCandidate[],
+): Promise<(InvalidTokenRecord | undefined)[]> {
+  if (batch.length === 0) return [];
+  const raw = await redis.hmget(queueKeys.invalidTokens(app), ...batch.map((n) => n.token));
+  return batch.map((n, i) => {
+    const r = raw[i];
+    if (r === null || r === undefined) return undefined;
+    const record = JSON.parse(r) as InvalidTokenRecord;
+    if (record.timestamp > n.enqueuedAt) return undefined;
+    if (record.reason === 'DeviceTokenNotForTopic' && record.topic !== n.topic) return undefined;
+    return record;
+  });
+}
+
+/**
+ * The device came back with this token (the backend saw it register again): forget that it was dead, so
+ * notifications to it are sent again. Resolves the record that was removed, if any.
+ */
+export async function reactivateToken(
+  redis: Redis,
+  app: string,
+  token: string,
+): Promise<InvalidTokenRecord | undefined> {
+  const key = queueKeys.invalidTokens(app);
+  const lower = token.toLowerCase();
+  const [[, raw] = [], [, removed] = []] =
+    (await redis.multi().hget(key, lower).hdel(key, lower).exec()) ?? [];
+  return removed === 1 && typeof raw === 'string' ? (JSON.parse(raw) as InvalidTokenRecord) : undefined;
 }
