@@ -5,7 +5,14 @@
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { createFleetMetrics, type FleetMetrics } from '@pushfleet/metrics';
-import { appQueue, getAppPause, type PushJobData, type PushJobResult, pauseApp } from '@pushfleet/queue';
+import {
+  appQueue,
+  countDeadLetters,
+  getAppPause,
+  type PushJobData,
+  type PushJobResult,
+  pauseApp,
+} from '@pushfleet/queue';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { collectDefaultMetrics, Registry } from 'prom-client';
@@ -38,6 +45,18 @@ export interface StartFleetWorkerOptions {
   /** How long a job held back by broken credentials waits before it is tried again. @defaultValue 60000 */
   credsRetryDelayMs?: number;
 }
+
+/**
+ * How BullMQ tells a dead worker from a busy one. The lock is renewed every lockDuration/2 by a timer, so only
+ * an event loop frozen for 5 s loses it; a dead worker's jobs are found within lockDuration + stalledInterval
+ * (under 10 s) and run again; a stalled job is retried, never failed, whatever its stall count (every re-send
+ * it causes is counted in resends{cause="stall"}).
+ */
+export const STALL_SETTINGS = Object.freeze({
+  lockDuration: 5_000,
+  stalledInterval: 3_000,
+  maxStalledCount: 1_000,
+});
 
 interface AppRuntime {
   readonly app: AppConfig;
@@ -97,11 +116,18 @@ export async function startFleetWorker(
       prefix: queue.prefix,
       // A legacy send settles only after its delivery window (~500 ms): keep more jobs in flight.
       concurrency: app.transport === 'legacy' ? config.legacyConcurrency : config.concurrency,
+      ...STALL_SETTINGS,
     });
     worker.on('error', (err) => log('error', 'worker error', { app: app.name, error: err.message }));
     worker.on('failed', (job, err) => {
-      if (job && err.name !== 'RetryLaterError')
-        log('info', 'job failed', { app: app.name, job: job.id, reason: err.message });
+      if (job) log('warn', 'job failed', { app: app.name, job: job.id, reason: err.message });
+    });
+    worker.on('stalled', (jobId) => {
+      metrics.stalledJobs.inc({ app: app.name });
+      log('warn', 'job stalled: its worker died or froze; another run takes it', {
+        app: app.name,
+        job: jobId,
+      });
     });
     const feedback = startFeedbackPoller(
       app,
@@ -113,6 +139,10 @@ export async function startFleetWorker(
   }
 
   const beforeScrape = async () => {
+    for (const r of runtimes) {
+      const size = await countDeadLetters(redis, r.app.name).catch(() => undefined);
+      if (size !== undefined) metrics.deadLetters.set({ app: r.app.name }, size);
+    }
     for (const r of runtimes) {
       metrics.appPaused.set(
         { app: r.app.name },

@@ -8,7 +8,6 @@ import { getAppPause, resumeApp } from '@pushfleet/queue';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   apple,
-  failure,
   metricValue,
   notification,
   ok,
@@ -50,7 +49,7 @@ describe('push processor: credentials broken', () => {
     const before = Date.now();
     const { id, settled } = await t.enqueue([na, nb]);
 
-    expect((await settled).kind).toBe('held');
+    expect((await settled).kind).toBe('delayed');
     const after = Date.now();
     const job = await t.job(id);
     expect(await job.getState()).toBe('delayed');
@@ -85,7 +84,7 @@ describe('push processor: credentials broken', () => {
       credsRetryDelayMs: HOLD_MS,
     });
     const { id, settled } = await t.enqueue([notification(A), notification(B)]);
-    expect((await settled).kind).toBe('held');
+    expect((await settled).kind).toBe('delayed');
 
     expect((await resumeApp(harness.redis, t.app))?.reason).toBe('InvalidProviderToken');
     const again = t.nextSettle(id);
@@ -112,7 +111,7 @@ describe('push processor: credentials broken', () => {
     const [na, nb] = [notification(A), notification(B)];
     const { id, settled } = await t.enqueue([na, nb]);
 
-    expect((await settled).kind).toBe('held');
+    expect((await settled).kind).toBe('delayed');
     const job = await t.job(id);
     expect(await job.getState()).toBe('delayed');
     expect(job.attemptsMade).toBe(0);
@@ -122,16 +121,14 @@ describe('push processor: credentials broken', () => {
     expect(await metricValue(t.metrics.jobs, { app: t.app, state: 'retried' })).toBe(0);
   });
 
-  it('creds-broken with no pause handler: retried like any unfinished notification, spending an attempt', async () => {
+  it('creds-broken with no pause handler: retried by the policy like any unfinished notification', async () => {
     const t = await harness.startApp({ script: { [A]: [apple(403, 'BadCertificate')] } });
     const { id, settled } = await t.enqueue([notification(A)]);
 
-    const error = failure(await settled);
-    expect(error.name).toBe('RetryLaterError');
-    expect(error.message).toBe('1 of 1 to retry: BadCertificate');
+    expect((await settled).kind).toBe('delayed');
     const job = await t.job(id);
     expect(await job.getState()).toBe('delayed');
-    expect(job.attemptsMade).toBe(1);
+    expect(await metricValue(t.metrics.retries, { app: t.app, reason: 'BadCertificate' })).toBe(1);
     expect(await t.queue.isPaused()).toBe(false);
     expect(await getAppPause(harness.redis, t.app)).toBeUndefined();
     expect(await metricValue(t.metrics.jobs, { app: t.app, state: 'retried' })).toBe(1);

@@ -1,40 +1,50 @@
 /**
- * The BullMQ processor for push jobs: send every notification of the job that has no final verdict yet,
- * record each verdict in the job record, and finish the job only after APNs answered (at-least-once).
+ * The BullMQ processor for push jobs: send every notification of the job that has no final outcome yet,
+ * record each one's state in the job record, and finish the job only when every notification has one
+ * (at-least-once: nothing leaves Redis without a verdict or a reason).
  *
- * - all final, at least one delivered      -> job completes; its return value lists every verdict
- * - all final, none delivered               -> job fails at once (UnrecoverableError) with the reasons
- * - some got `retry` or no answer           -> state saved in job.data, job throws to be retried by
- *                                              BullMQ's backoff; the next attempt re-sends only those
- * Token-invalid verdicts go to the registry through queue's single entry point.
+ * Per run of a job:
+ * 1. what waited past its horizon is `expired` (not sent); what goes to a token recorded dead is `suppressed`
+ *    (one Redis round trip for the whole job);
+ * 2. the rest is sent; each answer becomes a state (notification-attempt.ts), non-final ones get the retry
+ *    policy's time (retry-policy.ts) or are given up (`expired` / `dead-lettered`, into the dead-letter list);
+ * 3. the job then completes (all final, some delivered), fails (all final, none delivered), is held (APNs
+ *    refused the credentials: the app is paused, no attempt spent), or is delayed until the earliest retry.
+ *
+ * Verdicts of a large job are saved as they settle (every `checkpointIntervalMs`), so a run that dies
+ * re-sends only what had no verdict; those re-sends are counted as `resends{cause="stall"}`.
  */
-import { type ApnsRequest, TransportError, type Verdict } from '@pushfleet/apns';
 import type { FleetMetrics } from '@pushfleet/metrics';
 import {
-  type AttemptRecord,
+  addDeadLetters,
+  type DeadLetter,
+  type DeadLetterLimits,
+  findSuppressed,
   type NotificationRecord,
   type NotificationState,
   type PushJobData,
   type PushJobResult,
-  recordInvalidToken,
   resultFromState,
 } from '@pushfleet/queue';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { TransportName } from './instrumentation.js';
+import { reasonLabel, type TransportName } from './instrumentation.js';
+import { log } from './log.js';
+import { type AttemptResult, attemptNotification, type PushSender } from './notification-attempt.js';
+import { DEFAULT_RETRY_POLICY, expiredBeforeSend, type RetryPolicyOptions } from './retry-policy.js';
 
-/** What the processor needs from a transport: one verdict per notification, or a TransportError. */
-export interface PushSender {
-  send(request: ApnsRequest): Promise<Verdict>;
-}
+export { type PushSender, toApnsRequest } from './notification-attempt.js';
 
 export interface PushProcessorOptions {
   app: string;
   transport: TransportName;
   sender: PushSender;
-  /** For the token registry. */
+  /** For the token registry and the dead-letter list. */
   redis: Redis;
   metrics: FleetMetrics;
+  /** @defaultValue DEFAULT_RETRY_POLICY */
+  retryPolicy?: RetryPolicyOptions;
+  deadLetterLimits?: DeadLetterLimits;
   /**
    * APNs refused the app's credentials (action `creds`): pause the app for the whole fleet. The job is
    * put back, delayed by `credsRetryDelayMs`, without spending an attempt: the queue is kept, not burned.
@@ -42,86 +52,148 @@ export interface PushProcessorOptions {
   onCredentialsBroken?: (reason: string) => Promise<void>;
   /** @defaultValue 60000 */
   credsRetryDelayMs?: number;
+  /** How often a running job of many notifications saves the verdicts it has. @defaultValue 1000 */
+  checkpointIntervalMs?: number;
+  /** For the retry policy's jitter; injectable for tests. @defaultValue Math.random */
+  random?: () => number;
 }
 
-/** Thrown to make BullMQ retry a job whose notifications got a `retry` verdict or no answer. */
-export class RetryLaterError extends Error {
-  override readonly name = 'RetryLaterError';
-}
-
-export function toApnsRequest(n: NotificationRecord): ApnsRequest {
-  return {
-    token: n.token,
-    topic: n.topic,
-    pushType: n.pushType,
-    priority: n.priority,
-    expiration: n.expiration,
-    collapseId: n.collapseId,
-    apnsId: n.id,
-    payload: n.payload,
-  };
-}
+/** Transport errors after which the request may have reached APNs (so a re-send may duplicate it). */
+const MAYBE_DELIVERED = new Set([
+  'STREAM_RESET',
+  'CLOSED',
+  'TIMEOUT',
+  'PROTOCOL',
+  'GOAWAY',
+  'LEGACY_SHUTDOWN',
+]);
 
 export function createPushProcessor(options: PushProcessorOptions) {
   const { app, transport, sender, redis, metrics } = options;
+  const policy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
+  const ctx = { app, transport, sender, redis, policy, random: options.random ?? Math.random };
 
-  async function sendOne(data: PushJobData, n: NotificationRecord, prior: NotificationState | undefined) {
-    const attempts: AttemptRecord[] = [...(prior?.attempts ?? [])];
-    let verdict: Verdict;
-    try {
-      verdict = await sender.send(toApnsRequest(n));
-    } catch (err) {
-      if (!(err instanceof TransportError)) throw err;
-      attempts.push({ at: Date.now(), outcome: 'transport-error', reason: err.code });
-      return { final: false, attempts } satisfies NotificationState;
-    }
-    const at = Date.now();
-    attempts.push({
-      at,
-      outcome: verdict.outcome,
-      status: verdict.status,
-      ...(verdict.reason !== undefined ? { reason: verdict.reason } : {}),
-    });
-    // creds-broken is not final: the app is paused and the notification is sent again once it resumes.
-    const final = verdict.outcome !== 'retry' && verdict.outcome !== 'creds-broken';
-    if (verdict.outcome === 'token-invalid') {
-      const recorded = await recordInvalidToken(redis, {
-        app,
-        token: n.token,
-        reason: verdict.reason ?? 'Unknown',
-        timestamp: verdict.timestamp ?? at,
-        topic: n.topic,
-        source: transport,
-      });
-      if (recorded) metrics.invalidTokens.inc({ app, source: transport });
-    }
-    if (final) metrics.endToEnd.observe({ app, outcome: verdict.outcome }, (at - data.enqueuedAt) / 1000);
-    return {
-      final,
-      outcome: verdict.outcome,
-      status: verdict.status,
-      ...(verdict.reason !== undefined ? { reason: verdict.reason } : {}),
-      ...(verdict.timestamp !== undefined ? { timestamp: verdict.timestamp } : {}),
-      attempts,
-    } satisfies NotificationState;
-  }
+  const finish = (state: NotificationState, enqueuedAt: number, at = Date.now()) => {
+    if (state.final && state.outcome)
+      metrics.endToEnd.observe({ app, outcome: state.outcome }, (at - enqueuedAt) / 1000);
+  };
+  /** Count an outcome the fleet decided itself (APNs verdicts are counted by the transport listener). */
+  const countFleetOutcome = (outcome: string, reason: string | undefined) =>
+    metrics.notifications.inc({ app, transport, outcome, reason: reasonLabel(reason, 0) });
 
   return async function processPushJob(
     job: Job<PushJobData, PushJobResult>,
     lockToken?: string,
   ): Promise<PushJobResult> {
     const data = job.data;
-    const prior = data.state ?? {};
-    const todo = data.notifications.filter((n) => !prior[n.id]?.final);
-    const updates = await Promise.all(todo.map((n) => sendOne(data, n, prior[n.id])));
-    const state: Record<string, NotificationState> = { ...prior };
-    todo.forEach((n, i) => {
-      state[n.id] = updates[i]!;
+    const now = Date.now();
+    const state: Record<string, NotificationState> = { ...(data.state ?? {}) };
+    let todo = data.notifications.filter((n) => !state[n.id]?.final);
+    const deadLetters: DeadLetter[] = [];
+    const deadLetter = (
+      n: NotificationRecord,
+      s: NotificationState,
+      outcome: DeadLetter['outcome'],
+      reason: string,
+    ): DeadLetter => ({
+      app,
+      notification: n,
+      outcome,
+      reason,
+      attempts: s.attempts,
+      enqueuedAt: data.enqueuedAt,
+      deadAt: Date.now(),
+      jobId: String(job.id),
     });
-    const next: PushJobData = { ...data, state };
+
+    // A run of this job before this one ended without saving: it died or stalled mid-send.
+    const diedBefore = job.attemptsStarted > (data.runs ?? 0) + 1;
+    countResends(todo, state, diedBefore);
+
+    for (const n of todo) {
+      const gone = expiredBeforeSend(policy, { enqueuedAt: data.enqueuedAt, expiration: n.expiration }, now);
+      if (gone && !gone.retry) {
+        const s = {
+          final: true,
+          outcome: gone.outcome,
+          reason: gone.reason,
+          attempts: state[n.id]?.attempts ?? [],
+        };
+        state[n.id] = s;
+        finish(s, data.enqueuedAt, now);
+        deadLetters.push(deadLetter(n, s, gone.outcome, gone.reason));
+      }
+    }
+    todo = todo.filter((n) => !state[n.id]?.final);
+    const suppressed = await findSuppressed(
+      redis,
+      app,
+      todo.map((n) => ({ token: n.token, topic: n.topic, enqueuedAt: data.enqueuedAt })),
+    );
+    todo = todo.filter((n, i) => {
+      const record = suppressed[i];
+      if (!record) return true;
+      state[n.id] = {
+        final: true,
+        outcome: 'suppressed',
+        reason: record.reason,
+        attempts: state[n.id]?.attempts ?? [],
+      };
+      countFleetOutcome('suppressed', record.reason);
+      finish(state[n.id]!, data.enqueuedAt, now);
+      return false;
+    });
+
+    const checkpoint = startCheckpoint(job, data, state, todo.length, options.checkpointIntervalMs ?? 1000);
+    let results: AttemptResult[];
+    try {
+      results = await Promise.all(
+        todo.map(async (n) => {
+          const r = await attemptNotification(ctx, n, state[n.id], data.enqueuedAt);
+          state[n.id] = r.state;
+          checkpoint.dirty();
+          return r;
+        }),
+      );
+    } finally {
+      await checkpoint.stop();
+    }
+
+    let nextTry = Number.POSITIVE_INFINITY;
+    let freshConnection = false;
+    todo.forEach((n, i) => {
+      const r = results[i]!;
+      if (r.recordedInvalid) metrics.invalidTokens.inc({ app, source: transport });
+      finish(r.state, data.enqueuedAt);
+      const lastReason = r.state.attempts.at(-1)?.reason;
+      if (!r.retry) return;
+      if (r.retry.retry) {
+        metrics.retries.inc({ app, reason: reasonLabel(lastReason, 0) });
+        nextTry = Math.min(nextTry, r.retry.atMs);
+        freshConnection ||= r.retry.freshConnection;
+      } else {
+        deadLetters.push(
+          deadLetter(n, r.state, r.retry.outcome, `${r.retry.reason}: ${lastReason ?? 'no answer'}`),
+        );
+      }
+    });
+    if (deadLetters.length > 0) {
+      await addDeadLetters(redis, app, deadLetters, options.deadLetterLimits);
+      for (const d of deadLetters) {
+        countFleetOutcome(d.outcome, d.attempts.at(-1)?.reason);
+        log('warn', 'notification dead-lettered', {
+          app,
+          id: d.notification.id,
+          outcome: d.outcome,
+          reason: d.reason,
+        });
+      }
+    }
+    if (freshConnection) sender.recycleConnections?.();
+
+    const next: PushJobData = { ...data, state, runs: (data.runs ?? 0) + 1 };
     const result = resultFromState(next);
     const unfinished = result.notifications.filter((n) => !n.final);
-
     const credsBroken = unfinished.find((n) => n.outcome === 'creds-broken');
     if (credsBroken && options.onCredentialsBroken && lockToken) {
       await job.updateData(next);
@@ -133,11 +205,15 @@ export function createPushProcessor(options: PushProcessorOptions) {
     if (unfinished.length > 0) {
       await job.updateData(next);
       metrics.jobs.inc({ app, state: 'retried' });
-      const why = summarise(unfinished.map((n) => n.reason ?? n.attempts.at(-1)?.reason ?? 'no answer'));
-      throw new RetryLaterError(`${unfinished.length} of ${result.notifications.length} to retry: ${why}`);
+      if (!lockToken || !Number.isFinite(nextTry)) {
+        const why = summarise(unfinished.map((n) => n.reason ?? n.attempts.at(-1)?.reason ?? 'no answer'));
+        throw new Error(`${unfinished.length} of ${result.notifications.length} unfinished: ${why}`);
+      }
+      await job.moveToDelayed(nextTry, lockToken);
+      throw new DelayedError();
     }
+    await job.updateData(next);
     if (result.delivered === 0) {
-      await job.updateData(next);
       metrics.jobs.inc({ app, state: 'failed' });
       throw new UnrecoverableError(
         summarise(result.notifications.map((n) => n.reason ?? n.outcome ?? 'failed')),
@@ -145,6 +221,49 @@ export function createPushProcessor(options: PushProcessorOptions) {
     }
     metrics.jobs.inc({ app, state: 'completed' });
     return result;
+  };
+
+  function countResends(
+    todo: NotificationRecord[],
+    state: Record<string, NotificationState>,
+    diedBefore: boolean,
+  ) {
+    for (const n of todo) {
+      const last = state[n.id]?.attempts.at(-1);
+      if (last?.outcome === 'transport-error' && last.reason && MAYBE_DELIVERED.has(last.reason))
+        metrics.resends.inc({ app, cause: last.reason });
+      else if (diedBefore) metrics.resends.inc({ app, cause: 'stall' });
+    }
+  }
+}
+
+/** Saves the job's verdicts every `intervalMs` while a run of many notifications is under way. */
+function startCheckpoint(
+  job: Job<PushJobData, PushJobResult>,
+  data: PushJobData,
+  state: Record<string, NotificationState>,
+  sending: number,
+  intervalMs: number,
+) {
+  let dirty = false;
+  let saving: Promise<unknown> = Promise.resolve();
+  const timer =
+    sending > 1
+      ? setInterval(() => {
+          if (!dirty) return;
+          dirty = false;
+          saving = saving.then(() => job.updateData({ ...data, state: { ...state } }).catch(() => undefined));
+        }, intervalMs)
+      : undefined;
+  timer?.unref();
+  return {
+    dirty: () => {
+      dirty = true;
+    },
+    stop: async () => {
+      if (timer) clearInterval(timer);
+      await saving;
+    },
   };
 }
 

@@ -82,7 +82,7 @@ export function expiredBeforeSend(
   now: number,
 ): RetryDecision | undefined {
   if (now < retryHorizon(policy, n.enqueuedAt, n.expiration)) return undefined;
-  return giveUp(n.expiration, 'waited in the queue past its horizon');
+  return giveUp(n.expiration, 'while it waited in the queue');
 }
 
 export function decideRetry(

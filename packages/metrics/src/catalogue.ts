@@ -26,13 +26,21 @@ export const METRIC_NAMES = {
   certificateExpiry: 'pushfleet_certificate_expiry_timestamp_seconds',
   providerTokenAge: 'pushfleet_provider_token_age_seconds',
   appPaused: 'pushfleet_app_paused',
+  retries: 'pushfleet_retries_total',
+  resends: 'pushfleet_resends_total',
+  stalledJobs: 'pushfleet_stalled_jobs_total',
+  deadLetters: 'pushfleet_dead_letters',
 } as const;
 
 export type AppTransportLabels = 'app' | 'transport';
 
 export interface FleetMetrics {
   readonly registry: Registry;
-  /** One per APNs verdict. outcome: delivered|rejected|token-invalid|creds-broken|retry; reason: Apple's or "" on 200. */
+  /**
+   * One per APNs verdict (outcome delivered|rejected|token-invalid|creds-broken|retry; reason Apple's, "" on 200),
+   * and one per notification the fleet ended itself (suppressed|expired|dead-lettered; reason the registry's or
+   * the last try's).
+   */
   readonly notifications: Counter<'app' | 'transport' | 'outcome' | 'reason'>;
   /** Write-to-answer time of each request APNs answered. */
   readonly apnsRoundTrip: Histogram<'app' | 'transport' | 'outcome'>;
@@ -42,7 +50,7 @@ export interface FleetMetrics {
   readonly transportErrors: Counter<'app' | 'transport' | 'code'>;
   readonly connectionsOpen: Gauge<AppTransportLabels>;
   readonly connectFailures: Counter<AppTransportLabels>;
-  /** Jobs finished by the worker. state: completed|failed|retried|held (credentials broken). */
+  /** Job runs ended by the worker. state: completed|failed|retried (scheduled again)|held (credentials broken). */
   readonly jobs: Counter<'app' | 'state'>;
   /** Dead tokens newly written to the registry. source: http2|legacy|feedback. */
   readonly invalidTokens: Counter<'app' | 'source'>;
@@ -52,6 +60,18 @@ export interface FleetMetrics {
   readonly providerTokenAge: Gauge<'app'>;
   /** 1 while the app is paused because APNs refused its credentials (resume with `pushfleet resume`). */
   readonly appPaused: Gauge<'app'>;
+  /** Notifications scheduled for another try by the retry policy, by the reason of the try that failed. */
+  readonly retries: Counter<'app' | 'reason'>;
+  /**
+   * Sends of an apns-id that may already have reached APNs (a duplicate at Apple is possible), by cause:
+   * the previous try's transport error code (STREAM_RESET, CLOSED, TIMEOUT...) or `stall` (its job's earlier
+   * run died mid-send).
+   */
+  readonly resends: Counter<'app' | 'cause'>;
+  /** Jobs BullMQ found stalled (their worker died or froze) and handed to another run. */
+  readonly stalledJobs: Counter<'app'>;
+  /** Entries in the app's dead-letter list (read at scrape). */
+  readonly deadLetters: Gauge<'app'>;
 }
 
 /** Create and register every fleet metric on `registry`. Call once per registry. */
@@ -124,6 +144,30 @@ export function createFleetMetrics(registry: Registry): FleetMetrics {
     appPaused: new Gauge({
       name: METRIC_NAMES.appPaused,
       help: '1 while the app is paused because APNs refused its credentials, else 0.',
+      labelNames: ['app'] as const,
+      registers,
+    }),
+    retries: new Counter({
+      name: METRIC_NAMES.retries,
+      help: 'Notifications scheduled for another try by the retry policy, by the reason of the failed try.',
+      labelNames: ['app', 'reason'] as const,
+      registers,
+    }),
+    resends: new Counter({
+      name: METRIC_NAMES.resends,
+      help: 'Sends of an apns-id that may already have reached APNs (possible duplicates), by cause.',
+      labelNames: ['app', 'cause'] as const,
+      registers,
+    }),
+    stalledJobs: new Counter({
+      name: METRIC_NAMES.stalledJobs,
+      help: 'Jobs found stalled (worker died or froze) and run again.',
+      labelNames: ['app'] as const,
+      registers,
+    }),
+    deadLetters: new Gauge({
+      name: METRIC_NAMES.deadLetters,
+      help: "Entries in the app's dead-letter list.",
       labelNames: ['app'] as const,
       registers,
     }),

@@ -26,6 +26,8 @@ export interface PushJobData {
    * the worker writes it before a retry so the next attempt re-sends only what is not final.
    */
   readonly state?: Readonly<Record<string, NotificationState>>;
+  /** Runs of this job that ended by saving their state; fewer than BullMQ's starts means one died mid-send. */
+  readonly runs?: number;
 }
 
 /**

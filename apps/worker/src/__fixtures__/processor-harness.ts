@@ -29,6 +29,7 @@ import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import type { TransportName } from '../instrumentation.js';
 import { createPushProcessor, type PushProcessorOptions, type PushSender } from '../push-processor.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicyOptions } from '../retry-policy.js';
 
 export const TOPIC = 'com.example.app';
 
@@ -86,11 +87,14 @@ export class ScriptedSender implements PushSender {
   }
 }
 
-/** How one attempt of a job ended, as the Worker reported it (or, for a held job, as the processor threw). */
+/**
+ * How one run of a job ended, as the Worker reported it, or `delayed` when the processor moved the job to
+ * delayed itself (a retry scheduled by the policy, or a job held for broken credentials).
+ */
 export type Settled =
   | { kind: 'completed'; result: PushJobResult }
   | { kind: 'failed'; error: Error }
-  | { kind: 'held' };
+  | { kind: 'delayed' };
 
 /** The error an attempt failed with; throws if it did not fail. */
 export function failure(s: Settled): Error {
@@ -124,10 +128,19 @@ export interface AppOptions {
     metrics: FleetMetrics,
   ) => (reason: string) => Promise<void>;
   credsRetryDelayMs?: number;
+  /** @defaultValue RETRY_IN_A_MINUTE */
+  retryPolicy?: RetryPolicyOptions;
 }
 
 /** Retries wait a minute, so a retried job stays delayed until the test promotes it. */
 export const HELD_BACK: JobsOptions = { attempts: 3, backoff: { type: 'fixed', delay: 60_000 } };
+/** The production policy with every backoff a minute long: a retried job waits until the test promotes it. */
+export const RETRY_IN_A_MINUTE: RetryPolicyOptions = {
+  ...DEFAULT_RETRY_POLICY,
+  baseDelayMs: 60_000,
+  maxDelayMs: 60_000,
+  floorMs: 60_000,
+};
 
 export interface ProcessorHarness {
   readonly redis: Redis;
@@ -159,6 +172,7 @@ export async function startProcessorHarness(): Promise<ProcessorHarness> {
         ? { onCredentialsBroken: options.onCredentialsBroken(redis, app, metrics) }
         : {}),
       ...(options.credsRetryDelayMs !== undefined ? { credsRetryDelayMs: options.credsRetryDelayMs } : {}),
+      retryPolicy: options.retryPolicy ?? RETRY_IN_A_MINUTE,
     };
     const processor = createPushProcessor(config);
     // A held job ends in the processor (it moves itself to delayed); the Worker emits nothing for it.
@@ -173,7 +187,7 @@ export async function startProcessorHarness(): Promise<ProcessorHarness> {
         try {
           return await processor(job, lockToken);
         } catch (err) {
-          if (err instanceof DelayedError) held.emit('held', job.id);
+          if (err instanceof DelayedError) held.emit('delayed', job.id);
           throw err;
         }
       },
@@ -186,7 +200,7 @@ export async function startProcessorHarness(): Promise<ProcessorHarness> {
         const done = (s: Settled) => {
           worker.off('completed', onCompleted);
           worker.off('failed', onFailed);
-          held.off('held', onHeld);
+          held.off('delayed', onHeld);
           resolve(s);
         };
         const onCompleted = (job: Job, result: PushJobResult) => {
@@ -196,11 +210,11 @@ export async function startProcessorHarness(): Promise<ProcessorHarness> {
           if (job?.id === id) done({ kind: 'failed', error });
         };
         const onHeld = (jobId: string) => {
-          if (jobId === id) done({ kind: 'held' });
+          if (jobId === id) done({ kind: 'delayed' });
         };
         worker.on('completed', onCompleted);
         worker.on('failed', onFailed);
-        held.on('held', onHeld);
+        held.on('delayed', onHeld);
       });
 
     let jobs = 0;
