@@ -18,3 +18,26 @@ export class ValidationError extends Error {
     return new ValidationError(`${prefix}.${this.field}`, this.problem);
   }
 }
+
+/**
+ * Redis was not reachable within the configured time. `maybeEnqueued` is false when nothing was sent (the
+ * usual case: the connection was down); true when a command was sent and its answer timed out, so only a
+ * retry with the same apnsId is safe.
+ */
+export class RedisUnavailableError extends Error {
+  override readonly name = 'RedisUnavailableError';
+  readonly maybeEnqueued: boolean;
+  constructor(
+    /** The Redis URL (without credentials), or "Redis". */
+    readonly where: string,
+    readonly timeoutMs: number,
+    cause?: unknown,
+  ) {
+    const maybeEnqueued = /timed out/i.test((cause as Error | undefined)?.message ?? '');
+    super(
+      `${where} is not reachable (waited ${timeoutMs} ms); ${maybeEnqueued ? 'the last command may have been applied: retry with the same apnsId' : 'nothing was enqueued, try again later'}`,
+      cause === undefined ? undefined : { cause },
+    );
+    this.maybeEnqueued = maybeEnqueued;
+  }
+}

@@ -35,6 +35,10 @@ export interface NotificationInput {
   apnsId?: string;
   /** The app to send with. @defaultValue the app that owns `topic` (see ProducerOptions.routes) */
   app?: string;
+  /** Send no sooner than this (a Date, or ms since the epoch): a scheduled notification. */
+  sendAt?: Date | number;
+  /** Send no sooner than this many ms from now (instead of `sendAt`). */
+  delay?: number;
 }
 
 /** A validated, normalised notification: what the job record stores and the worker sends. */
@@ -50,6 +54,8 @@ export interface NotificationRecord {
   readonly collapseId?: string;
   /** The payload serialized once, as it goes on the wire. */
   readonly payload: string;
+  /** Scheduled: not sent before this, ms since the epoch. */
+  readonly sendAt?: number;
 }
 
 const HEX_TOKEN = /^[0-9a-fA-F]+$/;
@@ -112,7 +118,31 @@ export function validateNotification(input: unknown): NotificationRecord {
     }
     record.collapseId = n.collapseId;
   }
+  const sendAt = checkSchedule(n.sendAt, n.delay);
+  if (sendAt !== undefined) record.sendAt = sendAt;
   return record;
+}
+
+/** Longest a notification may be scheduled ahead: Apple stores nothing that long, and neither do we. */
+const MAX_SCHEDULE_MS = 30 * 86_400_000;
+
+function checkSchedule(sendAt: unknown, delay: unknown): number | undefined {
+  if (sendAt !== undefined && delay !== undefined)
+    throw new ValidationError('delay', 'give sendAt or delay, not both');
+  if (delay !== undefined) {
+    if (typeof delay !== 'number' || !Number.isInteger(delay) || delay < 0 || delay > MAX_SCHEDULE_MS)
+      throw new ValidationError(
+        'delay',
+        `must be whole milliseconds from 0 to ${fmt(MAX_SCHEDULE_MS)} (30 days)`,
+      );
+    return delay === 0 ? undefined : Date.now() + delay;
+  }
+  if (sendAt === undefined) return undefined;
+  const ms = sendAt instanceof Date ? sendAt.getTime() : sendAt;
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0)
+    throw new ValidationError('sendAt', 'must be a Date or ms since the epoch');
+  if (ms > Date.now() + MAX_SCHEDULE_MS) throw new ValidationError('sendAt', 'is more than 30 days ahead');
+  return Math.round(ms);
 }
 
 function checkToken(token: unknown): string {

@@ -6,11 +6,26 @@
  */
 import { type JobsOptions, Queue } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
-import { ValidationError } from './errors.js';
+import { RedisUnavailableError, ValidationError } from './errors.js';
 import type { AppRoutes } from './fleet-config.js';
+import {
+  checkIdempotency,
+  DEFAULT_IDEMPOTENCY_WINDOW_MS,
+  IdempotencyConflictError,
+  rememberIds,
+} from './idempotency.js';
 import { JOB_RECORD_VERSION, PUSH_JOB_NAME, type PushJobData } from './job.js';
 import { type NotificationInput, type NotificationRecord, validateNotification } from './notification.js';
 import { APP_NAME_PATTERN, QUEUE_NAME, queueKeys } from './queue-keys.js';
+import { reactivateToken } from './token-registry.js';
+
+/** ioredis's words for "the connection is not there" (offline queue off, closed, timed out). */
+function isConnectionError(err: unknown): boolean {
+  const message = (err as Error)?.message ?? '';
+  return /Stream isn't writeable|Connection is closed|Command timed out|ECONNREFUSED|max retries per request/i.test(
+    message,
+  );
+}
 
 /** Redis to use: a URL, ioredis options, or an ioredis client the caller owns (it is not closed by us). */
 export type RedisTarget = string | RedisOptions | Redis;
@@ -31,6 +46,13 @@ export interface ProducerOptions {
   jobOptions?: JobsOptions;
   /** Notifications per Redis round trip in `sendMany`. @defaultValue 1000 */
   chunkSize?: number;
+  /**
+   * How long a call may wait for Redis before it fails with RedisUnavailableError (nothing is queued for
+   * later: a call that failed never enqueues behind the caller's back). @defaultValue 5000
+   */
+  redisTimeoutMs?: number;
+  /** How long a caller-chosen apnsId is remembered for idempotent enqueue. @defaultValue 24 h */
+  idempotencyWindowMs?: number;
 }
 
 export const DEFAULT_JOB_OPTIONS: JobsOptions = Object.freeze({
@@ -47,11 +69,34 @@ export interface Enqueued {
   readonly ids: string[];
 }
 
+/**
+ * `sendMany` failed part-way (Redis went away between chunks): `enqueued` lists exactly the ids that are in
+ * the queue, `notEnqueued` the rest, so the caller can retry just those (with the same apnsIds, safely).
+ */
+export class PartialEnqueueError extends Error {
+  override readonly name = 'PartialEnqueueError';
+  constructor(
+    readonly enqueued: string[],
+    readonly notEnqueued: string[],
+    options: { cause: unknown },
+  ) {
+    super(
+      `${enqueued.length} of ${enqueued.length + notEnqueued.length} notifications enqueued before ${(options.cause as Error).message}`,
+      options,
+    );
+  }
+}
+
 export interface Producer {
   /** Validate and enqueue one notification as one job. */
   send(notification: NotificationInput): Promise<Enqueued>;
-  /** Validate every notification first; if any is bad, throw naming its index and enqueue nothing. */
+  /**
+   * Validate every notification first; if any is bad, throw naming its index and enqueue nothing. A failure
+   * part-way through is a PartialEnqueueError naming what was enqueued.
+   */
   sendMany(notifications: readonly NotificationInput[]): Promise<Enqueued>;
+  /** The device registered this token again: notifications to it are no longer suppressed. */
+  reactivateToken(app: string, token: string): Promise<boolean>;
   /** The default app's BullMQ queue (for status reads). */
   readonly queue: Queue<PushJobData>;
   /** Any routed app's queue. */
@@ -70,6 +115,37 @@ export function connectRedis(
   return { client, owned: true };
 }
 
+/**
+ * Options for a producer's connection: fail fast instead of queueing. No offline queue (a command sent while
+ * Redis is away fails at once), no re-send of commands cut off by a disconnect, and a per-command timeout —
+ * so nothing the caller gave up on is enqueued later.
+ */
+export function failFastRedisOptions(timeoutMs: number): RedisOptions {
+  return {
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    autoResendUnfulfilledCommands: false,
+    commandTimeout: timeoutMs,
+    connectTimeout: timeoutMs,
+  };
+}
+
+/** Resolve once `client` is ready, or reject with RedisUnavailableError after `timeoutMs`. */
+export async function redisReady(client: Redis, timeoutMs: number, where: string): Promise<void> {
+  if (client.status === 'ready') return;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      client.off('ready', onReady);
+      reject(new RedisUnavailableError(where, timeoutMs));
+    }, timeoutMs);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    client.once('ready', onReady);
+  });
+}
+
 export function checkAppName(app: string): string {
   if (!APP_NAME_PATTERN.test(app)) {
     throw new ValidationError(
@@ -85,7 +161,21 @@ export function createProducer(options: ProducerOptions): Producer {
   const defaultApp = checkAppName(options.app ?? routes?.apps[0] ?? 'default');
   const chunkSize = options.chunkSize ?? 1000;
   const jobOptions = { ...DEFAULT_JOB_OPTIONS, ...options.jobOptions };
-  const { client, owned } = connectRedis(options.redis);
+  const timeoutMs = options.redisTimeoutMs ?? 5000;
+  const windowMs = options.idempotencyWindowMs ?? DEFAULT_IDEMPOTENCY_WINDOW_MS;
+  const { client, owned } = connectRedis(options.redis, failFastRedisOptions(timeoutMs));
+  client.on('error', () => {}); // surfaced to each caller as RedisUnavailableError instead
+  const where = typeof options.redis === 'string' ? options.redis.replace(/\/\/[^@/]*@/, '//') : 'Redis';
+  /** Run a Redis operation; a connection problem becomes RedisUnavailableError naming the wait. */
+  async function withRedis<T>(op: () => Promise<T>): Promise<T> {
+    await redisReady(client, timeoutMs, where);
+    try {
+      return await op();
+    } catch (err) {
+      if (isConnectionError(err)) throw new RedisUnavailableError(where, timeoutMs, err);
+      throw err;
+    }
+  }
   const queues = new Map<string, Queue<PushJobData>>();
 
   function queueFor(app: string): Queue<PushJobData> {
@@ -123,21 +213,68 @@ export function createProducer(options: ProducerOptions): Producer {
     return app;
   }
 
-  const jobFor = (app: string, records: NotificationRecord[]) => ({
-    name: PUSH_JOB_NAME,
-    data: {
-      v: JOB_RECORD_VERSION,
-      app,
-      enqueuedAt: Date.now(),
-      notifications: records,
-    } satisfies PushJobData,
-    // A single-notification job is keyed by its apns-id: enqueueing the same id twice is a no-op.
-    opts: records.length === 1 ? { jobId: records[0]!.id } : {},
-  });
+  const jobFor = (app: string, records: NotificationRecord[]) => {
+    const now = Date.now();
+    const sendAt = records[0]?.sendAt;
+    const delay = sendAt !== undefined && sendAt > now ? sendAt - now : 0;
+    return {
+      name: PUSH_JOB_NAME,
+      data: {
+        v: JOB_RECORD_VERSION,
+        app,
+        // A scheduled notification's clock (retry horizon, dead-token check) starts when it is due.
+        enqueuedAt: now + delay,
+        notifications: records,
+      } satisfies PushJobData,
+      // A single-notification job is keyed by its apns-id: enqueueing the same id twice is a no-op.
+      opts: { ...(records.length === 1 ? { jobId: records[0]!.id } : {}), ...(delay > 0 ? { delay } : {}) },
+    };
+  };
 
-  function validate(input: NotificationInput): { app: string; record: NotificationRecord } {
+  interface Routed {
+    readonly app: string;
+    readonly record: NotificationRecord;
+    /** The caller chose the apnsId (so it may repeat it): checked for idempotency. */
+    readonly chosenId: boolean;
+  }
+
+  function validate(input: NotificationInput): Routed {
     const record = validateNotification(input);
-    return { app: route(input, record), record };
+    return { app: route(input, record), record, chosenId: input.apnsId !== undefined };
+  }
+
+  /** Enqueue routed notifications that passed validation; answers ids in input order. */
+  async function enqueue(routed: readonly Routed[], fieldOf: (i: number) => string): Promise<Enqueued> {
+    const chosen = routed.flatMap((r, i) => (r.chosenId ? [{ ...r, i }] : []));
+    const check = await withRedis(() => checkIdempotency(client, chosen));
+    if (check.conflict !== undefined) {
+      const c = chosen[check.conflict]!;
+      throw new IdempotencyConflictError(fieldOf(c.i), c.record.id);
+    }
+    const skip = new Set([...check.repeated].map((k) => chosen[k]!.i));
+    const done: string[] = [];
+    for (let i = 0; i < routed.length; i += chunkSize) {
+      const chunk = routed.slice(i, i + chunkSize).filter((_, k) => !skip.has(i + k));
+      // Group by app, keeping each app's order; one addBulk (one MULTI) per app.
+      const byApp = new Map<string, NotificationRecord[]>();
+      for (const { app, record } of chunk) byApp.set(app, [...(byApp.get(app) ?? []), record]);
+      for (const [app, records] of byApp) {
+        try {
+          await withRedis(() => queueFor(app).addBulk(records.map((r) => jobFor(app, [r]))));
+        } catch (cause) {
+          if (done.length === 0) throw cause;
+          const enqueued = new Set(done);
+          const rest = routed
+            .filter((r, k) => !enqueued.has(r.record.id) && !skip.has(k))
+            .map((r) => r.record.id);
+          throw new PartialEnqueueError(done, rest, { cause });
+        }
+        for (const r of records) done.push(r.id);
+      }
+    }
+    await withRedis(() => rememberIds(client, chosen, windowMs));
+    const ids = routed.map((r) => r.record.id);
+    return { jobIds: ids, ids };
   }
 
   async function sendMany(notifications: readonly NotificationInput[]): Promise<Enqueued> {
@@ -149,18 +286,7 @@ export function createProducer(options: ProducerOptions): Producer {
         throw err instanceof ValidationError ? err.under(`notifications[${i}]`) : err;
       }
     });
-    const jobIds: string[] = [];
-    for (let i = 0; i < routed.length; i += chunkSize) {
-      const chunk = routed.slice(i, i + chunkSize);
-      // Group by app, keeping each app's order; one addBulk (one MULTI) per app.
-      const byApp = new Map<string, NotificationRecord[]>();
-      for (const { app, record } of chunk) byApp.set(app, [...(byApp.get(app) ?? []), record]);
-      for (const [app, records] of byApp) {
-        await queueFor(app).addBulk(records.map((r) => jobFor(app, [r])));
-      }
-      for (const { record } of chunk) jobIds.push(record.id);
-    }
-    return { jobIds, ids: routed.map((r) => r.record.id) };
+    return enqueue(routed, (i) => `notifications[${i}].apnsId`);
   }
 
   return {
@@ -169,12 +295,12 @@ export function createProducer(options: ProducerOptions): Producer {
     },
     queueFor,
     async send(notification) {
-      const { app, record } = validate(notification);
-      const job = jobFor(app, [record]);
-      await queueFor(app).add(job.name, job.data, job.opts);
-      return { jobIds: [record.id], ids: [record.id] };
+      return enqueue([validate(notification)], () => 'apnsId');
     },
     sendMany,
+    async reactivateToken(app, token) {
+      return (await withRedis(() => reactivateToken(client, checkAppName(app), token))) !== undefined;
+    },
     async close() {
       await Promise.all([...queues.values()].map((q) => q.close()));
       if (owned) await client.quit().catch(() => client.disconnect());

@@ -9,6 +9,7 @@
  *   {pushfleet:<app>}:paused               string JSON AppPause: why the app's queue is paused (credentials broken)
  *   {pushfleet:<app>}:dlq                  hash   notification id -> JSON DeadLetter (the dead-letter list)
  *   {pushfleet:<app>}:dlq:order            zset   notification id, scored by when it was dead-lettered
+ *   {pushfleet:<app>}:id:<apns-id>         string fingerprint of a caller-chosen id's notification (idempotency)
  */
 
 /** App names become part of keys and metric labels: keep them short and plain. */
@@ -31,6 +32,7 @@ export const queueKeys = {
   paused: (app: string) => `${appPrefix(app)}:paused`,
   deadLetters: (app: string) => `${appPrefix(app)}:dlq`,
   deadLetterOrder: (app: string) => `${appPrefix(app)}:dlq:order`,
+  idempotency: (app: string, id: string) => `${appPrefix(app)}:id:${id}`,
 } as const;
 
 /** Where an app's BullMQ queue lives (its name and key prefix), for code outside this package that opens a Worker. */

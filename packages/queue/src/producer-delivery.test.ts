@@ -1,0 +1,131 @@
+/**
+ * The producer's delivery promises: idempotent caller-chosen ids, scheduled sends, and failing fast (never
+ * enqueueing later) when Redis is away.
+ */
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisUnavailableError } from './errors.js';
+import { IdempotencyConflictError } from './idempotency.js';
+import type { PushJobData } from './job.js';
+import { createProducer } from './producer.js';
+import { appQueue } from './queue-keys.js';
+import { type RedisServer, startRedisServer } from './redis-server.js';
+
+let server: RedisServer;
+let redis: Redis;
+beforeAll(async () => {
+  server = await startRedisServer();
+  redis = new Redis(server.url, { maxRetriesPerRequest: null });
+});
+afterAll(async () => {
+  redis.disconnect();
+  await server?.close();
+});
+
+const token = (i: number) => i.toString(16).padStart(64, '0');
+const apnsId = '6f1c5a0e-9d7b-4b6e-8f3a-2c1d0e9f8a7b';
+const base = { token: token(1), topic: 'com.example.app', payload: { aps: { alert: 'hi' } }, apnsId };
+
+async function jobCount(app: string): Promise<number> {
+  const { name, prefix } = appQueue(app);
+  const queue = new Queue<PushJobData>(name, { connection: redis, prefix });
+  try {
+    const counts = await queue.getJobCounts('waiting', 'delayed', 'active', 'completed', 'failed');
+    return Object.values(counts).reduce((a, b) => a + b, 0);
+  } finally {
+    await queue.close();
+  }
+}
+
+describe('idempotent enqueue', () => {
+  it('the same notification with the same apnsId twice: one job, both calls answer its id', async () => {
+    const p = createProducer({ redis: server.url, app: 'idem1' });
+    try {
+      expect((await p.send(base)).ids).toEqual([apnsId]);
+      expect((await p.sendMany([base])).ids).toEqual([apnsId]);
+      expect(await jobCount('idem1')).toBe(1);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('the same apnsId for a different notification: refused naming the field, nothing changed', async () => {
+    const p = createProducer({ redis: server.url, app: 'idem2' });
+    try {
+      await p.send(base);
+      const other = { ...base, payload: { aps: { alert: 'something else' } } };
+      await expect(p.send(other)).rejects.toThrow(IdempotencyConflictError);
+      const fresh = { ...base, apnsId: undefined, token: token(2) };
+      const err = await p.sendMany([fresh, other]).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(IdempotencyConflictError);
+      expect((err as IdempotencyConflictError).field).toBe('notifications[1].apnsId');
+      expect(await jobCount('idem2')).toBe(1); // the fresh one of the refused batch was not enqueued either
+      const { name, prefix } = appQueue('idem2');
+      const queue = new Queue<PushJobData>(name, { connection: redis, prefix });
+      expect((await queue.getJob(apnsId))?.data.notifications[0]?.payload).toBe('{"aps":{"alert":"hi"}}');
+      await queue.close();
+    } finally {
+      await p.close();
+    }
+  });
+});
+
+describe('scheduled notifications', () => {
+  it('sendAt and delay become delayed jobs whose clock starts when they are due', async () => {
+    const p = createProducer({ redis: server.url, app: 'sched1' });
+    const { name, prefix } = appQueue('sched1');
+    const queue = new Queue<PushJobData>(name, { connection: redis, prefix });
+    try {
+      const at = Date.now() + 60_000;
+      const { ids } = await p.sendMany([
+        { ...base, apnsId: undefined, sendAt: new Date(at) },
+        { ...base, apnsId: undefined, token: token(2), delay: 120_000 },
+      ]);
+      const [a, b] = await Promise.all(ids.map((id) => queue.getJob(id)));
+      expect(await a?.getState()).toBe('delayed');
+      expect(a?.data.enqueuedAt).toBeGreaterThanOrEqual(at - 5);
+      expect(a?.data.notifications[0]?.sendAt).toBe(at);
+      expect(await b?.getState()).toBe('delayed');
+      expect(b?.opts.delay).toBeGreaterThan(110_000);
+      await expect(p.send({ ...base, sendAt: at, delay: 5 })).rejects.toThrow(
+        'delay: give sendAt or delay, not both',
+      );
+      await expect(p.send({ ...base, delay: -1 })).rejects.toThrow(/^delay: must be whole milliseconds/);
+    } finally {
+      await queue.close();
+      await p.close();
+    }
+  });
+});
+
+describe('Redis away', () => {
+  it('rejects within the configured time and never enqueues the refused call later', async () => {
+    const down = await startRedisServer();
+    const p = createProducer({ redis: down.url, app: 'away1', redisTimeoutMs: 300 });
+    try {
+      await p.send({ ...base, apnsId: undefined });
+      const port = down.port;
+      await down.close();
+      const started = Date.now();
+      const err = await p.send({ ...base, apnsId: undefined, token: token(3) }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RedisUnavailableError);
+      expect((err as RedisUnavailableError).maybeEnqueued).toBe(false);
+      expect(Date.now() - started).toBeLessThan(5_000); // bounded by the timeout, not by ioredis's retries
+      // Back on the same port (empty, it was not persistent): the refused call must not appear.
+      const back = await startRedisServer({ port });
+      try {
+        const check = new Redis(back.url);
+        await new Promise((r) => setTimeout(r, 1_500)); // give ioredis time to reconnect and (wrongly) replay
+        const keys = await check.keys('*');
+        check.disconnect();
+        expect(keys).toEqual([]);
+        expect((await p.send({ ...base, apnsId: undefined, token: token(4) })).ids).toHaveLength(1);
+      } finally {
+        await back.close();
+      }
+    } finally {
+      await p.close();
+    }
+  });
+});
