@@ -4,10 +4,20 @@
  *
  *   POST /v1/notifications        one notification, or { "notifications": [...] }   -> 202 { ids, jobIds }
  *   GET  /v1/notifications/:id    where a notification's job stands                  -> 200 status | 404
- *   GET  /healthz
+ *   GET  /healthz                 200 while Redis answers, else 503
+ *
+ * Redis away: 503 with Retry-After (nothing enqueued, or exactly `enqueued`); an apnsId reused for another
+ * notification: 409.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { getPushJobStatus, type Producer, ValidationError } from '@pushfleet/queue';
+import {
+  getPushJobStatus,
+  IdempotencyConflictError,
+  PartialEnqueueError,
+  type Producer,
+  RedisUnavailableError,
+  ValidationError,
+} from '@pushfleet/queue';
 
 export interface ApiServerOptions {
   producer: Producer;
@@ -53,7 +63,10 @@ export function createApiServer(options: ApiServerOptions): Server {
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    if (path === '/healthz' && req.method === 'GET') return send(res, 200, { status: 'ok' });
+    if (path === '/healthz' && req.method === 'GET') {
+      await producer.ping(); // Redis away: RedisUnavailableError, answered 503 below
+      return send(res, 200, { status: 'ok', redis: 'ready' });
+    }
     if (path === '/v1/notifications') {
       if (req.method !== 'POST') throw new HttpError(405, 'method', 'use POST');
       const body = await readJson(req, limit);
@@ -79,6 +92,16 @@ export function createApiServer(options: ApiServerOptions): Server {
         return send(res, 400, { error: { field: err.field, problem: err.problem } });
       if (err instanceof HttpError)
         return send(res, err.status, { error: { field: err.field, problem: err.problem } });
+      if (err instanceof IdempotencyConflictError)
+        return send(res, 409, {
+          error: { field: err.field, problem: err.message.slice(err.field.length + 2) },
+        });
+      if (err instanceof RedisUnavailableError || err instanceof PartialEnqueueError) {
+        // Retry-After: a client's retry (with the same apnsIds) is safe once Redis is back.
+        res.setHeader('retry-after', '5');
+        const enqueued = err instanceof PartialEnqueueError ? { enqueued: err.enqueued } : {};
+        return send(res, 503, { error: { field: 'redis', problem: err.message }, ...enqueued });
+      }
       send(res, 500, { error: { field: 'server', problem: (err as Error).message } });
     });
   });

@@ -16,6 +16,7 @@ import {
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { AdaptiveLimiter } from './adaptive-limiter.js';
 import type { AppConfig, WorkerConfig } from './config.js';
 import { DEFAULT_FEEDBACK_INTERVAL_MS, type FeedbackPoller, startFeedbackPoller } from './feedback-poller.js';
 import { log } from './log.js';
@@ -94,17 +95,31 @@ export async function startFleetWorker(
   const metrics = createFleetMetrics(registry);
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   const runtimes: AppRuntime[] = [];
+  // One line when Redis goes away and one when it is back, however many errors in between (not one per job).
   let redisReady = false;
-  redis.on('ready', () => (redisReady = true));
-  redis.on('end', () => (redisReady = false));
-  redis.on('error', (err: Error) => log('warn', 'redis error', { error: err.message }));
+  let outage: { since: number; errors: number } | undefined;
+  redis.on('ready', () => {
+    redisReady = true;
+    if (outage) log('info', 'redis is back', { downMs: Date.now() - outage.since, errors: outage.errors });
+    outage = undefined;
+  });
+  redis.on('close', () => (redisReady = false));
+  redis.on('error', (err: Error) => {
+    if (outage) return void outage.errors++;
+    outage = { since: Date.now(), errors: 1 };
+    log('warn', 'redis is unreachable; workers keep reconnecting', { error: err.message });
+  });
 
   for (const app of config.apps) {
     const client = await createSender(app, metrics, redis, options.sessions);
+    const limiter = new AdaptiveLimiter(client, {
+      onLimit: (limit) => metrics.sendLimit.set({ app: app.name }, limit),
+    });
+    metrics.sendLimit.set({ app: app.name }, limiter.limit);
     const processor = createPushProcessor({
       app: app.name,
       transport: app.transport,
-      sender: client,
+      sender: limiter,
       redis,
       metrics,
       credsRetryDelayMs: options.credsRetryDelayMs ?? 60_000,

@@ -30,6 +30,7 @@ export const METRIC_NAMES = {
   resends: 'pushfleet_resends_total',
   stalledJobs: 'pushfleet_stalled_jobs_total',
   deadLetters: 'pushfleet_dead_letters',
+  sendLimit: 'pushfleet_send_concurrency_limit',
 } as const;
 
 export type AppTransportLabels = 'app' | 'transport';
@@ -72,6 +73,8 @@ export interface FleetMetrics {
   readonly stalledJobs: Counter<'app'>;
   /** Entries in the app's dead-letter list (read at scrape). */
   readonly deadLetters: Gauge<'app'>;
+  /** How many of the app's notifications may be in flight now: falls under 429s, recovers after. */
+  readonly sendLimit: Gauge<'app'>;
 }
 
 /** Create and register every fleet metric on `registry`. Call once per registry. */
@@ -168,6 +171,12 @@ export function createFleetMetrics(registry: Registry): FleetMetrics {
     deadLetters: new Gauge({
       name: METRIC_NAMES.deadLetters,
       help: "Entries in the app's dead-letter list.",
+      labelNames: ['app'] as const,
+      registers,
+    }),
+    sendLimit: new Gauge({
+      name: METRIC_NAMES.sendLimit,
+      help: "Notifications of the app allowed in flight at once (the throttling limiter's limit).",
       labelNames: ['app'] as const,
       registers,
     }),

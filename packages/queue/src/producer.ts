@@ -97,6 +97,8 @@ export interface Producer {
   sendMany(notifications: readonly NotificationInput[]): Promise<Enqueued>;
   /** The device registered this token again: notifications to it are no longer suppressed. */
   reactivateToken(app: string, token: string): Promise<boolean>;
+  /** Resolves when Redis answers within the timeout; else RedisUnavailableError. */
+  ping(): Promise<void>;
   /** The default app's BullMQ queue (for status reads). */
   readonly queue: Queue<PushJobData>;
   /** Any routed app's queue. */
@@ -298,6 +300,9 @@ export function createProducer(options: ProducerOptions): Producer {
       return enqueue([validate(notification)], () => 'apnsId');
     },
     sendMany,
+    async ping() {
+      await withRedis(() => client.ping());
+    },
     async reactivateToken(app, token) {
       return (await withRedis(() => reactivateToken(client, checkAppName(app), token))) !== undefined;
     },

@@ -1,0 +1,103 @@
+import type { ApnsRequest, Verdict } from '@pushfleet/apns';
+import { describe, expect, it } from 'vitest';
+import { AdaptiveLimiter } from './adaptive-limiter.js';
+
+/** A transport that answers after a turn of the event loop, 429 for a share of requests while `throttling`. */
+class ThrottlingSender {
+  throttling = true;
+  inFlight = 0;
+  peak = 0;
+  #seed = 7;
+  #random(): number {
+    this.#seed = (this.#seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    return this.#seed / 2 ** 31;
+  }
+  async send(request: ApnsRequest): Promise<Verdict> {
+    this.inFlight++;
+    this.peak = Math.max(this.peak, this.inFlight);
+    await new Promise((r) => setImmediate(r));
+    this.inFlight--;
+    const throttled = this.throttling && this.#random() < 0.2;
+    return throttled
+      ? {
+          outcome: 'retry',
+          action: 'retry',
+          status: 429,
+          reason: 'TooManyRequests',
+          apnsId: request.apnsId ?? '',
+        }
+      : { outcome: 'delivered', action: undefined, status: 200, apnsId: request.apnsId ?? '' };
+  }
+}
+
+const request = (i: number): ApnsRequest => ({
+  token: i.toString(16).padStart(64, '0'),
+  topic: 'com.example.app',
+  pushType: 'alert',
+  payload: '{"aps":{}}',
+  apnsId: `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`,
+});
+
+async function burst(limiter: AdaptiveLimiter, from: number, count: number): Promise<void> {
+  await Promise.all(Array.from({ length: count }, (_, i) => limiter.send(request(from + i))));
+}
+
+describe('AdaptiveLimiter', () => {
+  it('under 20% 429s the app sends fewer at once, and recovers to the maximum once they stop', async () => {
+    const inner = new ThrottlingSender();
+    const limits: number[] = [];
+    const limiter = new AdaptiveLimiter(inner, {
+      max: 64,
+      decreaseIntervalMs: 0,
+      onLimit: (l) => limits.push(l),
+    });
+    await burst(limiter, 0, 2_000);
+    expect(Math.min(...limits)).toBeLessThanOrEqual(4); // halved again and again while 429s keep coming
+    inner.peak = 0;
+    await burst(limiter, 2_000, 500);
+    expect(inner.peak).toBeLessThan(64); // still throttled: never the full 64 at once
+
+    inner.throttling = false;
+    inner.peak = 0;
+    for (let round = 0; round < 40 && limiter.limit < 64; round++)
+      await burst(limiter, 10_000 + round * 1000, 1000);
+    expect(limiter.limit).toBe(64);
+    await burst(limiter, 100_000, 500);
+    expect(inner.peak).toBe(64);
+  });
+
+  it('never exceeds its limit, and queues the rest in arrival order', async () => {
+    const order: number[] = [];
+    const limiter = new AdaptiveLimiter(
+      {
+        async send(r) {
+          order.push(Number.parseInt(r.token, 16));
+          await new Promise((res) => setImmediate(res));
+          return { outcome: 'delivered', action: undefined, status: 200, apnsId: '' };
+        },
+      },
+      { max: 3 },
+    );
+    const sends = Array.from({ length: 10 }, (_, i) => limiter.send(request(i)));
+    expect(limiter.inFlight).toBeLessThanOrEqual(3);
+    await Promise.all(sends);
+    expect(order).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it('a burst of 429s within decreaseIntervalMs halves the limit once', async () => {
+    const limiter = new AdaptiveLimiter(
+      {
+        send: async () => ({
+          outcome: 'retry',
+          action: 'retry',
+          status: 429,
+          reason: 'TooManyRequests',
+          apnsId: '',
+        }),
+      },
+      { max: 100, decreaseIntervalMs: 60_000 },
+    );
+    await burst(limiter, 0, 20);
+    expect(limiter.limit).toBe(50);
+  });
+});
