@@ -22,6 +22,7 @@ import { DEFAULT_FEEDBACK_INTERVAL_MS, type FeedbackPoller, startFeedbackPoller 
 import { log } from './log.js';
 import { createOpsServer } from './ops-server.js';
 import { createPushProcessor } from './push-processor.js';
+import type { RetryPolicyOptions } from './retry-policy.js';
 import { createSender, type Sender, type SenderOptions } from './senders.js';
 
 export interface FleetWorker extends AsyncDisposable {
@@ -45,6 +46,8 @@ export interface StartFleetWorkerOptions {
   sessions?: SenderOptions;
   /** How long a job held back by broken credentials waits before it is tried again. @defaultValue 60000 */
   credsRetryDelayMs?: number;
+  /** The retry policy of every app (tests shorten its delays). @defaultValue DEFAULT_RETRY_POLICY */
+  retryPolicy?: RetryPolicyOptions;
 }
 
 /**
@@ -123,6 +126,7 @@ export async function startFleetWorker(
       redis,
       metrics,
       credsRetryDelayMs: options.credsRetryDelayMs ?? 60_000,
+      ...(options.retryPolicy ? { retryPolicy: options.retryPolicy } : {}),
       onCredentialsBroken: pauseOnBrokenCredentials(redis, app.name, metrics),
     });
     const queue = appQueue(app.name);

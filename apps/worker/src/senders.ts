@@ -29,6 +29,8 @@ export interface SenderOptions {
   /** HTTP/2 sessions per app: opened at start, and the most the pool grows to under load. */
   minSessions?: number;
   maxSessions?: number;
+  /** Give up on an unanswered HTTP/2 request after this long (it is then retried by the policy). */
+  requestTimeoutMs?: number;
 }
 
 export async function createSender(
@@ -40,6 +42,7 @@ export async function createSender(
   const sessions = {
     ...(options.minSessions !== undefined ? { minSessions: options.minSessions } : {}),
     ...(options.maxSessions !== undefined ? { maxSessions: options.maxSessions } : {}),
+    ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
   };
   const listener = transportMetricsListener(metrics, app.name, app.transport);
   const ca = app.ca ? { ca: app.ca } : {};

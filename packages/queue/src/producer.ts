@@ -119,15 +119,14 @@ export function connectRedis(
 
 /**
  * Options for a producer's connection: fail fast instead of queueing. No offline queue (a command sent while
- * Redis is away fails at once), no re-send of commands cut off by a disconnect, and a per-command timeout —
- * so nothing the caller gave up on is enqueued later.
+ * Redis is away fails at once) and no re-send of commands cut off by a disconnect, so nothing the caller
+ * gave up on is enqueued later. (No ioredis commandTimeout: BullMQ's blocking reads share these options.)
  */
 export function failFastRedisOptions(timeoutMs: number): RedisOptions {
   return {
     maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
     autoResendUnfulfilledCommands: false,
-    commandTimeout: timeoutMs,
     connectTimeout: timeoutMs,
   };
 }
@@ -170,12 +169,22 @@ export function createProducer(options: ProducerOptions): Producer {
   const where = typeof options.redis === 'string' ? options.redis.replace(/\/\/[^@/]*@/, '//') : 'Redis';
   /** Run a Redis operation; a connection problem becomes RedisUnavailableError naming the wait. */
   async function withRedis<T>(op: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
     await redisReady(client, timeoutMs, where);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new RedisUnavailableError(where, timeoutMs, new Error('Command timed out'))),
+        Math.max(1, deadline - Date.now()),
+      );
+    });
     try {
-      return await op();
+      return await Promise.race([op(), timedOut]);
     } catch (err) {
       if (isConnectionError(err)) throw new RedisUnavailableError(where, timeoutMs, err);
       throw err;
+    } finally {
+      clearTimeout(timer);
     }
   }
   const queues = new Map<string, Queue<PushJobData>>();
