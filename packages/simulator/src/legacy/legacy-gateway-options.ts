@@ -1,5 +1,5 @@
 /**
- * Options of `startLegacyGateway` (apns-protocol.md A), every field optional; defaults in
+ * Options of `startLegacyGateway`, every field optional; defaults in
  * `DEFAULT_LEGACY_GATEWAY_OPTIONS` and, for those both legacy services take, in legacy-service.ts.
  * Behaviour Apple leaves open is tagged [Ours] and configurable.
  */
@@ -19,15 +19,19 @@ export interface LegacyFaults {
    */
   readonly shutdownAfter: number;
   /**
-   * [Ours] The status byte `rejectEvery` answers with: 8 by default; any other A.5 status (1 processing
-   * error, 3 missing topic, 6 invalid topic size, 255 unknown...) lets a client's handling of it be tested.
+   * [Ours] The status byte `rejectEvery` answers with: 8 by default; any other status byte of Apple's table
+   * (1 processing error, 3 missing topic, 6 invalid topic size, 255 unknown...) lets a client's handling of
+   * it be tested.
    * @defaultValue 8
    */
   readonly rejectStatus: number;
 }
 
 export interface LegacyGatewayOptions extends LegacyServiceOptions {
-  /** Payload limit (A.7): 2048 for iOS 8+, 256 before, 4096 for VoIP. Longer -> status 7. @defaultValue 2048 */
+  /**
+   * Payload limit: 2048 for iOS 8+, 256 before [Apple], 4096 for VoIP [Seen]. Longer -> status 7.
+   * @defaultValue 2048
+   */
   readonly maxPayloadBytes?: number | undefined;
   /** @defaultValue `{ rejectEvery: 0, shutdownAfter: 0 }` */
   readonly faults?: Partial<LegacyFaults> | undefined;
@@ -36,7 +40,7 @@ export interface LegacyGatewayOptions extends LegacyServiceOptions {
   /** Records kept in `all` mode (oldest dropped first). @defaultValue 1_000_000 */
   readonly recordLimit?: number | undefined;
   /**
-   * [Ours] After an error response the gateway ignores every further byte and closes (A.6); a client that
+   * [Ours] After an error response the gateway ignores every further byte and closes; a client that
    * does not close its side is destroyed after this long. @defaultValue 1000
    */
   readonly lingerMs?: number | undefined;
