@@ -6,7 +6,7 @@
  *   bytes -> FrameDecoder (commands 0, 1, 2, split anywhere), then per notification, in order:
  *       decode fault                          -> its status (2, 4, 5, 7, 128)
  *       token dead / other environment / other app (DeviceRegistry)   -> 8
- *       rejectEvery hit                        -> 8
+ *       rejectEvery hit                        -> rejectStatus (8 by default)
  *       otherwise recorded; the shutdownAfter-th on this connection -> 10 with its identifier
  *   an answer is `08 ss iiiiiiii` (identifier bytes echoed as sent), then every later byte is ignored and
  *   the connection closed (one packet, then close [Apple]; ignoring the rest [Ours]). Command 0 has no error

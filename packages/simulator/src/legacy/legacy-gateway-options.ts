@@ -10,7 +10,7 @@ import type { LegacyServiceOptions } from './legacy-service.js';
 export interface LegacyFaults {
   /**
    * [Ours] Answer every Nth notification the gateway reads (counted over all connections, resends included)
-   * with status 8 (InvalidToken) for its identifier, then close. 0 = off. @defaultValue 0
+   * with `rejectStatus` (8, InvalidToken, by default) for its identifier, then close. 0 = off. @defaultValue 0
    */
   readonly rejectEvery: number;
   /**
@@ -33,7 +33,7 @@ export interface LegacyGatewayOptions extends LegacyServiceOptions {
    * @defaultValue 2048
    */
   readonly maxPayloadBytes?: number | undefined;
-  /** @defaultValue `{ rejectEvery: 0, shutdownAfter: 0 }` */
+  /** @defaultValue `{ rejectEvery: 0, shutdownAfter: 0, rejectStatus: 8 }` */
   readonly faults?: Partial<LegacyFaults> | undefined;
   /** `all` keeps every notification; `counters` only counts. @defaultValue `'all'` */
   readonly record?: RecordMode | undefined;
