@@ -1,4 +1,4 @@
-// Enforce architecture.md's import rules on source files and package.json dependencies:
+// Enforce the import rules between our packages on source files and package.json dependencies:
 //   h2, credentials, metrics   import no package of ours
 //   apns                       h2 and credentials
 //   apns-legacy                apns (its request, verdict and TLS option checks) and credentials

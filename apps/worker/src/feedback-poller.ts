@@ -1,5 +1,5 @@
 /**
- * The legacy feedback service, read on a schedule (A.8): connect with the app's certificate, read every
+ * The legacy feedback service, read on a schedule: connect with the app's certificate, read every
  * (time, token) tuple until the server closes, and record each dead token through the one entry point,
  * `recordInvalidToken` (source "feedback", Apple's time in ms), exactly like an HTTP/2 410.
  *

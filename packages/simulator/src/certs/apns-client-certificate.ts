@@ -1,5 +1,5 @@
 /**
- * A push client certificate shaped like Apple's (apns-protocol.md B.11), issued by the simulator CA.
+ * A push client certificate shaped like Apple's (docs/protocol/certificates.md), issued by the simulator CA.
  *
  *   subject     UID=<bundle id>, CN=Apple Push Services: <bundle id>, OU=<team id>, O=<organisation>, C=<country>
  *               (single-topic: CN=Apple Development|Production IOS Push Services: <bundle id>)

@@ -1,5 +1,5 @@
 /**
- * Object identifiers of an Apple push certificate (apns-protocol.md B.11).
+ * Object identifiers of an Apple push certificate (docs/protocol/certificates.md, "Provider certificates").
  *
  *   subject UID    0.9.2342.19200300.100.1.1   the bundle id (base topic)
  *   development    1.2.840.113635.100.6.3.1    extension, value ASN.1 NULL (05 00)

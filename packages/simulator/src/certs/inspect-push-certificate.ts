@@ -1,5 +1,5 @@
 /**
- * Read what APNs reads from a push client certificate (apns-protocol.md B.11): the subject UID (base
+ * Read what APNs reads from a push client certificate (docs/protocol/certificates.md): the subject UID (base
  * topic), the team (OU), the environment extensions (.3.1 development, .3.2 production) and the `.3.6`
  * topic list `SEQUENCE { UTF8String topic, SEQUENCE { UTF8String kind }, ... }`.
  *

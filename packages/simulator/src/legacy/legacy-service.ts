@@ -1,5 +1,5 @@
 /**
- * What the two legacy services (the gateway and the feedback service, apns-protocol.md A.1) share: their
+ * What the two legacy services (the gateway and the feedback service) share: their
  * options for place, identity and token state, the TLS service they run on, and the part of their handle
  * that says where they are and how to trust them.
  */
@@ -18,7 +18,8 @@ export interface LegacyServiceOptions {
   readonly port?: number | undefined;
   /**
    * The environment this service is: a client certificate without its extension passes the TLS handshake
-   * and is then closed at once with no error packet (A.1). @defaultValue `'development'`
+   * and is then closed at once with no error packet, as Apple's was seen to do [Seen].
+   * @defaultValue `'development'`
    */
   readonly environment?: Environment | undefined;
   /** TLS identity. @defaultValue a CA and server certificate generated at start */

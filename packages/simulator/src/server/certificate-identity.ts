@@ -1,6 +1,6 @@
 /**
  * What a certificate connection is allowed to do, read once from the client certificate
- * (apns-protocol.md B.11; simulator rules [Ours]):
+ * (docs/protocol/certificates.md; simulator rules [Ours]):
  *
  *   no subject UID, or neither environment extension      → 403 BadCertificate (not an Apple push certificate)
  *   lacks the extension of the simulator's environment    → 403 BadCertificateEnvironment

@@ -1,5 +1,5 @@
 /**
- * What the simulator knows about device tokens: the token-state stage of B.12.
+ * What the simulator knows about device tokens: the token-state stage (9) of request-validator.ts.
  *
  *   environment ≠ the simulator's     → 400 BadDeviceToken (a token of the other environment)
  *   dead                              → 410 Unregistered | ExpiredToken, body timestamp = ms since epoch

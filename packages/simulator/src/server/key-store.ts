@@ -1,5 +1,5 @@
 /**
- * The provider-token signing keys the simulator knows (apns-protocol.md B.9), by Key ID.
+ * The provider-token signing keys the simulator knows, by Key ID.
  *
  * A key is team-scoped (no `topics`) or topic-scoped (`topics` lists the bundle ids it may push to);
  * it may be scoped to one environment. A topic-scoped key may name one related key; tokens of related

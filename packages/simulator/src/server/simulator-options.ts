@@ -25,9 +25,9 @@ export interface SimulatorOptions {
   readonly port?: number | undefined;
   /** Port of the certificate-auth (mutual TLS) endpoint; 0 picks a free port; `null` disables it. @defaultValue 0 */
   readonly certificatePort?: number | null | undefined;
-  /** Port of the legacy binary gateway (apns-protocol.md A, mutual TLS); 0 picks a free port; `null` = off. @defaultValue null */
+  /** Port of the legacy binary gateway (mutual TLS); 0 picks a free port; `null` = off. @defaultValue null */
   readonly legacyPort?: number | null | undefined;
-  /** Port of the legacy feedback service (A.8, mutual TLS); 0 picks a free port; `null` = off. @defaultValue null */
+  /** Port of the legacy feedback service (mutual TLS); 0 picks a free port; `null` = off. @defaultValue null */
   readonly feedbackPort?: number | null | undefined;
   /** Which APNs environment this is: decides the certificate and key environment checks. @defaultValue `'development'` */
   readonly environment?: Environment | undefined;

@@ -1,5 +1,5 @@
 /**
- * `startSimulator`: a running APNs HTTP/2 server (apns-protocol.md B) on two TLS endpoints:
+ * `startSimulator`: a running APNs HTTP/2 server (docs/protocol/http2-provider-api.md) on two TLS endpoints:
  *
  *   url              https://host:port              token auth: `authorization: bearer <JWT>` per request
  *   certificateUrl   https://host:certificatePort   certificate auth: mutual TLS, client certificate
@@ -137,7 +137,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   // Unacknowledged SETTINGS allowed before node refuses more (dropStreamsAfterRejection toggles often);
   // a real node:http2 option that @types/node does not list.
   Object.assign(base, { maxOutstandingSettings: 100 });
-  // Apple's 2021 settings, except the stream limit, which depends on the auth mode (B.10).
+  // Apple's SETTINGS as seen in 2021, except the stream limit: a token connection allows one stream until its
+  // first valid JWT [Apple], a certificate connection `maxConcurrentStreams` from the start.
   const settings = {
     headerTableSize: 4096,
     initialWindowSize: 65_535,

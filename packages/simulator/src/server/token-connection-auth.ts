@@ -1,5 +1,5 @@
 /**
- * Provider-token authentication of one token connection (apns-protocol.md B.9, B.12 auth stage).
+ * Provider-token authentication of one token connection: the auth stage (5) of request-validator.ts.
  *
  *   no authorization / not "bearer <jwt>"               → 403 MissingProviderToken
  *   malformed, alg, kid, iss, signature (see verifier)   → 403 InvalidProviderToken
