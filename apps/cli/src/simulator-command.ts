@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  type Environment,
+  type CertificateEnvironment,
   type FaultConfig,
   type LatencyDistribution,
   type Simulator,
@@ -72,7 +72,7 @@ export interface SimulatorCommandOptions {
   host?: string;
   dir?: string;
   topic?: string;
-  environment?: Environment;
+  environment?: CertificateEnvironment;
   faults?: FaultConfig;
 }
 
