@@ -15,6 +15,7 @@ import {
   startSimulator,
   type TestCredentialsManifest,
 } from '@pushfleet/simulator';
+import { simulatorDir } from './data-dir.js';
 import { ensureSimulatorCredentials } from './simulator-credentials.js';
 
 /** The `parseArgs` spec of `pushfleet simulator` (every value is a string; `parseSimulatorArgs` checks them). */
@@ -150,7 +151,7 @@ export async function runSimulatorCommand(
   io: SimulatorCommandIo = {},
 ): Promise<number> {
   const options = Array.isArray(args) ? parseSimulatorArgs(args) : (args as SimulatorCommandOptions);
-  const dir = resolve(options.dir ?? '.data/simulator');
+  const dir = resolve(options.dir ?? simulatorDir());
   const topic = options.topic ?? 'com.example.pushfleet';
   const environment = options.environment ?? 'development';
   const creds = await ensureSimulatorCredentials(dir, topic);

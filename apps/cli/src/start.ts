@@ -11,6 +11,7 @@ import { createProducer, getPushJobStatus, loadFleetConfig, routesFor, waitForJo
 import { type RedisServer, startRedisServer } from '@pushfleet/queue/redis-server';
 import { type Simulator, startSimulator } from '@pushfleet/simulator';
 import { type FleetChild, pickPort, startChild } from './children.js';
+import { DEFAULT_DATA_DIR, simulatorCaFile, simulatorDir } from './data-dir.js';
 import { createProgressBar } from './progress.js';
 import { ensureSimulatorCredentials } from './simulator-credentials.js';
 
@@ -32,7 +33,7 @@ export const DEMO_TOPIC = 'com.example.pushfleet';
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 export async function runStart(options: StartOptions): Promise<number> {
-  const dataDir = resolve(options.dataDir ?? '.data');
+  const dataDir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
   const cleanups: Array<() => Promise<void>> = [];
   let stopping: Promise<void> | undefined;
@@ -58,7 +59,7 @@ export async function runStart(options: StartOptions): Promise<number> {
     if (configured) {
       // Apple, or the endpoints of the fleet config: the children inherit APNS_* / PUSHFLEET_CONFIG.
     } else {
-      const creds = await ensureSimulatorCredentials(join(dataDir, 'simulator'), DEMO_TOPIC);
+      const creds = await ensureSimulatorCredentials(simulatorDir(dataDir), DEMO_TOPIC);
       sim = await startSimulator({
         tls: { cert: creds.serverCertPem, key: creds.serverKeyPem, ca: creds.caPem },
         keys: [{ keyId: creds.keyId, teamId: creds.teamId, publicKeyPem: creds.publicKeyPem }],
@@ -95,7 +96,7 @@ export async function runStart(options: StartOptions): Promise<number> {
     say('pushfleet is running');
     say(`  API        ${api.ready.url}  (POST /v1/notifications)`);
     say(`  metrics    ${worker.ready.metricsUrl}`);
-    if (sim) say(`  simulator  ${sim.url}  (APNs HTTP/2, trust ${join(dataDir, 'simulator', 'ca.pem')})`);
+    if (sim) say(`  simulator  ${sim.url}  (APNs HTTP/2, trust ${simulatorCaFile(dataDir)})`);
     else if (process.env.PUSHFLEET_CONFIG) say(`  APNs       the apps of ${process.env.PUSHFLEET_CONFIG}`);
     else say(`  APNs       ${process.env.APNS_URL ?? `Apple (${process.env.APNS_ENV ?? 'sandbox'})`}`);
     say(`  redis      ${redisUrl}${redis ? `  (data in ${redis.dir})` : ''}`);
