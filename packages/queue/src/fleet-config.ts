@@ -3,9 +3,8 @@
  * with which credentials. One JSON file (documented in docs/configuration.md); secrets are never in it,
  * only references: a file path or the name of an environment variable.
  *
- * This module parses and validates the file (errors name the JSON path of the bad field) and builds the
- * topic -> app routing table the producer uses. Loading the credentials themselves is the worker's job
- * (node-forge and node:crypto, in packages/apns).
+ * This module parses and validates the file (errors name the JSON path of the bad field). Loading the
+ * credentials themselves is the worker's job (node-forge and node:crypto, in packages/apns).
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
@@ -214,18 +213,6 @@ export function loadFleetConfig(file: string): FleetConfig {
     if (err instanceof ValidationError) throw new ValidationError(`${file}: ${err.field}`, err.problem);
     throw err;
   }
-}
-
-/** Topic -> app routing for producers. */
-export interface AppRoutes {
-  readonly apps: readonly string[];
-  appFor(topic: string): string | undefined;
-}
-
-export function routesFor(apps: ReadonlyArray<{ name: string; topics: readonly string[] }>): AppRoutes {
-  const byTopic = new Map<string, string>();
-  for (const a of apps) for (const t of a.topics) byTopic.set(t, a.name);
-  return { apps: apps.map((a) => a.name), appFor: (topic) => byTopic.get(topic) };
 }
 
 type Env = Readonly<Record<string, string | undefined>>;

@@ -1,4 +1,5 @@
 export * from './app-pause.js';
+export * from './app-routes.js';
 export * from './errors.js';
 export * from './fleet-config.js';
 export * from './job.js';
