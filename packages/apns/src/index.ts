@@ -3,10 +3,6 @@
 export {
   type AppSpec,
   DEFAULT_SIMULATOR_ENDPOINT,
-  FEEDBACK_HOSTS,
-  FEEDBACK_SERVICE_PORT,
-  LEGACY_GATEWAY_HOSTS,
-  LEGACY_GATEWAY_PORT,
   type ResolvedApp,
   type ResolvedAuth,
   resolveApp,
@@ -49,6 +45,12 @@ export {
   type Http2PoolOptions,
   type Http2PoolStats,
 } from './http2/http2-pool.js';
+export {
+  FEEDBACK_HOSTS,
+  FEEDBACK_SERVICE_PORT,
+  LEGACY_GATEWAY_HOSTS,
+  LEGACY_GATEWAY_PORT,
+} from './legacy-hosts.js';
 export { NOOP_LISTENER, type TransportListener } from './listener.js';
 export {
   ACTIONS,

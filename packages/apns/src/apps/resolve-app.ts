@@ -19,6 +19,12 @@ import {
   loadPemCredentials,
   loadSigningKey,
 } from '@pushfleet/credentials';
+import {
+  FEEDBACK_HOSTS,
+  FEEDBACK_SERVICE_PORT,
+  LEGACY_GATEWAY_HOSTS,
+  LEGACY_GATEWAY_PORT,
+} from '../legacy-hosts.js';
 import { APNS_HOSTS, APNS_PORT } from '../types.js';
 
 /** Where a secret is: a file, or an environment variable holding it (PEM text, or base64 of a .p12). */
@@ -79,18 +85,6 @@ export const DEFAULT_SIMULATOR_ENDPOINT: SimulatorEndpoint = {
   feedbackUrl: 'tls://127.0.0.1:2196',
   caFile: '.data/simulator/ca.pem',
 };
-
-/** The legacy binary gateway hosts (A.1); Apple switched them off in 2021, compatible gateways remain. */
-export const LEGACY_GATEWAY_HOSTS = {
-  production: 'gateway.push.apple.com',
-  sandbox: 'gateway.sandbox.push.apple.com',
-} as const;
-export const LEGACY_GATEWAY_PORT = 2195;
-export const FEEDBACK_HOSTS = {
-  production: 'feedback.push.apple.com',
-  sandbox: 'feedback.sandbox.push.apple.com',
-} as const;
-export const FEEDBACK_SERVICE_PORT = 2196;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
