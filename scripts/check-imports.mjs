@@ -4,6 +4,7 @@
 //   apns-legacy                apns (its request, verdict and TLS option checks) and credentials
 //   simulator                  apns, apns-legacy, credentials (public entries; its tests also check fixed bytes)
 //   queue                      apns and credentials, nothing else of ours
+//   config                     apns, credentials and queue; no package imports config (apps do)
 //   apps/*                     packages, never each other
 //   test                       public entries of anything
 // plus: the allowed graph has no cycle; no deep imports (only the subpaths a package's "exports" map
@@ -20,17 +21,20 @@ const allowed = {
   '@pushfleet/apns-legacy': ['@pushfleet/apns', '@pushfleet/credentials'],
   '@pushfleet/simulator': ['@pushfleet/apns', '@pushfleet/apns-legacy', '@pushfleet/credentials'],
   '@pushfleet/queue': ['@pushfleet/apns', '@pushfleet/credentials'],
+  '@pushfleet/config': ['@pushfleet/apns', '@pushfleet/credentials', '@pushfleet/queue'],
   '@pushfleet/worker': [
     '@pushfleet/apns',
     '@pushfleet/apns-legacy',
+    '@pushfleet/config',
     '@pushfleet/credentials',
     '@pushfleet/metrics',
     '@pushfleet/queue',
   ],
-  '@pushfleet/api': ['@pushfleet/metrics', '@pushfleet/queue'],
+  '@pushfleet/api': ['@pushfleet/config', '@pushfleet/metrics', '@pushfleet/queue'],
   '@pushfleet/cli': [
     '@pushfleet/apns',
     '@pushfleet/apns-legacy',
+    '@pushfleet/config',
     '@pushfleet/credentials',
     '@pushfleet/metrics',
     '@pushfleet/queue',
@@ -46,6 +50,7 @@ const workspaces = [
   'packages/apns-legacy',
   'packages/metrics',
   'packages/queue',
+  'packages/config',
   'packages/simulator',
   'apps/worker',
   'apps/api',

@@ -7,7 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createProducer, getPushJobStatus, loadFleetConfig, routesFor, waitForJobs } from '@pushfleet/queue';
+import { appNameFromEnv, fleetConfigFromEnv } from '@pushfleet/config';
+import { createProducer, getPushJobStatus, routesFor, waitForJobs } from '@pushfleet/queue';
 import { type RedisServer, startRedisServer } from '@pushfleet/queue/redis-server';
 import { type Simulator, startSimulator } from '@pushfleet/simulator';
 import { type FleetChild, pickPort, startChild } from './children.js';
@@ -121,15 +122,16 @@ export async function runStart(options: StartOptions): Promise<number> {
 
 /** The demo sends to the simulator's topic, or to the first topic of the configured app. */
 function demoTopic(): string {
-  if (process.env.PUSHFLEET_CONFIG) return loadFleetConfig(process.env.PUSHFLEET_CONFIG).apps[0]!.topics[0]!;
+  const config = fleetConfigFromEnv(process.env);
+  if (config) return config.apps[0]!.topics[0]!;
   return process.env.APNS_TOPICS?.split(',')[0]?.trim() || DEMO_TOPIC;
 }
 
 async function runDemo(redisUrl: string, topic: string, count: number, timeoutMs: number): Promise<number> {
-  const config = process.env.PUSHFLEET_CONFIG ? loadFleetConfig(process.env.PUSHFLEET_CONFIG) : undefined;
+  const config = fleetConfigFromEnv(process.env);
   const producer = createProducer({
     redis: redisUrl,
-    ...(config ? { routes: routesFor(config.apps) } : { app: process.env.PUSHFLEET_APP || 'default' }),
+    ...(config ? { routes: routesFor(config.apps) } : { app: appNameFromEnv(process.env) }),
   });
   try {
     const notifications = Array.from({ length: count }, (_, i) => ({

@@ -1,14 +1,5 @@
 // The public surface of @pushfleet/apns: the APNs provider API (request, verdict, reason table), the HTTP/2
-// session pool, provider tokens, and app resolution.
-export {
-  type AppSpec,
-  DEFAULT_SIMULATOR_ENDPOINT,
-  type ResolvedApp,
-  type ResolvedAuth,
-  resolveApp,
-  type SecretSource,
-  type SimulatorEndpoint,
-} from './apps/resolve-app.js';
+// session pool, provider tokens, and Apple's host names (HTTP/2 and the legacy gateway).
 export {
   DEFAULT_TOKEN_MIN_REFRESH_INTERVAL_MS,
   DEFAULT_TOKEN_REFRESH_AFTER_MS,
