@@ -58,7 +58,10 @@ export async function runStart(options: StartOptions): Promise<number> {
     let sim: Simulator | undefined;
     const configured = process.env.PUSHFLEET_CONFIG ?? process.env.APNS_KEY_FILE ?? process.env.APNS_P12_FILE;
     if (configured) {
-      // Apple, or the endpoints of the fleet config: the children inherit APNS_* / PUSHFLEET_CONFIG.
+      // Apple, or the endpoints of the fleet config: the children inherit APNS_* / PUSHFLEET_CONFIG. An app
+      // naming `environment: "simulator"` trusts the CA of this data dir, wherever the worker runs.
+      if (!process.env.PUSHFLEET_SIMULATOR_CA_FILE)
+        apnsEnv.PUSHFLEET_SIMULATOR_CA_FILE = simulatorCaFile(dataDir);
     } else {
       const creds = await ensureSimulatorCredentials(simulatorDir(dataDir), DEMO_TOPIC);
       sim = await startSimulator({
