@@ -8,10 +8,10 @@
  * read starts, and a Redis failure is logged and retried at the next interval.
  */
 import { readFeedback } from '@pushfleet/apns-legacy';
+import type { ResolvedApp } from '@pushfleet/config';
 import type { FleetMetrics } from '@pushfleet/metrics';
 import { recordInvalidToken } from '@pushfleet/queue';
 import type { Redis } from 'ioredis';
-import type { AppConfig } from './config.js';
 import { log } from './log.js';
 import { hostPort } from './senders.js';
 
@@ -24,7 +24,7 @@ export interface FeedbackPoller {
 }
 
 export function startFeedbackPoller(
-  app: AppConfig,
+  app: ResolvedApp,
   redis: Redis,
   metrics: FleetMetrics,
   intervalMs = DEFAULT_FEEDBACK_INTERVAL_MS,

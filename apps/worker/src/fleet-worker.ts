@@ -4,12 +4,13 @@
  */
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
+import type { ResolvedApp } from '@pushfleet/config';
 import { createFleetMetrics, type FleetMetrics } from '@pushfleet/metrics';
 import { appQueue, getAppPause, type PushJobData, type PushJobResult, pauseApp } from '@pushfleet/queue';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import type { AppConfig, WorkerConfig } from './config.js';
+import type { WorkerConfig } from './config.js';
 import { DEFAULT_FEEDBACK_INTERVAL_MS, type FeedbackPoller, startFeedbackPoller } from './feedback-poller.js';
 import { log } from './log.js';
 import { createOpsServer } from './ops-server.js';
@@ -40,7 +41,7 @@ export interface StartFleetWorkerOptions {
 }
 
 interface AppRuntime {
-  readonly app: AppConfig;
+  readonly app: ResolvedApp;
   readonly worker: Worker<PushJobData, PushJobResult>;
   readonly client: Sender;
   readonly feedback: FeedbackPoller | undefined;

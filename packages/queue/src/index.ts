@@ -1,6 +1,6 @@
 export * from './app-pause.js';
+export * from './app-routes.js';
 export * from './errors.js';
-export * from './fleet-config.js';
 export * from './job.js';
 export * from './job-status.js';
 export * from './notification.js';

@@ -6,8 +6,8 @@
  */
 import { type JobsOptions, Queue } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
+import type { AppRoutes } from './app-routes.js';
 import { ValidationError } from './errors.js';
-import type { AppRoutes } from './fleet-config.js';
 import { JOB_RECORD_VERSION, PUSH_JOB_NAME, type PushJobData } from './job.js';
 import { type NotificationInput, type NotificationRecord, validateNotification } from './notification.js';
 import { APP_NAME_PATTERN, QUEUE_NAME, queueKeys } from './queue-keys.js';

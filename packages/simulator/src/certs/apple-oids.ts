@@ -15,9 +15,9 @@ export const APPLE_OIDS = {
   topics: '1.2.840.113635.100.6.3.6',
 } as const;
 
-/** The two APNs environments. Apple's "sandbox" is `development` here, as in the certificate extension. */
-export const ENVIRONMENTS = ['development', 'production'] as const;
-export type Environment = (typeof ENVIRONMENTS)[number];
+/** The two APNs environments as a push certificate's extension names them: Apple's "sandbox" is `development`. */
+export const CERTIFICATE_ENVIRONMENTS = ['development', 'production'] as const;
+export type CertificateEnvironment = (typeof CERTIFICATE_ENVIRONMENTS)[number];
 
 /** Kinds of topic in the `.3.6` list, and the suffix after the bundle id each one carries. */
 export const CERTIFICATE_TOPIC_SUFFIX = {

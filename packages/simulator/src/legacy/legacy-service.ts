@@ -4,7 +4,7 @@
  * that says where they are and how to trust them.
  */
 import type { TLSSocket } from 'node:tls';
-import type { Environment } from '../certs/apple-oids.js';
+import type { CertificateEnvironment } from '../certs/apple-oids.js';
 import type { CertificateAuthority } from '../certs/certificate-authority.js';
 import { CertificateIdentityCache } from '../server/certificate-identity.js';
 import { DeviceRegistry } from '../server/device-registry.js';
@@ -21,7 +21,7 @@ export interface LegacyServiceOptions {
    * and is then closed at once with no error packet, as Apple's was seen to do [Seen].
    * @defaultValue `'development'`
    */
-  readonly environment?: Environment | undefined;
+  readonly environment?: CertificateEnvironment | undefined;
   /** TLS identity. @defaultValue a CA and server certificate generated at start */
   readonly tls?: GatewayTls | undefined;
   /** Extra CAs client certificates may chain to. @defaultValue `[]` */
@@ -38,7 +38,7 @@ export interface LegacyService extends AsyncDisposable {
   readonly url: string;
   readonly host: string;
   readonly port: number;
-  readonly environment: Environment;
+  readonly environment: CertificateEnvironment;
   /** PEM of the CA the client must trust. */
   readonly ca: string;
   /** The generated CA, key included, to sign client certificates; `undefined` when `tls` was given. */
@@ -50,7 +50,7 @@ export interface LegacyService extends AsyncDisposable {
 
 /** What a service's connection handler needs: its environment's certificate checks and the token states. */
 export interface LegacyServiceContext {
-  readonly environment: Environment;
+  readonly environment: CertificateEnvironment;
   readonly identities: CertificateIdentityCache;
   readonly devices: DeviceRegistry;
 }

@@ -9,7 +9,7 @@
  * The TLS layer already refused certificates not issued by the trusted CA, or out of their validity.
  */
 import type { X509Certificate } from 'node:crypto';
-import type { Environment } from '../certs/apple-oids.js';
+import type { CertificateEnvironment } from '../certs/apple-oids.js';
 import { inspectPushCertificate } from '../certs/inspect-push-certificate.js';
 
 export interface CertificateIdentity {
@@ -31,7 +31,7 @@ const BAD: CertificateIdentity = {
 
 export function certificateIdentity(
   cert: X509Certificate | undefined,
-  environment: Environment,
+  environment: CertificateEnvironment,
 ): CertificateIdentity {
   if (cert === undefined) return BAD;
   let info: ReturnType<typeof inspectPushCertificate>;
@@ -54,7 +54,7 @@ export function certificateIdentity(
 export class CertificateIdentityCache {
   readonly #byFingerprint = new Map<string, CertificateIdentity>();
 
-  constructor(readonly environment: Environment) {}
+  constructor(readonly environment: CertificateEnvironment) {}
 
   get(cert: X509Certificate | undefined): CertificateIdentity {
     if (cert === undefined) return BAD;

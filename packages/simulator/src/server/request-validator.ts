@@ -34,7 +34,7 @@ import {
   type PushType,
   type Reason,
 } from '@pushfleet/apns';
-import type { Environment } from '../certs/apple-oids.js';
+import type { CertificateEnvironment } from '../certs/apple-oids.js';
 import type { CertificateIdentity } from './certificate-identity.js';
 import type { DeviceRegistry } from './device-registry.js';
 import type { FaultInjector } from './fault-injector.js';
@@ -43,7 +43,7 @@ import type { RuleBook } from './rule-book.js';
 import type { TokenConnectionAuth } from './token-connection-auth.js';
 
 export interface ValidatorConfig {
-  readonly environment: Environment;
+  readonly environment: CertificateEnvironment;
   /** Bundle ids per team for token connections; `undefined` accepts any topic. */
   readonly teamTopics: ((teamId: string) => ReadonlySet<string> | undefined) | undefined;
   readonly disallowedTopics: ReadonlySet<string>;

@@ -3,7 +3,7 @@
  * Behaviour Apple leaves unspecified is tagged [Ours] here and in the README, and is configurable.
  */
 import type { Reason } from '@pushfleet/apns';
-import type { Environment } from '../certs/apple-oids.js';
+import type { CertificateEnvironment } from '../certs/apple-oids.js';
 import type { FaultConfig } from './fault-injector.js';
 import type { KeyStore, SimulatorKey } from './key-store.js';
 import type { RecordMode } from './recorder.js';
@@ -30,7 +30,7 @@ export interface SimulatorOptions {
   /** Port of the legacy feedback service (mutual TLS); 0 picks a free port; `null` = off. @defaultValue null */
   readonly feedbackPort?: number | null | undefined;
   /** Which APNs environment this is: decides the certificate and key environment checks. @defaultValue `'development'` */
-  readonly environment?: Environment | undefined;
+  readonly environment?: CertificateEnvironment | undefined;
   /** TLS identity. @defaultValue a CA and server certificate generated at start (see `Simulator.credentials`) */
   readonly tls?: SimulatorTls | undefined;
   /** Extra CA certificates (PEM) client certificates may chain to, besides the simulator's CA. @defaultValue `[]` */

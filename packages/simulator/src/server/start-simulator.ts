@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { Reason } from '@pushfleet/apns';
-import type { Environment } from '../certs/apple-oids.js';
+import type { CertificateEnvironment } from '../certs/apple-oids.js';
 import { type CertificateAuthority, createCertificateAuthority } from '../certs/certificate-authority.js';
 import type { CertificateAndKey } from '../certs/forge-helpers.js';
 import { createServerCertificate } from '../certs/server-certificate.js';
@@ -54,7 +54,7 @@ export interface Simulator extends AsyncDisposable {
   readonly certificateUrl: string | undefined;
   readonly port: number;
   readonly certificatePort: number | undefined;
-  readonly environment: Environment;
+  readonly environment: CertificateEnvironment;
   /** PEM of the CA the client must trust. */
   readonly ca: string;
   readonly credentials: SimulatorCredentials;

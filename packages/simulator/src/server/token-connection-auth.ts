@@ -14,13 +14,13 @@
  * once accepted stays accepted on the connection (until it expires); only a never-seen token is an update.
  */
 import type { Reason } from '@pushfleet/apns';
-import type { Environment } from '../certs/apple-oids.js';
+import type { CertificateEnvironment } from '../certs/apple-oids.js';
 import type { KeyStore, RegisteredKey } from './key-store.js';
 import { type VerifiedToken, verifyProviderToken } from './provider-token-verifier.js';
 
 export interface TokenAuthConfig {
   readonly keys: KeyStore;
-  readonly environment: Environment;
+  readonly environment: CertificateEnvironment;
   readonly maxAgeMs: number;
   readonly clockSkewMs: number;
   readonly updateIntervalMs: number;
