@@ -41,6 +41,7 @@ export default defineConfig({
       project('apns', 'packages/apns/src'),
       project('apns-legacy', 'packages/apns-legacy/src'),
       project('queue', 'packages/queue/src'),
+      project('config', 'packages/config/src'),
       project('metrics', 'packages/metrics/src'),
       project('simulator', 'packages/simulator/src'),
       project('worker', 'apps/worker/src'),

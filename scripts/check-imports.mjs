@@ -1,13 +1,15 @@
-// Enforce architecture.md's import rules on source files and package.json dependencies:
+// Enforce the import rules between our packages on source files and package.json dependencies:
 //   h2, credentials, metrics   import no package of ours
 //   apns                       h2 and credentials
 //   apns-legacy                apns (its request, verdict and TLS option checks) and credentials
 //   simulator                  apns, apns-legacy, credentials (public entries; its tests also check fixed bytes)
 //   queue                      apns and credentials, nothing else of ours
+//   config                     apns, credentials and queue; no package imports config (apps do)
 //   apps/*                     packages, never each other
 //   test                       public entries of anything
 // plus: the allowed graph has no cycle; no deep imports (only the subpaths a package's "exports" map
-// declares); and only queue builds Redis key names (no `{pushfleet:` literal or `queueKeys` elsewhere).
+// declares); only queue builds Redis key names (no `{pushfleet:` literal or `queueKeys` elsewhere); and
+// packages take plain options: no package reads `process.env` (apps pass the environment to config).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { root } from './bootstrap.mjs';
@@ -20,17 +22,20 @@ const allowed = {
   '@pushfleet/apns-legacy': ['@pushfleet/apns', '@pushfleet/credentials'],
   '@pushfleet/simulator': ['@pushfleet/apns', '@pushfleet/apns-legacy', '@pushfleet/credentials'],
   '@pushfleet/queue': ['@pushfleet/apns', '@pushfleet/credentials'],
+  '@pushfleet/config': ['@pushfleet/apns', '@pushfleet/credentials', '@pushfleet/queue'],
   '@pushfleet/worker': [
     '@pushfleet/apns',
     '@pushfleet/apns-legacy',
+    '@pushfleet/config',
     '@pushfleet/credentials',
     '@pushfleet/metrics',
     '@pushfleet/queue',
   ],
-  '@pushfleet/api': ['@pushfleet/metrics', '@pushfleet/queue'],
+  '@pushfleet/api': ['@pushfleet/config', '@pushfleet/metrics', '@pushfleet/queue'],
   '@pushfleet/cli': [
     '@pushfleet/apns',
     '@pushfleet/apns-legacy',
+    '@pushfleet/config',
     '@pushfleet/credentials',
     '@pushfleet/metrics',
     '@pushfleet/queue',
@@ -46,6 +51,7 @@ const workspaces = [
   'packages/apns-legacy',
   'packages/metrics',
   'packages/queue',
+  'packages/config',
   'packages/simulator',
   'apps/worker',
   'apps/api',
@@ -116,6 +122,21 @@ for (const [name, { dir }] of Object.entries(pkgs)) {
     const text = readFileSync(file, 'utf8');
     if (/\{pushfleet:|\bqueueKeys\b/.test(text))
       problems.push(`${relative(root, file)}: builds Redis keys (only @pushfleet/queue may)`);
+  }
+}
+
+// Apps read the environment and config resolves it; a package that read it too would be a second place.
+for (const [name, { dir }] of Object.entries(pkgs)) {
+  if (!dir.startsWith('packages/')) continue;
+  if ((allowed[name] ?? []).includes('@pushfleet/config'))
+    problems.push(`${dir}: ${name} may not import @pushfleet/config (only apps do)`);
+  for (const file of files(join(root, dir, 'src'))) {
+    if (/\.test\.ts$|__fixtures__|\/bench\//.test(file)) continue;
+    const code = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((line) => !/^\s*(\/\/|\/?\*)/.test(line));
+    if (code.some((line) => /\bprocess\.env\b/.test(line)))
+      problems.push(`${relative(root, file)}: reads process.env (packages take plain options)`);
   }
 }
 

@@ -4,7 +4,8 @@
  * by topic) or PUSHFLEET_APP (one app, default "default"), PUSHFLEET_API_HOST/PORT (default 127.0.0.1:8080; 0 = free).
  */
 import type { AddressInfo } from 'node:net';
-import { createProducer, loadFleetConfig, routesFor } from '@pushfleet/queue';
+import { appNameFromEnv, fleetConfigFromEnv } from '@pushfleet/config';
+import { createProducer, routesFor } from '@pushfleet/queue';
 import { createApiServer } from './server.js';
 
 async function main(): Promise<void> {
@@ -15,10 +16,10 @@ async function main(): Promise<void> {
     throw new Error(`PUSHFLEET_API_PORT: "${process.env.PUSHFLEET_API_PORT}" is not a port`);
   const host = process.env.PUSHFLEET_API_HOST || '127.0.0.1';
   // With a fleet config, each notification goes to the app owning its topic; unknown topics are refused.
-  const config = process.env.PUSHFLEET_CONFIG ? loadFleetConfig(process.env.PUSHFLEET_CONFIG) : undefined;
+  const config = fleetConfigFromEnv(process.env);
   const producer = createProducer({
     redis: redisUrl,
-    ...(config ? { routes: routesFor(config.apps) } : { app: process.env.PUSHFLEET_APP || 'default' }),
+    ...(config ? { routes: routesFor(config.apps) } : { app: appNameFromEnv(process.env) }),
   });
   const server = createApiServer({ producer });
   await new Promise<void>((resolve, reject) => {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import type { AppSpec } from '@pushfleet/apns';
+import type { AppConfig } from '@pushfleet/config';
 import {
   createApnsClientCertificate,
   createProviderKey,
@@ -46,7 +46,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const tokenApp = (name: string, p8: string, k = key): AppSpec => ({
+const tokenApp = (name: string, p8: string, k = key): AppConfig => ({
   name,
   topics: ['com.example.doc'],
   transport: 'http2',
@@ -55,7 +55,7 @@ const tokenApp = (name: string, p8: string, k = key): AppSpec => ({
   caFile: join(dir, 'ca.pem'),
   credentials: { type: 'token', key: { file: join(dir, p8) }, keyId: k.keyId, teamId: k.teamId },
 });
-const certApp = (name: string, p12: string): AppSpec => ({
+const certApp = (name: string, p12: string): AppConfig => ({
   name,
   topics: ['com.example.doc'],
   transport: 'http2',

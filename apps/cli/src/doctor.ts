@@ -9,15 +9,8 @@
  */
 import { connect as connectHttp2 } from 'node:http2';
 import { connect as connectTls } from 'node:tls';
-import {
-  type AppSpec,
-  Http2Pool,
-  ProviderToken,
-  type ResolvedApp,
-  resolveApp,
-  type SimulatorEndpoint,
-  TransportError,
-} from '@pushfleet/apns';
+import { Http2Pool, ProviderToken, TransportError } from '@pushfleet/apns';
+import { type AppConfig, type ResolvedApp, resolveApp, type SimulatorEndpoint } from '@pushfleet/config';
 import { type CertificateInfo, CredentialsError, loadSigningKey } from '@pushfleet/credentials';
 
 export const EXPIRY_WARNING_DAYS = 30;
@@ -33,6 +26,7 @@ export interface DoctorLine {
 }
 
 export interface DoctorOptions {
+  /** @defaultValue process.env */
   env?: Record<string, string | undefined>;
   simulator?: SimulatorEndpoint;
   timeoutMs?: number;
@@ -147,21 +141,21 @@ function expiryNote(cert: CertificateInfo): { status: DoctorStatus; text: string
   return { status: 'ok', text: `certificate valid for ${cert.daysLeft} days` };
 }
 
-export async function checkApp(spec: AppSpec, options: DoctorOptions = {}): Promise<DoctorLine> {
+export async function checkApp(config: AppConfig, options: DoctorOptions = {}): Promise<DoctorLine> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   let app: ResolvedApp;
   try {
-    app = resolveApp(spec, {
-      ...(options.env ? { env: options.env } : {}),
-      ...(options.simulator ? { simulator: options.simulator } : {}),
-      ...(options.now ? { now: options.now } : {}),
+    app = resolveApp(config, {
+      env: options.env ?? process.env,
+      simulator: options.simulator,
+      now: options.now,
     });
   } catch (err) {
     const message =
       err instanceof CredentialsError
-        ? err.message.replace(new RegExp(`^${spec.name}: `), '')
+        ? err.message.replace(new RegExp(`^${config.name}: `), '')
         : (err as Error).message;
-    return { app: spec.name, status: 'fail', text: `credentials: ${message}` };
+    return { app: config.name, status: 'fail', text: `credentials: ${message}` };
   }
   const parts = [describeAuth(app), app.url];
   let status: DoctorStatus = 'ok';
@@ -200,11 +194,11 @@ const MARK: Record<DoctorStatus, string> = { ok: 'ok  ', warn: 'WARN', fail: 'FA
 
 /** Run every check, print one line per app; resolves the exit code (1 if any app failed). */
 export async function runDoctor(
-  specs: readonly AppSpec[],
+  apps: readonly AppConfig[],
   options: DoctorOptions = {},
   out: { write(s: string): unknown } = process.stdout,
 ): Promise<number> {
-  const lines = await Promise.all(specs.map((s) => checkApp(s, options)));
+  const lines = await Promise.all(apps.map((a) => checkApp(a, options)));
   for (const l of lines) out.write(`${MARK[l.status]} ${l.app}: ${l.text}\n`);
   return lines.some((l) => l.status === 'fail') ? 1 : 0;
 }

@@ -9,8 +9,9 @@
  *   pushfleet help
  */
 import { parseArgs } from 'node:util';
-import { appFromEnv, loadFleetConfig, simulatorEndpointFromEnv } from '@pushfleet/queue';
+import { configuredApps, localSimulatorEndpoint, simulatorEndpointFromEnv } from '@pushfleet/config';
 import { runCertCommand } from './cert/index.js';
+import { simulatorCaFile } from './data-dir.js';
 import { runDoctor } from './doctor.js';
 import { runResume } from './resume.js';
 import { runSimulatorCommand, SIMULATOR_USAGE } from './simulator-command.js';
@@ -69,9 +70,9 @@ async function main(argv: string[]): Promise<number> {
       return runSimulatorCommand(rest);
     case 'doctor': {
       const { values } = parseArgs({ args: rest, options: { config: { type: 'string' } }, strict: true });
-      const file = values.config ?? process.env.PUSHFLEET_CONFIG;
-      const specs = file ? loadFleetConfig(file).apps : [appFromEnv(process.env)];
-      return runDoctor(specs, { simulator: simulatorEndpointFromEnv(process.env) });
+      const env = values.config ? { ...process.env, PUSHFLEET_CONFIG: values.config } : process.env;
+      const simulator = simulatorEndpointFromEnv(env, localSimulatorEndpoint(simulatorCaFile()));
+      return runDoctor(configuredApps(env), { env, simulator });
     }
     case 'resume': {
       const { values, positionals } = parseArgs({

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  type Environment,
+  type CertificateEnvironment,
   type FaultConfig,
   type LatencyDistribution,
   type Simulator,
@@ -15,6 +15,7 @@ import {
   startSimulator,
   type TestCredentialsManifest,
 } from '@pushfleet/simulator';
+import { simulatorDir } from './data-dir.js';
 import { ensureSimulatorCredentials } from './simulator-credentials.js';
 
 /** The `parseArgs` spec of `pushfleet simulator` (every value is a string; `parseSimulatorArgs` checks them). */
@@ -72,7 +73,7 @@ export interface SimulatorCommandOptions {
   host?: string;
   dir?: string;
   topic?: string;
-  environment?: Environment;
+  environment?: CertificateEnvironment;
   faults?: FaultConfig;
 }
 
@@ -150,7 +151,7 @@ export async function runSimulatorCommand(
   io: SimulatorCommandIo = {},
 ): Promise<number> {
   const options = Array.isArray(args) ? parseSimulatorArgs(args) : (args as SimulatorCommandOptions);
-  const dir = resolve(options.dir ?? '.data/simulator');
+  const dir = resolve(options.dir ?? simulatorDir());
   const topic = options.topic ?? 'com.example.pushfleet';
   const environment = options.environment ?? 'development';
   const creds = await ensureSimulatorCredentials(dir, topic);

@@ -7,10 +7,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createProducer, getPushJobStatus, loadFleetConfig, routesFor, waitForJobs } from '@pushfleet/queue';
+import { appNameFromEnv, fleetConfigFromEnv } from '@pushfleet/config';
+import { createProducer, getPushJobStatus, routesFor, waitForJobs } from '@pushfleet/queue';
 import { type RedisServer, startRedisServer } from '@pushfleet/queue/redis-server';
 import { type Simulator, startSimulator } from '@pushfleet/simulator';
 import { type FleetChild, pickPort, startChild } from './children.js';
+import { DEFAULT_DATA_DIR, simulatorCaFile, simulatorDir } from './data-dir.js';
 import { createProgressBar } from './progress.js';
 import { ensureSimulatorCredentials } from './simulator-credentials.js';
 
@@ -32,7 +34,7 @@ export const DEMO_TOPIC = 'com.example.pushfleet';
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 export async function runStart(options: StartOptions): Promise<number> {
-  const dataDir = resolve(options.dataDir ?? '.data');
+  const dataDir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
   const cleanups: Array<() => Promise<void>> = [];
   let stopping: Promise<void> | undefined;
@@ -56,9 +58,12 @@ export async function runStart(options: StartOptions): Promise<number> {
     let sim: Simulator | undefined;
     const configured = process.env.PUSHFLEET_CONFIG ?? process.env.APNS_KEY_FILE ?? process.env.APNS_P12_FILE;
     if (configured) {
-      // Apple, or the endpoints of the fleet config: the children inherit APNS_* / PUSHFLEET_CONFIG.
+      // Apple, or the endpoints of the fleet config: the children inherit APNS_* / PUSHFLEET_CONFIG. An app
+      // naming `environment: "simulator"` trusts the CA of this data dir, wherever the worker runs.
+      if (!process.env.PUSHFLEET_SIMULATOR_CA_FILE)
+        apnsEnv.PUSHFLEET_SIMULATOR_CA_FILE = simulatorCaFile(dataDir);
     } else {
-      const creds = await ensureSimulatorCredentials(join(dataDir, 'simulator'), DEMO_TOPIC);
+      const creds = await ensureSimulatorCredentials(simulatorDir(dataDir), DEMO_TOPIC);
       sim = await startSimulator({
         tls: { cert: creds.serverCertPem, key: creds.serverKeyPem, ca: creds.caPem },
         keys: [{ keyId: creds.keyId, teamId: creds.teamId, publicKeyPem: creds.publicKeyPem }],
@@ -95,7 +100,7 @@ export async function runStart(options: StartOptions): Promise<number> {
     say('pushfleet is running');
     say(`  API        ${api.ready.url}  (POST /v1/notifications)`);
     say(`  metrics    ${worker.ready.metricsUrl}`);
-    if (sim) say(`  simulator  ${sim.url}  (APNs HTTP/2, trust ${join(dataDir, 'simulator', 'ca.pem')})`);
+    if (sim) say(`  simulator  ${sim.url}  (APNs HTTP/2, trust ${simulatorCaFile(dataDir)})`);
     else if (process.env.PUSHFLEET_CONFIG) say(`  APNs       the apps of ${process.env.PUSHFLEET_CONFIG}`);
     else say(`  APNs       ${process.env.APNS_URL ?? `Apple (${process.env.APNS_ENV ?? 'sandbox'})`}`);
     say(`  redis      ${redisUrl}${redis ? `  (data in ${redis.dir})` : ''}`);
@@ -120,15 +125,16 @@ export async function runStart(options: StartOptions): Promise<number> {
 
 /** The demo sends to the simulator's topic, or to the first topic of the configured app. */
 function demoTopic(): string {
-  if (process.env.PUSHFLEET_CONFIG) return loadFleetConfig(process.env.PUSHFLEET_CONFIG).apps[0]!.topics[0]!;
+  const config = fleetConfigFromEnv(process.env);
+  if (config) return config.apps[0]!.topics[0]!;
   return process.env.APNS_TOPICS?.split(',')[0]?.trim() || DEMO_TOPIC;
 }
 
 async function runDemo(redisUrl: string, topic: string, count: number, timeoutMs: number): Promise<number> {
-  const config = process.env.PUSHFLEET_CONFIG ? loadFleetConfig(process.env.PUSHFLEET_CONFIG) : undefined;
+  const config = fleetConfigFromEnv(process.env);
   const producer = createProducer({
     redis: redisUrl,
-    ...(config ? { routes: routesFor(config.apps) } : { app: process.env.PUSHFLEET_APP || 'default' }),
+    ...(config ? { routes: routesFor(config.apps) } : { app: appNameFromEnv(process.env) }),
   });
   try {
     const notifications = Array.from({ length: count }, (_, i) => ({

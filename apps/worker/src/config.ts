@@ -1,34 +1,25 @@
 /**
- * Worker configuration: the apps it serves, resolved to URLs and loaded, checked credentials.
- *
- * Many apps: `PUSHFLEET_CONFIG=/path/fleet.json` (the format is in docs/configuration.md).
- * One app, from environment variables alone:
- *   APNS_KEY_FILE, APNS_KEY_ID, APNS_TEAM_ID     token auth (.p8 file, 10-char key id and team id), or
- *   APNS_P12_FILE [+ APNS_P12_PASSPHRASE]         certificate auth (.p12)
- *   APNS_URL | APNS_ENV                           https://host:port | production | sandbox (default sandbox)
- *   APNS_CA_FILE                                  extra CA to trust (the simulator's), PEM
- *   APNS_TOPICS                                   comma-separated topics (certificate checks; optional)
- *   PUSHFLEET_APP                                 app name (default: default)
- * Always:
+ * Worker configuration: the apps it serves, resolved to URLs and loaded, checked credentials (by
+ * @pushfleet/config, from PUSHFLEET_CONFIG or the APNS_* variables: docs/configuration.md), and the
+ * process's own settings:
  *   REDIS_URL                                     redis://host:port (required)
  *   PUSHFLEET_METRICS_HOST/PORT                   /metrics and /healthz (default 127.0.0.1:9464; port 0 = free)
  *   PUSHFLEET_CONCURRENCY                         jobs in flight per HTTP/2 app (default 256)
  *   PUSHFLEET_LEGACY_CONCURRENCY                  jobs in flight per legacy app (default 4096)
- *   PUSHFLEET_SIMULATOR_URL/_LEGACY_URL/_CA_FILE  where `environment: "simulator"` points
  */
-import { type AppSpec, type ResolvedApp, resolveApp } from '@pushfleet/apns';
 import {
-  appFromEnv,
-  ValidationError as ConfigError,
-  loadFleetConfig,
+  configuredApps,
+  type EnvironmentVariables,
+  type ResolvedApp,
+  resolveApp,
+  type SimulatorEndpoint,
   simulatorEndpointFromEnv,
-} from '@pushfleet/queue';
-
-export type AppConfig = ResolvedApp;
+} from '@pushfleet/config';
+import { ValidationError } from '@pushfleet/queue';
 
 export interface WorkerConfig {
   readonly redisUrl: string;
-  readonly apps: readonly AppConfig[];
+  readonly apps: readonly ResolvedApp[];
   readonly metricsHost: string;
   readonly metricsPort: number;
   readonly concurrency: number;
@@ -36,35 +27,42 @@ export interface WorkerConfig {
   readonly legacyConcurrency: number;
 }
 
-/** A bad environment variable: the same error, naming the variable, as bad input gets everywhere else. */
-export { ValidationError as ConfigError } from '@pushfleet/queue';
+export interface LoadWorkerConfigOptions {
+  /** Where `environment: "simulator"` points when the PUSHFLEET_SIMULATOR_* variables do not say. */
+  readonly simulator?: SimulatorEndpoint | undefined;
+}
 
-type Env = Record<string, string | undefined>;
-
-function required(env: Env, name: string): string {
+function required(env: EnvironmentVariables, name: string): string {
   const v = env[name];
-  if (v === undefined || v.trim() === '') throw new ConfigError(name, 'is required');
+  if (v === undefined || v.trim() === '') throw new ValidationError(name, 'is required');
   return v.trim();
 }
 
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+function integer(
+  env: EnvironmentVariables,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max)
-    throw new ConfigError(name, `must be an integer from ${min} to ${max}; got "${raw}"`);
+    throw new ValidationError(name, `must be an integer from ${min} to ${max}; got "${raw}"`);
   return n;
 }
 
-export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
+/** @throws ValidationError naming the variable or config field; CredentialsError naming the app. */
+export function loadWorkerConfig(
+  env: EnvironmentVariables = process.env,
+  options: LoadWorkerConfigOptions = {},
+): WorkerConfig {
   const redisUrl = required(env, 'REDIS_URL');
-  const simulator = simulatorEndpointFromEnv(env);
-  const specs: readonly AppSpec[] = env.PUSHFLEET_CONFIG
-    ? loadFleetConfig(env.PUSHFLEET_CONFIG).apps
-    : [appFromEnv(env)];
+  const simulator = simulatorEndpointFromEnv(env, options.simulator);
   return {
     redisUrl,
-    apps: specs.map((spec) => resolveApp(spec, { env, simulator })),
+    apps: configuredApps(env).map((app) => resolveApp(app, { env, simulator })),
     metricsHost: env.PUSHFLEET_METRICS_HOST || '127.0.0.1',
     metricsPort: integer(env, 'PUSHFLEET_METRICS_PORT', 9464, 0, 65535),
     concurrency: integer(env, 'PUSHFLEET_CONCURRENCY', 256, 1, 100_000),

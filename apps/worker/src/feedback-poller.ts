@@ -1,5 +1,5 @@
 /**
- * The legacy feedback service, read on a schedule (A.8): connect with the app's certificate, read every
+ * The legacy feedback service, read on a schedule: connect with the app's certificate, read every
  * (time, token) tuple until the server closes, and record each dead token through the one entry point,
  * `recordInvalidToken` (source "feedback", Apple's time in ms), exactly like an HTTP/2 410.
  *
@@ -8,10 +8,10 @@
  * read starts, and a Redis failure is logged and retried at the next interval.
  */
 import { readFeedback } from '@pushfleet/apns-legacy';
+import type { ResolvedApp } from '@pushfleet/config';
 import type { FleetMetrics } from '@pushfleet/metrics';
 import { recordInvalidToken } from '@pushfleet/queue';
 import type { Redis } from 'ioredis';
-import type { AppConfig } from './config.js';
 import { log } from './log.js';
 import { hostPort } from './senders.js';
 
@@ -24,7 +24,7 @@ export interface FeedbackPoller {
 }
 
 export function startFeedbackPoller(
-  app: AppConfig,
+  app: ResolvedApp,
   redis: Redis,
   metrics: FleetMetrics,
   intervalMs = DEFAULT_FEEDBACK_INTERVAL_MS,

@@ -4,6 +4,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
+import type { ResolvedApp } from '@pushfleet/config';
 import { createFleetMetrics, type FleetMetrics } from '@pushfleet/metrics';
 import {
   appQueue,
@@ -17,7 +18,7 @@ import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { AdaptiveLimiter } from './adaptive-limiter.js';
-import type { AppConfig, WorkerConfig } from './config.js';
+import type { WorkerConfig } from './config.js';
 import { DEFAULT_FEEDBACK_INTERVAL_MS, type FeedbackPoller, startFeedbackPoller } from './feedback-poller.js';
 import { log } from './log.js';
 import { createOpsServer } from './ops-server.js';
@@ -63,7 +64,7 @@ export const STALL_SETTINGS = Object.freeze({
 });
 
 interface AppRuntime {
-  readonly app: AppConfig;
+  readonly app: ResolvedApp;
   readonly worker: Worker<PushJobData, PushJobResult>;
   readonly client: Sender;
   readonly feedback: FeedbackPoller | undefined;

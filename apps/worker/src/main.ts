@@ -3,12 +3,20 @@
  * `node apps/worker/dist/main.js`: run one worker process from environment variables (see config.ts).
  * Drains on SIGINT/SIGTERM: in-flight jobs finish (or go back to the queue) before the process exits.
  */
-import { ConfigError, loadWorkerConfig } from './config.js';
+import { resolve } from 'node:path';
+import { localSimulatorEndpoint } from '@pushfleet/config';
+import { ValidationError } from '@pushfleet/queue';
+import { loadWorkerConfig } from './config.js';
 import { startFleetWorker } from './fleet-worker.js';
 import { log } from './log.js';
 
+// Where `pushfleet simulator` and `pushfleet start` write the simulator's CA when run in the same directory.
+const LOCAL_SIMULATOR_CA_FILE = resolve('.data/simulator/ca.pem');
+
 async function main(): Promise<void> {
-  const config = loadWorkerConfig();
+  const config = loadWorkerConfig(process.env, {
+    simulator: localSimulatorEndpoint(LOCAL_SIMULATOR_CA_FILE),
+  });
   const fleet = await startFleetWorker(config);
   log('info', 'worker ready', {
     apps: config.apps.map((a) => ({ name: a.name, url: a.url })),
@@ -35,7 +43,7 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   const msg =
-    err instanceof ConfigError
+    err instanceof ValidationError
       ? `configuration: ${err.message}`
       : err instanceof Error
         ? err.message

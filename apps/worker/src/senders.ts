@@ -5,11 +5,11 @@
  */
 import { Http2Pool } from '@pushfleet/apns';
 import { LegacyClient } from '@pushfleet/apns-legacy';
+import type { ResolvedApp } from '@pushfleet/config';
 import { loadSigningKey } from '@pushfleet/credentials';
 import type { FleetMetrics } from '@pushfleet/metrics';
 import { startSharedProviderToken } from '@pushfleet/queue';
 import type { Redis } from 'ioredis';
-import type { AppConfig } from './config.js';
 import { transportMetricsListener } from './instrumentation.js';
 import type { PushSender } from './push-processor.js';
 
@@ -34,7 +34,7 @@ export interface SenderOptions {
 }
 
 export async function createSender(
-  app: AppConfig,
+  app: ResolvedApp,
   metrics: FleetMetrics,
   redis: Redis,
   options: SenderOptions = {},

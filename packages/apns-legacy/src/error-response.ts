@@ -1,5 +1,6 @@
 /**
- * The legacy error-response packet (apns-protocol.md A.5): APNs writes one and closes the connection.
+ * The legacy error-response packet: APNs writes one and closes the connection, and everything written after
+ * the notification it names is discarded [Apple].
  *
  *   off  size  field
  *   0    1     command 0x08

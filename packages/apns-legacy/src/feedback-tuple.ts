@@ -1,5 +1,6 @@
 /**
- * Feedback-service tuples (apns-protocol.md A.8). The server sends a sequence of them, then EOF.
+ * Feedback-service tuples (docs/protocol/legacy-binary.md, "Feedback service"). The server sends a sequence
+ * of them, then EOF.
  *
  *   off  size  field
  *   0    4     timestamp: time_t, seconds since 1970-01-01 UTC, when APNs found the app gone
@@ -7,7 +8,7 @@
  *   6    len   device token, binary
  *
  * Vector: timestamp 1700000000, a 32-byte token -> 38 bytes starting `65 53 f1 00 00 20`.
- * Tuples straddle TCP reads: the decoder buffers until 6 + length bytes are present.
+ * Tuples straddle TCP reads [Seen]: the decoder buffers until 6 + length bytes are present.
  */
 import { ApnsValidationError, TransportError } from '@pushfleet/apns';
 import { ByteQueue } from './byte-queue.js';

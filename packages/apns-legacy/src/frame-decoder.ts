@@ -1,6 +1,6 @@
 /**
  * Streaming decoder of commands 0, 1 and 2 as the SERVER sees them (the simulator's legacy gateway).
- * Layouts (apns-protocol.md A.2 to A.4; big-endian):
+ * Layouts (big-endian; docs/protocol/legacy-binary.md):
  *
  *   command 0:  00 | tlen:2 | token | plen:2 | payload
  *   command 1:  01 | id:4 | expiry:4 | tlen:2 | token | plen:2 | payload
@@ -8,9 +8,10 @@
  *               1 token (32)   2 payload (1..max)   3 identifier (4)   4 expiration (4)   5 priority (1: 5|10)
  *
  * Chunks may split anywhere. Items of command 2 may come in any order; each may appear at most once; 1 and 2
- * are required. Defaults when absent: identifier 0 (Apple leaves it unspecified, D), expiry 0, priority 10.
+ * are required. Defaults when absent: identifier 0 (our choice: Apple does not say), expiry 0, priority 10.
  *
- * Faults, with the status byte the server answers (Apple's A.5 table; D for the 128 cases):
+ * Faults, with the status byte the server answers (Apple's status table; which faults get 128 is ours,
+ * Apple does not say):
  *   2 missing token (token length 0, or no item 1)     4 missing payload (length 0, or no item 2)
  *   5 token length not 32                              7 payload over the limit
  *   128 unknown command byte, unknown/duplicate item, wrong identifier/expiry/priority item size, priority

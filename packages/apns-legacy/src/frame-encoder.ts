@@ -1,5 +1,5 @@
 /**
- * Encoders for the legacy binary provider API, commands 0, 1 and 2 (apns-protocol.md A.2 to A.4).
+ * Encoders for the legacy binary provider API, commands 0, 1 and 2 (docs/protocol/legacy-binary.md).
  * Unsigned big-endian throughout.
  *
  * Command 0, simple (37 + N bytes):

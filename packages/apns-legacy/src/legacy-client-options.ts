@@ -1,22 +1,26 @@
 /**
- * Options of {@link LegacyClient} (apns-protocol.md A.1, A.6), every default exported as a constant.
+ * Options of {@link LegacyClient}, every default exported as a constant. The protocol behind them:
+ * docs/protocol/legacy-binary.md.
  */
 import type { ClientCertificate, TlsEndpointOptions, TransportListener } from '@pushfleet/apns';
 
 /**
  * Milliseconds after a batch was handed to the kernel with no error response before its notifications
  * count as delivered. Apple's error packet has been seen up to ~200 ms after the write at thousands of
- * notifications per second (A.6, [Seen]); 500 ms is 2.5 times that, short enough that a worker holding a
+ * notifications per second [Seen]; 500 ms is 2.5 times that, short enough that a worker holding a
  * few hundred notifications in flight still moves thousands per second. Raise it on slow links.
  */
 export const DEFAULT_DELIVERY_WINDOW_MS = 500;
 /**
- * Notifications held per connection awaiting their delivery window (the resend buffer, A.6). It bounds the
+ * Notifications held per connection awaiting their delivery window (the resend buffer). It bounds the
  * rate of one connection to `resendBufferSize / deliveryWindowMs` (50,000/s with the defaults): when it is
  * full, sends wait in the queue, so nothing is ever counted delivered before its window has passed.
  */
 export const DEFAULT_LEGACY_RESEND_BUFFER_SIZE = 25_000;
-/** A fresh connection is trusted only if the gateway keeps it open this long (A.1: wrong-environment close). */
+/**
+ * A fresh connection is trusted only if the gateway keeps it open this long: a certificate for the other
+ * environment passes the TLS handshake and is then closed with no error packet [Seen].
+ */
 export const DEFAULT_CONNECT_GRACE_MS = 100;
 /** Time to establish TCP + TLS before the attempt counts as failed. */
 export const DEFAULT_LEGACY_CONNECT_TIMEOUT_MS = 10_000;
@@ -62,7 +66,7 @@ export interface LegacyClientStats {
   readonly connections: number;
   /** Notifications written again after an error response, a shutdown or a silent close. */
   readonly resent: number;
-  /** Error responses whose identifier was no longer in the resend buffer (A.6 step 3). */
+  /** Error responses whose identifier had left the resend buffer (too small; what it held was resent). */
   readonly bufferTooSmall: number;
   /** Error responses received. */
   readonly errorResponses: number;

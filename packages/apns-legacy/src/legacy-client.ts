@@ -1,5 +1,5 @@
 /**
- * The legacy binary provider (apns-protocol.md A): the same contract as the HTTP/2 client,
+ * The legacy binary provider: the same contract as the HTTP/2 client,
  * `send(request) → Verdict`, over one long-lived TLS connection with a client certificate.
  *
  *   send() ─▶ queue ─(setImmediate: every send of one event-loop turn)─▶ ONE socket write of command-2
@@ -13,7 +13,8 @@
  *
  * A Verdict means the gateway answered (or stayed silent for the whole window, which is how this protocol
  * says yes); a {@link TransportError} means the fate is unknown: CONNECT_FAILED after `maxConnectAttempts`
- * failed attempts in a row (with a clear message for the wrong-environment close of A.1), CLOSED or
+ * failed attempts in a row (with a clear message when the gateway closes right after the handshake,
+ * as it does for a certificate of the other environment), CLOSED or
  * LEGACY_SHUTDOWN after repeated unconfirmed re-sends, CLOSED after close(). Requests the gateway could
  * only refuse are answered locally with the status it would send, without poisoning the connection:
  * a token that is not 32 bytes of hex (5 InvalidTokenSize, or 8 InvalidToken when not hex), an empty
@@ -49,7 +50,7 @@ import { SHUTDOWN_STATUS } from './resend-buffer.js';
 import { checkPayloadLimit, isHex } from './validation.js';
 import { LEGACY_MAX_UINT32, LEGACY_TOKEN_HEX_CHARS } from './wire.js';
 
-/** The legacy gateway port (A.1). */
+/** The port of Apple's legacy gateway (gateway.push.apple.com). */
 export const DEFAULT_LEGACY_GATEWAY_PORT = 2195;
 
 interface Pending extends LegacyFrame {

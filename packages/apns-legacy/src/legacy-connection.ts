@@ -1,5 +1,5 @@
 /**
- * One TLS connection to a legacy gateway (apns-protocol.md A.1, A.5, A.6), owned by {@link LegacyClient}:
+ * One TLS connection to a legacy gateway, owned by {@link LegacyClient}:
  * it writes batches of frames, keeps the resend buffer, and reports what the gateway did.
  *
  *   connecting ──secureConnect──▶ grace (connectGraceMs; 0 once the client's certificate was accepted)
@@ -207,7 +207,10 @@ export class LegacyConnection<T extends LegacyFrame> {
     return new TransportError('CONNECT_FAILED', `legacy gateway ${address}: ${why}`, { cause: this.#cause });
   }
 
-  /** Closed while connecting: after a clean handshake with no error, the A.1 wrong-environment close. */
+  /**
+   * Closed while connecting: after a clean handshake with no error, this is how the gateway refuses a
+   * certificate for the other environment [Seen].
+   */
   #closedWhileConnecting(): TransportError {
     if (this.#handshaken && this.#cause === undefined) {
       return this.#connectError(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { legacyDeliveredVerdict, legacyErrorVerdict } from './legacy-verdict.js';
 
-describe('legacy verdicts (A.5 action table)', () => {
+describe('legacy verdicts (status byte action table)', () => {
   it.each([
     [8, 'token-invalid', 'token', 'InvalidToken', 400],
     [5, 'token-invalid', 'token', 'InvalidTokenSize', 400],

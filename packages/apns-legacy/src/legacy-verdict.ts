@@ -1,6 +1,7 @@
 /**
- * Verdicts of the legacy binary path (apns-protocol.md A.5): how an error-response status byte, or the
- * silence of the delivery window, becomes the same {@link Verdict} the HTTP/2 client returns.
+ * Verdicts of the legacy binary path: how an error-response status byte (Apple's status table, with our
+ * actions: docs/protocol/legacy-binary.md, "Error response and status bytes"), or the silence of the
+ * delivery window, becomes the same {@link Verdict} the HTTP/2 client returns.
  *
  *   status  name                 action     outcome        Verdict.status (HTTP-like class)
  *   (none)  delivered            -          delivered      200

@@ -1,5 +1,5 @@
 /**
- * The feedback-service reader (apns-protocol.md A.8): connect with TLS and the app's client certificate,
+ * The feedback-service reader: connect with TLS and the app's client certificate,
  * send nothing, read tuples until the server closes.
  *
  *   off  size  field
@@ -18,7 +18,7 @@ import { TransportError } from '@pushfleet/apns';
 import { checkHost, checkPort, clientTls, durationMs } from '@pushfleet/apns/connection-options';
 import { FeedbackDecoder, type FeedbackTuple } from './feedback-tuple.js';
 
-/** The feedback service port (A.1). */
+/** The port of Apple's feedback service (feedback.push.apple.com). */
 export const DEFAULT_FEEDBACK_PORT = 2196;
 /** Time for the whole read (connect, TLS, every tuple, EOF) before it fails with TIMEOUT. */
 export const DEFAULT_FEEDBACK_TIMEOUT_MS = 30_000;

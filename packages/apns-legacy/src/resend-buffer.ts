@@ -1,6 +1,7 @@
 /**
- * The per-connection resend buffer (apns-protocol.md A.6): a FIFO ring of the notifications written on one
- * legacy connection, keyed by the identifier each was written with. Pure: no sockets, no timers.
+ * The per-connection resend buffer (docs/protocol/legacy-binary.md, "Resend buffer"): a FIFO ring of the
+ * notifications written on one legacy connection, keyed by the identifier each was written with. Pure: no
+ * sockets, no timers.
  *
  *   ring (oldest at head):  [ id 7 | id 8 | id 9 | id 10 | id 11 ]
  *   error 08 ss 00000009    ->  delivered [7, 8]   failed 9   resend [10, 11]
@@ -125,7 +126,8 @@ export class ResendBuffer<T> {
 
   /**
    * Removes and returns everything, oldest first: for a socket that closed with no error packet, whose
-   * tail must be resent if duplicates are acceptable (A.6 step 4).
+   * tail must be resent if duplicates are acceptable: what landed is unknowable, and our delivery is
+   * at-least-once.
    */
   removeAll(): ResendEntry<T>[] {
     const out: ResendEntry<T>[] = new Array(this.count);

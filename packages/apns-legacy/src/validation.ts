@@ -28,7 +28,7 @@ export function isHex(s: string): boolean {
   return true;
 }
 
-/** A device token for commands 0/1/2: exactly 64 hex digits (32 bytes, Table A-3). */
+/** A device token for commands 0/1/2: exactly 64 hex digits (32 bytes: Binary Provider API, Table A-3). */
 export function checkToken(token: unknown, field = 'token'): asserts token is string {
   if (typeof token !== 'string') throw new ApnsValidationError(field, 'must be a hex string');
   if (!isHex(token)) throw new ApnsValidationError(field, 'must be hex digits only');

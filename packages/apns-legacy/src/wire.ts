@@ -1,6 +1,6 @@
 /**
- * Constants of the legacy binary provider API (apns-protocol.md A.2 to A.8). All multi-byte integers on this
- * wire are unsigned big-endian.
+ * Constants of the legacy binary provider API (Apple's "Binary Provider API" page, summarised in
+ * docs/protocol/legacy-binary.md). All multi-byte integers on this wire are unsigned big-endian.
  *
  *   command 0  | 00 | tlen:2 | token:32 | plen:2 | payload |                           37 + N bytes
  *   command 1  | 01 | id:4 | expiry:4 | tlen:2 | token:32 | plen:2 | payload |        45 + N bytes
@@ -18,7 +18,7 @@ export const LEGACY_COMMANDS = {
 } as const;
 export type LegacyCommand = (typeof LEGACY_COMMANDS)[keyof typeof LEGACY_COMMANDS];
 
-/** Item ids of a command-2 frame (A.4). */
+/** Item ids of a command-2 frame. */
 export const LEGACY_ITEMS = {
   token: 1,
   payload: 2,
@@ -32,11 +32,14 @@ export type LegacyItem = (typeof LEGACY_ITEMS)[keyof typeof LEGACY_ITEMS];
 export const LEGACY_PRIORITIES = [10, 5] as const;
 export type LegacyPriority = (typeof LEGACY_PRIORITIES)[number];
 
-/** A device token is 32 bytes on the binary wire (Table A-3), 64 hex digits as text. */
+/** A device token is 32 bytes on the binary wire (Binary Provider API, Table A-3), 64 hex digits as text. */
 export const LEGACY_TOKEN_BYTES = 32;
 export const LEGACY_TOKEN_HEX_CHARS = 64;
 
-/** Payload limits of the binary interface (A.7); the iOS 8+ default is MAX_LEGACY_PAYLOAD_BYTES (2048). */
+/**
+ * Payload limits of the binary interface: 256 bytes before iOS 8 [Apple], 4096 for VoIP certificates [Seen];
+ * the iOS 8+ default is MAX_LEGACY_PAYLOAD_BYTES (2048) [Apple].
+ */
 export const LEGACY_PRE_IOS8_PAYLOAD_BYTES = 256;
 export const LEGACY_VOIP_PAYLOAD_BYTES = 4096;
 

@@ -1,18 +1,5 @@
 // The public surface of @pushfleet/apns: the APNs provider API (request, verdict, reason table), the HTTP/2
-// session pool, provider tokens, and app resolution.
-export {
-  type AppSpec,
-  DEFAULT_SIMULATOR_ENDPOINT,
-  FEEDBACK_HOSTS,
-  FEEDBACK_SERVICE_PORT,
-  LEGACY_GATEWAY_HOSTS,
-  LEGACY_GATEWAY_PORT,
-  type ResolvedApp,
-  type ResolvedAuth,
-  resolveApp,
-  type SecretSource,
-  type SimulatorEndpoint,
-} from './apps/resolve-app.js';
+// session pool, provider tokens, and Apple's host names (HTTP/2 and the legacy gateway).
 export {
   DEFAULT_TOKEN_MIN_REFRESH_INTERVAL_MS,
   DEFAULT_TOKEN_REFRESH_AFTER_MS,
@@ -49,6 +36,12 @@ export {
   type Http2PoolOptions,
   type Http2PoolStats,
 } from './http2/http2-pool.js';
+export {
+  FEEDBACK_HOSTS,
+  FEEDBACK_SERVICE_PORT,
+  LEGACY_GATEWAY_HOSTS,
+  LEGACY_GATEWAY_PORT,
+} from './legacy-hosts.js';
 export { NOOP_LISTENER, type TransportListener } from './listener.js';
 export {
   ACTIONS,

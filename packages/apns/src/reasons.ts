@@ -1,5 +1,6 @@
 /**
- * The one reason table (apns-protocol.md B.6, B.7 and A.5).
+ * The one reason table: Apple's status codes and reason strings ("Handling notification responses from APNs")
+ * and the legacy status bytes (the Binary Provider API), each with the action we chose for it.
  *
  * Every status and reason string APNs can answer maps to an action, and the action alone decides what
  * the fleet does: the HTTP/2 client, the legacy connection, the worker and the simulator all read
@@ -125,7 +126,7 @@ export function actionFor(status: number, reason: string | undefined): Action {
   return 'retry';
 }
 
-/** Legacy binary error-response status bytes (apns-protocol.md A.5). */
+/** Legacy binary error-response status bytes, as Apple's Binary Provider API lists them; actions are ours. */
 export const LEGACY_STATUSES = {
   0: { name: 'NoErrors', action: 'reconnect', meaning: 'no errors encountered (spurious on the wire)' },
   1: { name: 'ProcessingError', action: 'retry', meaning: 'processing error' },

@@ -1,6 +1,6 @@
 import type { Action } from './reasons.js';
 
-/** `apns-push-type` values (apns-protocol.md B.4). */
+/** `apns-push-type` values (Apple's "Sending notification requests to APNs"). */
 export const PUSH_TYPES = [
   'alert',
   'background',
@@ -16,7 +16,10 @@ export const PUSH_TYPES = [
 ] as const;
 export type PushType = (typeof PUSH_TYPES)[number];
 
-/** The topic suffix each push type requires after the bundle id (B.4). `mdm` uses the certificate UID. */
+/**
+ * The topic suffix each push type requires after the bundle id (Apple's push-type table). `mdm` uses the
+ * certificate UID.
+ */
 export const PUSH_TYPE_TOPIC_SUFFIX: Readonly<Record<PushType, string>> = {
   alert: '',
   background: '',
@@ -34,13 +37,13 @@ export const PUSH_TYPE_TOPIC_SUFFIX: Readonly<Record<PushType, string>> = {
 export const PRIORITIES = [10, 5, 1] as const;
 export type Priority = (typeof PRIORITIES)[number];
 
-/** Payload limits in bytes of UTF-8 JSON (A.7). */
+/** Payload limits in bytes of UTF-8 JSON [Apple]: HTTP/2, HTTP/2 VoIP, binary interface (iOS 8+). */
 export const MAX_PAYLOAD_BYTES = 4096;
 export const MAX_VOIP_PAYLOAD_BYTES = 5120;
 export const MAX_LEGACY_PAYLOAD_BYTES = 2048;
 export const MAX_COLLAPSE_ID_BYTES = 64;
 
-/** Production and sandbox hosts of the HTTP/2 API (B.1). */
+/** Production and sandbox hosts of the HTTP/2 API; port 2197 is for firewalls that block 443. */
 export const APNS_HOSTS = {
   production: 'api.push.apple.com',
   sandbox: 'api.sandbox.push.apple.com',

@@ -1,5 +1,6 @@
 /**
- * Object identifiers Apple puts in provider certificates (apns-protocol.md B.11).
+ * Object identifiers Apple puts in provider certificates (docs/protocol/certificates.md, "Provider
+ * certificates").
  */
 export const APPLE_PUSH_OIDS = {
   /** Extension: the certificate may connect to the development (sandbox) environment. */

@@ -6,11 +6,11 @@ import { isPem, isPrivateKeyBlock, readPemBlocks } from './pem-blocks.js';
 import { keyMatchesCertificate, readPrivateKeyBlock } from './private-key-reader.js';
 import { decodeAsn1String, parseTopicsExtension } from './topics-extension.js';
 
-/** Environments a push certificate may carry (B.11): development = sandbox. */
+/** Environments a push certificate may carry (the `.3.1` and `.3.2` extensions): development = sandbox. */
 export const CERTIFICATE_ENVIRONMENTS = ['development', 'production'] as const;
 export type CertificateEnvironment = (typeof CERTIFICATE_ENVIRONMENTS)[number];
 
-/** The subject fields Apple sets on a provider certificate (B.11). */
+/** The subject fields Apple sets on a provider certificate (observed; only the UID is documented). */
 export interface CertificateSubject {
   /** `CN`, e.g. `Apple Push Services: com.example.app`. */
   readonly commonName: string | undefined;

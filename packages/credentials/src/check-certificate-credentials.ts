@@ -3,7 +3,7 @@ import type { CertificateEnvironment, CertificateInfo } from './certificate-info
 import type { CredentialsError } from './credentials-error.js';
 import { credentialsFailure } from './credentials-failure.js';
 
-/** The APNs environment a client connects to (B.1). */
+/** The APNs environment a client connects to: production, or sandbox (the certificates' "development"). */
 export type ApnsEnvironment = 'production' | 'sandbox';
 
 /** Options of {@link checkCertificateCredentials}. */
@@ -32,8 +32,8 @@ const CERTIFICATE_ENVIRONMENT: Readonly<Record<ApnsEnvironment, CertificateEnvir
 const DAY_MS = 86_400_000;
 
 /**
- * The load-time checks of apns-protocol.md C.3, in order: key present, key matches, not yet valid, expired,
- * an Apple push certificate, the environment's OID, the topics.
+ * The load-time checks (docs/protocol/certificates.md, "Checks at load"), in order: key present, key matches,
+ * not yet valid, expired, an Apple push certificate, the environment's OID, the topics.
  * @throws CredentialsError (with its `code`) for the first failing check, naming `info.source`.
  */
 export function checkCertificateCredentials(info: CertificateInfo, options: CertificateCheckOptions): void {

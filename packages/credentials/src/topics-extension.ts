@@ -10,8 +10,9 @@ const STRING_TYPES: ReadonlySet<number> = new Set([
 
 /**
  * The topics of a universal certificate's `1.2.840.113635.100.6.3.6` extension, whose value is
- * `SEQUENCE { UTF8String topic, SEQUENCE { UTF8String kind } … }` (apns-protocol.md B.11): every string directly
- * in the outer SEQUENCE is a topic; the nested SEQUENCEs name its kinds (`app`, `voip`, `complication`).
+ * `SEQUENCE { UTF8String topic, SEQUENCE { UTF8String kind } … }`, as pushy's test certificates encode it
+ * (Apple says only that the topic is part of the extension): every string directly in the outer SEQUENCE is
+ * a topic; the nested SEQUENCEs name its kinds (`app`, `voip`, `complication`).
  * Returns `[]` for a value it cannot read: the UID topic still stands.
  */
 export function parseTopicsExtension(der: string): string[] {

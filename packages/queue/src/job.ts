@@ -1,7 +1,7 @@
 /**
  * The job record. One BullMQ job carries one notification or many (a batch, or one payload fanned out to
  * many tokens); each notification keeps its own id, verdict and attempt history here, so a retry re-sends
- * only the ones that need it (architecture.md, "Decisions already taken").
+ * only the ones that need it.
  *
  * Versioned: `v` changes only with a migration path for jobs already in Redis.
  */

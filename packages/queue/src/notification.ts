@@ -1,6 +1,7 @@
 /**
  * The notification contract: what a producer hands us, validated at the door and normalised into the
- * record the worker sends. Limits follow apns-protocol.md B.3, B.4, B.8.
+ * record the worker sends. The limits are Apple's (headers, push types and payload sizes:
+ * docs/protocol/http2-provider-api.md).
  */
 import { randomUUID } from 'node:crypto';
 import {

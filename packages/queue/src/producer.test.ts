@@ -114,7 +114,7 @@ describe('createProducer', () => {
 
 describe('createProducer with routes', () => {
   it('routes by topic or explicit app, and refuses a topic no app owns without enqueuing anything', async () => {
-    const { routesFor } = await import('./fleet-config.js');
+    const { routesFor } = await import('./app-routes.js');
     const p = createProducer({
       redis: server.url,
       routes: routesFor([

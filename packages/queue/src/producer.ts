@@ -6,8 +6,8 @@
  */
 import { type JobsOptions, Queue } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
+import type { AppRoutes } from './app-routes.js';
 import { RedisUnavailableError, ValidationError } from './errors.js';
-import type { AppRoutes } from './fleet-config.js';
 import {
   checkIdempotency,
   DEFAULT_IDEMPOTENCY_WINDOW_MS,

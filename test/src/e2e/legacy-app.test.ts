@@ -6,11 +6,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadFleetConfig } from '@pushfleet/config';
 import {
   createProducer,
   getInvalidToken,
   getPushJobStatus,
-  loadFleetConfig,
   type Producer,
   routesFor,
   waitForJobs,

@@ -8,7 +8,8 @@ import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createProducer, loadFleetConfig, type Producer, routesFor, waitForJobs } from '@pushfleet/queue';
+import { loadFleetConfig } from '@pushfleet/config';
+import { createProducer, type Producer, routesFor, waitForJobs } from '@pushfleet/queue';
 import { type RedisServer, startRedisServer } from '@pushfleet/queue/redis-server';
 import {
   createApnsClientCertificate,

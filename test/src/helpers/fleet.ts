@@ -2,6 +2,7 @@
  * A whole fleet for one test file: its own redis-server on a free port, the simulator over TLS with a
  * generated CA and provider key, one worker (in-process) and a producer. Dispose with `await using`.
  */
+import type { ResolvedApp } from '@pushfleet/config';
 import { createProducer, type Producer, routesFor } from '@pushfleet/queue';
 import { type RedisServer, startRedisServer } from '@pushfleet/queue/redis-server';
 import {
@@ -11,12 +12,7 @@ import {
   type SimulatorOptions,
   startSimulator,
 } from '@pushfleet/simulator';
-import {
-  type AppConfig,
-  type FleetWorker,
-  type StartFleetWorkerOptions,
-  startFleetWorker,
-} from '@pushfleet/worker';
+import { type FleetWorker, type StartFleetWorkerOptions, startFleetWorker } from '@pushfleet/worker';
 
 export const TOPIC = 'com.example.e2e';
 
@@ -36,7 +32,7 @@ export interface TestFleetOptions {
   /** Extra simulator options (keys and topics default to one provider key and TOPIC). */
   simulator?: SimulatorOptions;
   /** The worker's apps; by default one token-auth app for TOPIC. */
-  apps?: (sim: Simulator, key: ProviderKey) => AppConfig[];
+  apps?: (sim: Simulator, key: ProviderKey) => ResolvedApp[];
   /** Extra worker options (e.g. a short credsRetryDelayMs). */
   worker?: StartFleetWorkerOptions;
 }

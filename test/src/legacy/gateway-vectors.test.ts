@@ -1,6 +1,6 @@
 /**
- * The simulator's legacy gateway against byte vectors typed by hand from apns-protocol.md A.2 to A.5 (never
- * produced by our encoders), written with a raw TLS socket in random splits.
+ * The simulator's legacy gateway against byte vectors typed by hand from docs/protocol/legacy-binary.md
+ * (never produced by our encoders), written with a raw TLS socket in random splits.
  */
 import type { TLSSocket } from 'node:tls';
 import { createPrng } from '@pushfleet/simulator';
@@ -11,11 +11,11 @@ const hex = (spaced: string): Buffer => Buffer.from(spaced.replace(/\s+/g, ''), 
 const TOKEN = '00fc13adff785122b4ad28809a3420982341241421348097878e577c991de8f0';
 const PAYLOAD = '7b22617073223a7b22616c657274223a2248656c6c6f227d7d'; // {"aps":{"alert":"Hello"}}
 
-/** A.2: command 0, 62 bytes, `00 19` at offset 35. */
+/** Command 0 (simple), 62 bytes, `00 19` at offset 35. */
 const SIMPLE = hex(`00 0020 ${TOKEN} 0019 ${PAYLOAD}`);
-/** A.3: command 1, identifier 1, expiry 0, 70 bytes. */
+/** Command 1 (enhanced), identifier 1, expiry 0, 70 bytes. */
 const ENHANCED = hex(`01 00000001 00000000 0020 ${TOKEN} 0019 ${PAYLOAD}`);
-/** A.4: command 2, identifier 1, expiry 0, priority 10, 86 bytes. */
+/** Command 2 (framed), identifier 1, expiry 0, priority 10, 86 bytes. */
 const FRAMED = hex(
   `02 00000051 01 0020 ${TOKEN} 02 0019 ${PAYLOAD} 03 0004 00000001 04 0004 00000000 05 0001 0a`,
 );
@@ -138,7 +138,7 @@ describe('legacy gateway: hand-written vectors', () => {
     expect(fx.sim.legacy!.recorder.accepted.map((r) => r.identifier)).toEqual([1, 2]);
   });
 
-  // The other A.5 statuses, which no well-formed frame provokes, come from the rejectStatus fault.
+  // The other status bytes of Apple's table, which no well-formed frame provokes, come from rejectStatus.
   for (const [status, bytes] of [
     [1, '08 01 00000001'],
     [3, '08 03 00000001'],

@@ -7,8 +7,8 @@ import { connect, type TLSSocket } from 'node:tls';
 import type { ApnsRequest } from '@pushfleet/apns';
 import {
   type ApnsClientCertificate,
+  type CertificateEnvironment,
   createApnsClientCertificate,
-  type Environment,
   type Simulator,
   startSimulator,
 } from '@pushfleet/simulator';
@@ -22,11 +22,16 @@ export interface LegacyFixture {
   readonly feedbackPort: number;
   /** Universal certificate for BUNDLE. */
   readonly client: ApnsClientCertificate;
-  certificate(options?: { bundleId?: string; environments?: readonly Environment[] }): ApnsClientCertificate;
+  certificate(options?: {
+    bundleId?: string;
+    environments?: readonly CertificateEnvironment[];
+  }): ApnsClientCertificate;
   close(): Promise<void>;
 }
 
-export async function startLegacyFixture(environment: Environment = 'development'): Promise<LegacyFixture> {
+export async function startLegacyFixture(
+  environment: CertificateEnvironment = 'development',
+): Promise<LegacyFixture> {
   const sim = await startSimulator({ legacyPort: 0, feedbackPort: 0, certificatePort: null, environment });
   const ca = sim.credentials.ca!;
   const certificate: LegacyFixture['certificate'] = (options = {}) =>

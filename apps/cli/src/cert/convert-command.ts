@@ -8,8 +8,9 @@ const MIN_NEW_PASSPHRASE = 4;
 
 /**
  * `pushfleet cert convert FILE [--key KEYFILE] [--passphrase-env VAR] [--out-cert OUT] [--out-key OUT]
- * [--combined OUT] [--new-passphrase-env VAR | --no-encrypt] [--force]`: apns-protocol.md C.2's openssl steps
- * in one command. Everything is read and checked before anything is written.
+ * [--combined OUT] [--new-passphrase-env VAR | --no-encrypt] [--force]`: the manual openssl steps
+ * (docs/protocol/certificates.md, "The openssl pipeline `pushfleet cert convert` replaces") in one command.
+ * Everything is read and checked before anything is written.
  */
 export async function runConvert(args: string[], io: CertCommandIo): Promise<number> {
   const { values, positionals } = parseArgs({

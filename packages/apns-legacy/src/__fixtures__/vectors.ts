@@ -1,26 +1,27 @@
 /**
- * Byte vectors typed by hand from apns-protocol.md A.2 to A.8 (never produced by our encoders).
+ * Byte vectors typed by hand from the layouts in docs/protocol/legacy-binary.md (never produced by our
+ * encoders); the first ones are its "Test vectors".
  * Spaces separate fields; `bytes()` strips them.
  */
 
 export const bytes = (spaced: string): Buffer => Buffer.from(spaced.replace(/\s+/g, ''), 'hex');
 
-/** The doc's token, 32 bytes. */
+/** The test-vector token, 32 bytes. */
 export const TOKEN = '00fc13adff785122b4ad28809a3420982341241421348097878e577c991de8f0';
 /** `{"aps":{"alert":"Hello"}}`, 25 bytes. */
 export const PAYLOAD_JSON = '{"aps":{"alert":"Hello"}}';
 
-/** A.2: command 0, 62 bytes; `00 19` at offset 35. */
+/** Command 0 (simple), 62 bytes; `00 19` at offset 35. */
 export const SIMPLE =
   '00 0020 00fc13adff785122b4ad28809a3420982341241421348097878e577c991de8f0 ' +
   '0019 7b22617073223a7b22616c657274223a2248656c6c6f227d7d';
 
-/** A.3: command 1, identifier 1, expiry 0, 70 bytes. */
+/** Command 1 (enhanced), identifier 1, expiry 0, 70 bytes. */
 export const ENHANCED =
   '01 00000001 00000000 0020 00fc13adff785122b4ad28809a3420982341241421348097878e577c991de8f0 ' +
   '0019 7b22617073223a7b22616c657274223a2248656c6c6f227d7d';
 
-/** A.4: command 2, identifier 1, expiry 0, priority 10, items in id order; 86 bytes, L = 0x51 = 81. */
+/** Command 2 (framed), identifier 1, expiry 0, priority 10, items in id order; 86 bytes, L = 0x51 = 81. */
 export const FRAMED =
   '02 00000051 ' +
   '01 0020 00fc13adff785122b4ad28809a3420982341241421348097878e577c991de8f0 ' +
@@ -53,12 +54,12 @@ export const FRAMED_MINIMAL =
   '01 0020 00fc13adff785122b4ad28809a3420982341241421348097878e577c991de8f0 ' +
   '02 0019 7b22617073223a7b22616c657274223a2248656c6c6f227d7d';
 
-/** A.5: status 8 (invalid token) for identifier 1. */
+/** Error response: status 8 (invalid token) for identifier 1. */
 export const ERROR_INVALID_TOKEN = '08 08 00000001';
 /** Status 10 (shutdown), identifier 42: the last one processed OK. */
 export const ERROR_SHUTDOWN = '08 0a 0000002a';
 
-/** A.8: timestamp 1700000000, the doc's token; 38 bytes. */
+/** Feedback tuple: timestamp 1700000000, TOKEN; 38 bytes. */
 export const FEEDBACK_TUPLE =
   '6553f100 0020 00fc13adff785122b4ad28809a3420982341241421348097878e577c991de8f0';
 /** A second tuple: timestamp 1600000000 (0x5f5e1000), token 01..20. */

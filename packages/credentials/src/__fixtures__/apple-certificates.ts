@@ -58,7 +58,10 @@ export function createTestAuthority(key: TestKey = createTestKey()): TestCertifi
   return build(key, subject, subject, key, [{ name: 'basicConstraints', cA: true, critical: true }], {});
 }
 
-/** A provider certificate shaped like Apple's (B.11): UID/CN/OU/O/C subject, environment and topic extensions. */
+/**
+ * A provider certificate shaped like Apple's (docs/protocol/certificates.md): UID/CN/OU/O/C subject,
+ * environment and topic extensions.
+ */
 export function createPushCertificate(options: PushCertificateOptions = {}): TestCertificate {
   const bundleId = options.bundleId ?? 'com.example.app';
   const key = options.key ?? createTestKey();

@@ -1,5 +1,5 @@
 /**
- * A push client certificate shaped like Apple's (apns-protocol.md B.11), issued by the simulator CA.
+ * A push client certificate shaped like Apple's (docs/protocol/certificates.md), issued by the simulator CA.
  *
  *   subject     UID=<bundle id>, CN=Apple Push Services: <bundle id>, OU=<team id>, O=<organisation>, C=<country>
  *               (single-topic: CN=Apple Development|Production IOS Push Services: <bundle id>)
@@ -16,8 +16,8 @@ import forge from 'node-forge';
 import {
   APPLE_OIDS,
   CERTIFICATE_TOPIC_SUFFIX,
+  type CertificateEnvironment,
   type CertificateTopicKind,
-  type Environment,
 } from './apple-oids.js';
 import type { CertificateAuthority } from './certificate-authority.js';
 import {
@@ -35,7 +35,7 @@ export interface ApnsClientCertificateOptions extends ValidityOptions {
   /** The 10-character Team ID: the subject OU. */
   readonly teamId: string;
   /** Environments the certificate may connect to. @defaultValue `['development', 'production']` (universal) */
-  readonly environments?: readonly Environment[] | undefined;
+  readonly environments?: readonly CertificateEnvironment[] | undefined;
   /**
    * Extra topics for the `.3.6` list, after the base, `.voip` and `.complication` topics. The kind is read
    * from the suffix (`.voip` → voip, `.complication` → complication, else app). @defaultValue `[]`
@@ -59,7 +59,7 @@ export interface ApnsClientCertificate extends CertificateAndKey {
   readonly passphrase: string;
   readonly bundleId: string;
   readonly teamId: string;
-  readonly environments: readonly Environment[];
+  readonly environments: readonly CertificateEnvironment[];
   /** Every topic the certificate covers: the UID first, then the `.3.6` topics. */
   readonly topics: readonly string[];
 }
@@ -113,7 +113,7 @@ export function createApnsClientCertificate(
   };
 }
 
-function commonNamePrefix(multiTopic: boolean, environments: readonly Environment[]): string {
+function commonNamePrefix(multiTopic: boolean, environments: readonly CertificateEnvironment[]): string {
   if (multiTopic || environments.length !== 1) return 'Apple Push Services';
   return environments[0] === 'production'
     ? 'Apple Production IOS Push Services'

@@ -1,5 +1,5 @@
 /**
- * Object identifiers of an Apple push certificate (apns-protocol.md B.11).
+ * Object identifiers of an Apple push certificate (docs/protocol/certificates.md, "Provider certificates").
  *
  *   subject UID    0.9.2342.19200300.100.1.1   the bundle id (base topic)
  *   development    1.2.840.113635.100.6.3.1    extension, value ASN.1 NULL (05 00)
@@ -15,9 +15,9 @@ export const APPLE_OIDS = {
   topics: '1.2.840.113635.100.6.3.6',
 } as const;
 
-/** The two APNs environments. Apple's "sandbox" is `development` here, as in the certificate extension. */
-export const ENVIRONMENTS = ['development', 'production'] as const;
-export type Environment = (typeof ENVIRONMENTS)[number];
+/** The two APNs environments as a push certificate's extension names them: Apple's "sandbox" is `development`. */
+export const CERTIFICATE_ENVIRONMENTS = ['development', 'production'] as const;
+export type CertificateEnvironment = (typeof CERTIFICATE_ENVIRONMENTS)[number];
 
 /** Kinds of topic in the `.3.6` list, and the suffix after the bundle id each one carries. */
 export const CERTIFICATE_TOPIC_SUFFIX = {

@@ -1,12 +1,12 @@
 /**
- * Read what APNs reads from a push client certificate (apns-protocol.md B.11): the subject UID (base
+ * Read what APNs reads from a push client certificate (docs/protocol/certificates.md): the subject UID (base
  * topic), the team (OU), the environment extensions (.3.1 development, .3.2 production) and the `.3.6`
  * topic list `SEQUENCE { UTF8String topic, SEQUENCE { UTF8String kind }, ... }`.
  *
  * Parses with node-forge (pure JS): call it once per certificate, never per request (the server caches it).
  */
 import { inspectCertificate } from '@pushfleet/credentials';
-import type { Environment } from './apple-oids.js';
+import type { CertificateEnvironment } from './apple-oids.js';
 
 export interface PushCertificateInfo {
   /** Subject UID: the base topic. `undefined` when the subject has none (not a push certificate). */
@@ -15,7 +15,7 @@ export interface PushCertificateInfo {
   readonly teamId: string | undefined;
   readonly commonName: string | undefined;
   /** Environments whose extension the certificate carries. */
-  readonly environments: readonly Environment[];
+  readonly environments: readonly CertificateEnvironment[];
   /** Whether the certificate carries the `.3.6` topic list (a universal, multi-topic certificate). */
   readonly multiTopic: boolean;
   /** Every topic covered: the UID first, then the `.3.6` topics. */

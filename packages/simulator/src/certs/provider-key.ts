@@ -1,5 +1,5 @@
 /**
- * A throwaway token-auth signing key, shaped like the `.p8` Apple issues (apns-protocol.md B.9):
+ * A throwaway token-auth signing key, shaped like the `.p8` Apple issues:
  * EC P-256, PKCS#8 PEM `-----BEGIN PRIVATE KEY-----`, with a 10-character Key ID and Team ID.
  */
 import { generateKeyPairSync, randomInt } from 'node:crypto';

@@ -1,5 +1,6 @@
 /**
- * Sign an APNs provider token (apns-protocol.md B.9), for tests and demos against the simulator.
+ * Sign an APNs provider token (docs/protocol/http2-provider-api.md, "Provider tokens"), for tests and demos
+ * against the simulator.
  *
  *   b64url({"alg":"ES256","kid":"<keyId>"}) . b64url({"iss":"<teamId>","iat":<seconds>}) . b64url(r‖s)
  *

@@ -15,7 +15,7 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createApnsClientCertificate } from './apns-client-certificate.js';
-import type { Environment } from './apple-oids.js';
+import type { CertificateEnvironment } from './apple-oids.js';
 import { createCertificateAuthority } from './certificate-authority.js';
 import { createProviderKey } from './provider-key.js';
 import { createServerCertificate } from './server-certificate.js';
@@ -28,7 +28,7 @@ export interface TestCredentialsOptions {
   /** @defaultValue random */
   readonly keyId?: string | undefined;
   /** Environments of the client certificate. @defaultValue `['development', 'production']` */
-  readonly environments?: readonly Environment[] | undefined;
+  readonly environments?: readonly CertificateEnvironment[] | undefined;
   /** Hosts of the server certificate. @defaultValue `['localhost', '127.0.0.1', '::1']` */
   readonly hosts?: readonly string[] | undefined;
   /** Passphrase of the `.p12`. @defaultValue random */
@@ -51,7 +51,7 @@ export interface TestCredentialsManifest {
     readonly p12: string;
     readonly passphraseFile: string;
     readonly passphrase: string;
-    readonly environments: readonly Environment[];
+    readonly environments: readonly CertificateEnvironment[];
     readonly topics: readonly string[];
   };
   readonly providerKey: { readonly file: string; readonly keyId: string; readonly teamId: string };

@@ -1,5 +1,5 @@
 /**
- * The feedback service's lists (apns-protocol.md A.8), read from the shared DeviceRegistry [Ours]:
+ * The feedback service's lists, read from the shared DeviceRegistry [Ours]:
  *
  *   the list of topic T = every token marked dead (markDead) whose app is T or unset (markForTopic),
  *                         each with the dead timestamp in whole seconds (time_t)

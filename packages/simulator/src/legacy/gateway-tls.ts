@@ -1,8 +1,8 @@
 /**
- * TLS settings shared by the legacy gateway and the feedback service (apns-protocol.md A.1): mutual TLS,
- * the client certificate must chain to the simulator CA (or `clientCa`), TLS 1.2+. Without a `tls` option a
- * CA and a server certificate for the loopback names are generated, and the CA (key included) is returned
- * so tests can sign client certificates with it.
+ * TLS settings shared by the legacy gateway and the feedback service: mutual TLS (the only authentication
+ * Apple's binary interface had [Apple]), the client certificate must chain to the simulator CA (or
+ * `clientCa`), TLS 1.2+. Without a `tls` option a CA and a server certificate for the loopback names are
+ * generated, and the CA (key included) is returned so tests can sign client certificates with it.
  */
 import type { TlsOptions } from 'node:tls';
 import { type CertificateAuthority, createCertificateAuthority } from '../certs/certificate-authority.js';

@@ -1,4 +1,4 @@
-/** The legacy binary gateway and feedback service (apns-protocol.md A). */
+/** The legacy binary gateway and feedback service (docs/protocol/legacy-binary.md). */
 export { FeedbackList } from './feedback-list.js';
 export type { GatewayTls } from './gateway-tls.js';
 export * from './legacy-gateway-options.js';

@@ -1,16 +1,16 @@
 /**
- * One connection to the legacy gateway (apns-protocol.md A.2 to A.6):
+ * One connection to the legacy gateway (docs/protocol/legacy-binary.md):
  *
  *   certificate without this environment's extension, or not a push certificate
- *       -> close at once, no error packet (A.1, [Seen])
+ *       -> close at once, no error packet [Seen]
  *   bytes -> FrameDecoder (commands 0, 1, 2, split anywhere), then per notification, in order:
  *       decode fault                          -> its status (2, 4, 5, 7, 128)
  *       token dead / other environment / other app (DeviceRegistry)   -> 8
- *       rejectEvery hit                        -> 8
+ *       rejectEvery hit                        -> rejectStatus (8 by default)
  *       otherwise recorded; the shutdownAfter-th on this connection -> 10 with its identifier
  *   an answer is `08 ss iiiiiiii` (identifier bytes echoed as sent), then every later byte is ignored and
- *   the connection closed (A.5, A.6 [Ours]). Command 0 has no error response (A.2): a fault in one closes
- *   the connection silently.
+ *   the connection closed (one packet, then close [Apple]; ignoring the rest [Ours]). Command 0 has no error
+ *   response [Apple]: a fault in one closes the connection silently.
  */
 import type { TLSSocket } from 'node:tls';
 import { type DecodedNotification, encodeErrorResponse, FrameDecoder } from '@pushfleet/apns-legacy';

@@ -1,5 +1,5 @@
 /**
- * Options of `startLegacyGateway` (apns-protocol.md A), every field optional; defaults in
+ * Options of `startLegacyGateway`, every field optional; defaults in
  * `DEFAULT_LEGACY_GATEWAY_OPTIONS` and, for those both legacy services take, in legacy-service.ts.
  * Behaviour Apple leaves open is tagged [Ours] and configurable.
  */
@@ -10,7 +10,7 @@ import type { LegacyServiceOptions } from './legacy-service.js';
 export interface LegacyFaults {
   /**
    * [Ours] Answer every Nth notification the gateway reads (counted over all connections, resends included)
-   * with status 8 (InvalidToken) for its identifier, then close. 0 = off. @defaultValue 0
+   * with `rejectStatus` (8, InvalidToken, by default) for its identifier, then close. 0 = off. @defaultValue 0
    */
   readonly rejectEvery: number;
   /**
@@ -19,24 +19,28 @@ export interface LegacyFaults {
    */
   readonly shutdownAfter: number;
   /**
-   * [Ours] The status byte `rejectEvery` answers with: 8 by default; any other A.5 status (1 processing
-   * error, 3 missing topic, 6 invalid topic size, 255 unknown...) lets a client's handling of it be tested.
+   * [Ours] The status byte `rejectEvery` answers with: 8 by default; any other status byte of Apple's table
+   * (1 processing error, 3 missing topic, 6 invalid topic size, 255 unknown...) lets a client's handling of
+   * it be tested.
    * @defaultValue 8
    */
   readonly rejectStatus: number;
 }
 
 export interface LegacyGatewayOptions extends LegacyServiceOptions {
-  /** Payload limit (A.7): 2048 for iOS 8+, 256 before, 4096 for VoIP. Longer -> status 7. @defaultValue 2048 */
+  /**
+   * Payload limit: 2048 for iOS 8+, 256 before [Apple], 4096 for VoIP [Seen]. Longer -> status 7.
+   * @defaultValue 2048
+   */
   readonly maxPayloadBytes?: number | undefined;
-  /** @defaultValue `{ rejectEvery: 0, shutdownAfter: 0 }` */
+  /** @defaultValue `{ rejectEvery: 0, shutdownAfter: 0, rejectStatus: 8 }` */
   readonly faults?: Partial<LegacyFaults> | undefined;
   /** `all` keeps every notification; `counters` only counts. @defaultValue `'all'` */
   readonly record?: RecordMode | undefined;
   /** Records kept in `all` mode (oldest dropped first). @defaultValue 1_000_000 */
   readonly recordLimit?: number | undefined;
   /**
-   * [Ours] After an error response the gateway ignores every further byte and closes (A.6); a client that
+   * [Ours] After an error response the gateway ignores every further byte and closes; a client that
    * does not close its side is destroyed after this long. @defaultValue 1000
    */
   readonly lingerMs?: number | undefined;

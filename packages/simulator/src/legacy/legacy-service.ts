@@ -1,10 +1,10 @@
 /**
- * What the two legacy services (the gateway and the feedback service, apns-protocol.md A.1) share: their
+ * What the two legacy services (the gateway and the feedback service) share: their
  * options for place, identity and token state, the TLS service they run on, and the part of their handle
  * that says where they are and how to trust them.
  */
 import type { TLSSocket } from 'node:tls';
-import type { Environment } from '../certs/apple-oids.js';
+import type { CertificateEnvironment } from '../certs/apple-oids.js';
 import type { CertificateAuthority } from '../certs/certificate-authority.js';
 import { CertificateIdentityCache } from '../server/certificate-identity.js';
 import { DeviceRegistry } from '../server/device-registry.js';
@@ -18,9 +18,10 @@ export interface LegacyServiceOptions {
   readonly port?: number | undefined;
   /**
    * The environment this service is: a client certificate without its extension passes the TLS handshake
-   * and is then closed at once with no error packet (A.1). @defaultValue `'development'`
+   * and is then closed at once with no error packet, as Apple's was seen to do [Seen].
+   * @defaultValue `'development'`
    */
-  readonly environment?: Environment | undefined;
+  readonly environment?: CertificateEnvironment | undefined;
   /** TLS identity. @defaultValue a CA and server certificate generated at start */
   readonly tls?: GatewayTls | undefined;
   /** Extra CAs client certificates may chain to. @defaultValue `[]` */
@@ -37,7 +38,7 @@ export interface LegacyService extends AsyncDisposable {
   readonly url: string;
   readonly host: string;
   readonly port: number;
-  readonly environment: Environment;
+  readonly environment: CertificateEnvironment;
   /** PEM of the CA the client must trust. */
   readonly ca: string;
   /** The generated CA, key included, to sign client certificates; `undefined` when `tls` was given. */
@@ -49,7 +50,7 @@ export interface LegacyService extends AsyncDisposable {
 
 /** What a service's connection handler needs: its environment's certificate checks and the token states. */
 export interface LegacyServiceContext {
-  readonly environment: Environment;
+  readonly environment: CertificateEnvironment;
   readonly identities: CertificateIdentityCache;
   readonly devices: DeviceRegistry;
 }

@@ -1,6 +1,6 @@
 /**
- * `startFeedbackService`: the legacy feedback service (apns-protocol.md A.8) on a TLS port with client
- * certificates. On each connection, once the certificate passes the environment check (else: closed at
+ * `startFeedbackService`: the legacy feedback service (docs/protocol/legacy-binary.md) on a TLS port with
+ * client certificates. On each connection, once the certificate passes the environment check (else: closed at
  * once, as the gateway does), it writes the list of the certificate's topic (its UID) and closes:
  *
  *   tuple  time_t seconds (4) | token length (2) | token       (encodeFeedbackTuples)

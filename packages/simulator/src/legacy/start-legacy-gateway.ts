@@ -1,8 +1,8 @@
 /**
- * `startLegacyGateway`: the legacy binary notification gateway (apns-protocol.md A) on a TLS port with
- * client certificates. What each connection does is in legacy-gateway-connection.ts; everything a test
- * needs hangs off the returned object: the recorder (what arrived, what was answered), the device registry
- * (token state, shared with the HTTP/2 server inside `startSimulator`), and the faults.
+ * `startLegacyGateway`: the legacy binary notification gateway (docs/protocol/legacy-binary.md) on a TLS
+ * port with client certificates. What each connection does is in legacy-gateway-connection.ts; everything a
+ * test needs hangs off the returned object: the recorder (what arrived, what was answered), the device
+ * registry (token state, shared with the HTTP/2 server inside `startSimulator`), and the faults.
  */
 import { type LegacyGatewayContext, serveLegacyConnection } from './legacy-gateway-connection.js';
 import {

@@ -3,7 +3,7 @@
  * sharing the simulator's TLS identity, environment, device registry and clock. Either is off when its
  * port option is `null` (the default, so existing users see no change).
  */
-import type { Environment } from '../certs/apple-oids.js';
+import type { CertificateEnvironment } from '../certs/apple-oids.js';
 import type { DeviceRegistry } from '../server/device-registry.js';
 import type { GatewayTls } from './gateway-tls.js';
 import { type FeedbackService, startFeedbackService } from './start-feedback-service.js';
@@ -14,7 +14,7 @@ export interface LegacyServicesOptions {
   /** 0 = a free port, null/undefined = off. */
   readonly legacyPort: number | null | undefined;
   readonly feedbackPort: number | null | undefined;
-  readonly environment: Environment;
+  readonly environment: CertificateEnvironment;
   readonly tls: GatewayTls;
   readonly clientCa: readonly string[] | undefined;
   readonly devices: DeviceRegistry;

@@ -1,4 +1,7 @@
-/** The certificate endpoint: mutual TLS with generated Apple-shaped client certificates (apns-protocol.md B.11). */
+/**
+ * The certificate endpoint: mutual TLS with generated Apple-shaped client certificates
+ * (docs/protocol/certificates.md).
+ */
 import type { ClientHttp2Session } from 'node:http2';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {

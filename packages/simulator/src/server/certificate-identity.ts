@@ -1,6 +1,6 @@
 /**
  * What a certificate connection is allowed to do, read once from the client certificate
- * (apns-protocol.md B.11; simulator rules [Ours]):
+ * (docs/protocol/certificates.md; simulator rules [Ours]):
  *
  *   no subject UID, or neither environment extension      → 403 BadCertificate (not an Apple push certificate)
  *   lacks the extension of the simulator's environment    → 403 BadCertificateEnvironment
@@ -9,7 +9,7 @@
  * The TLS layer already refused certificates not issued by the trusted CA, or out of their validity.
  */
 import type { X509Certificate } from 'node:crypto';
-import type { Environment } from '../certs/apple-oids.js';
+import type { CertificateEnvironment } from '../certs/apple-oids.js';
 import { inspectPushCertificate } from '../certs/inspect-push-certificate.js';
 
 export interface CertificateIdentity {
@@ -31,7 +31,7 @@ const BAD: CertificateIdentity = {
 
 export function certificateIdentity(
   cert: X509Certificate | undefined,
-  environment: Environment,
+  environment: CertificateEnvironment,
 ): CertificateIdentity {
   if (cert === undefined) return BAD;
   let info: ReturnType<typeof inspectPushCertificate>;
@@ -54,7 +54,7 @@ export function certificateIdentity(
 export class CertificateIdentityCache {
   readonly #byFingerprint = new Map<string, CertificateIdentity>();
 
-  constructor(readonly environment: Environment) {}
+  constructor(readonly environment: CertificateEnvironment) {}
 
   get(cert: X509Certificate | undefined): CertificateIdentity {
     if (cert === undefined) return BAD;

@@ -1,4 +1,7 @@
-/** Connection behaviour (apns-protocol.md B.10): SETTINGS, GOAWAY, idle, recorder waits, and a curl client. */
+/**
+ * Connection behaviour (docs/protocol/http2-provider-api.md, "Connection behaviour"): SETTINGS, GOAWAY, idle,
+ * recorder waits, and a curl client.
+ */
 import { execFile, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

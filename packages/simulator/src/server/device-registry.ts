@@ -1,5 +1,5 @@
 /**
- * What the simulator knows about device tokens: the token-state stage of B.12.
+ * What the simulator knows about device tokens: the token-state stage (9) of request-validator.ts.
  *
  *   environment ≠ the simulator's     → 400 BadDeviceToken (a token of the other environment)
  *   dead                              → 410 Unregistered | ExpiredToken, body timestamp = ms since epoch
@@ -8,7 +8,7 @@
  * A token nobody marked is a valid token for any topic. Tokens are compared case-insensitively. A token
  * marked for a topic accepts that bundle id with any push-type suffix (`com.x`, `com.x.voip`, ...).
  */
-import type { Environment } from '../certs/apple-oids.js';
+import type { CertificateEnvironment } from '../certs/apple-oids.js';
 
 export type DeadReason = 'Unregistered' | 'ExpiredToken';
 
@@ -18,7 +18,7 @@ export interface DeviceState {
   /** Set by markForTopic: the bundle id the token belongs to. */
   readonly topic?: string | undefined;
   /** Set by markForEnvironment. */
-  readonly environment?: Environment | undefined;
+  readonly environment?: CertificateEnvironment | undefined;
 }
 
 export interface MarkDeadOptions {
@@ -43,7 +43,7 @@ export class DeviceRegistry {
   }
 
   /** The token belongs to this environment: on the other one it gets 400 BadDeviceToken. */
-  markForEnvironment(token: string, environment: Environment): void {
+  markForEnvironment(token: string, environment: CertificateEnvironment): void {
     this.#update(token, { environment });
   }
 

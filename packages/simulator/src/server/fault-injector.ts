@@ -1,8 +1,9 @@
 /**
- * Misbehaving on purpose, the ways Apple's servers do (apns-protocol.md B.5, B.6, B.10), seeded so a run
- * repeats. Configured at start (`faults` option) and at run time (`sim.faults.set(...)`, `clear()`).
+ * Misbehaving on purpose, the ways Apple's servers do (429/500/503 answers, GOAWAY, connections that die:
+ * docs/protocol/http2-provider-api.md), seeded so a run repeats. Configured at start (`faults` option) and
+ * at run time (`sim.faults.set(...)`, `clear()`).
  *
- *   answers      rate429 / rate500 / rate503: the last validation stage before 200 (B.12); r from the
+ *   answers      rate429 / rate500 / rate503: the last check before 200 (request-validator.ts); r from the
  *                "status" PRNG:  r < rate429 → 429 TooManyRequests; < +rate500 → 500 InternalServerError;
  *                < +rate503 → 503 ServiceUnavailable
  *   latency      latencyMs + a random extra (uniform 0..latencyJitterMs, or exponential with mean

@@ -1,12 +1,12 @@
 /**
- * The provider-token signing keys the simulator knows (apns-protocol.md B.9), by Key ID.
+ * The provider-token signing keys the simulator knows, by Key ID.
  *
  * A key is team-scoped (no `topics`) or topic-scoped (`topics` lists the bundle ids it may push to);
  * it may be scoped to one environment. A topic-scoped key may name one related key; tokens of related
  * keys may share a connection, tokens of unrelated keys get 403 UnrelatedKeyIdInToken.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import type { Environment } from '../certs/apple-oids.js';
+import type { CertificateEnvironment } from '../certs/apple-oids.js';
 
 export interface SimulatorKey {
   /** 10-character Key ID (`kid`). */
@@ -18,7 +18,7 @@ export interface SimulatorKey {
   /** PKCS#8 PEM of the private key (the `.p8`); only its public half is used. */
   readonly privateKeyPem?: string | undefined;
   /** An environment-scoped key: tokens on the other environment get 403 BadEnvironmentKeyIdInToken. @defaultValue both */
-  readonly environment?: Environment | undefined;
+  readonly environment?: CertificateEnvironment | undefined;
   /** A topic-scoped key: the bundle ids it may push to. @defaultValue team-scoped (all of the team's topics) */
   readonly topics?: readonly string[] | undefined;
   /** The one key this topic-scoped key is related to (their tokens may share a connection). */
@@ -29,7 +29,7 @@ export interface RegisteredKey {
   readonly keyId: string;
   readonly teamId: string;
   readonly publicKey: KeyObject;
-  readonly environment: Environment | undefined;
+  readonly environment: CertificateEnvironment | undefined;
   readonly topics: ReadonlySet<string> | undefined;
   readonly relatedKeyId: string | undefined;
 }

@@ -1,6 +1,6 @@
 /**
- * Parse and verify a provider token (apns-protocol.md B.9): the time-independent checks, run once per
- * token string per connection (the result is cached by the caller).
+ * Parse and verify a provider token (JWS compact serialization, RFC 7515; ES256, RFC 7518): the
+ * time-independent checks, run once per token string per connection (the result is cached by the caller).
  *
  *   token  = b64url(header) "." b64url(claims) "." b64url(signature)
  *   header = {"alg":"ES256","kid":<10 chars>}   claims = {"iss":<team id>,"iat":<seconds>}

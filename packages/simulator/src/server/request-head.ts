@@ -1,8 +1,9 @@
 /**
  * One pass over a request's raw header list (name, value, name, value, ...) as nghttp2 decoded it,
- * whatever HPACK representation the client chose (apns-protocol.md B.3). Node's header object merges or
- * drops repeated fields, so duplicates are detected here, on the raw list: any field name twice sets
- * `duplicate` (400 DuplicateHeaders).
+ * whatever HPACK representation the client chose (Apple's two pages disagree on what to index, so any is
+ * legal: docs/protocol/http2-provider-api.md, "HPACK"). Node's header object merges or drops repeated
+ * fields, so duplicates are detected here, on the raw list: any field name twice sets `duplicate` (400
+ * DuplicateHeaders).
  *
  * Header values arrive as latin1 strings, one character per byte, so `.length` is the byte length.
  */

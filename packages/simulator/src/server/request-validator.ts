@@ -1,5 +1,6 @@
 /**
- * The request checks of apns-protocol.md B.12, in its order, returning the first failure as Apple does:
+ * The request checks, returning the first failure (Apple answers one reason per request). Apple documents no
+ * order; this one is ours [Ours], and packages/simulator/README.md lists it for users:
  *
  *   1 :method ≠ POST                                      405 MethodNotAllowed
  *   2 a header field twice                                400 DuplicateHeaders
@@ -13,7 +14,7 @@
  *     topic-scoped key, topic outside its list            403 InvalidProviderToken      [Ours]
  *     not the team's / not in the certificate             400 BadTopic
  *     registered as disallowed                            400 TopicDisallowed
- *   7 apns-push-type unknown or topic suffix ≠ B.4        400 InvalidPushType
+ *   7 apns-push-type unknown or wrong topic suffix        400 InvalidPushType               [Ours]
  *     apns-priority ∉ {10,5,1}, or 10 with background     400 BadPriority
  *     apns-expiration not a non-negative integer          400 BadExpirationDate
  *     apns-collapse-id over 64 bytes                      400 BadCollapseId
@@ -33,7 +34,7 @@ import {
   type PushType,
   type Reason,
 } from '@pushfleet/apns';
-import type { Environment } from '../certs/apple-oids.js';
+import type { CertificateEnvironment } from '../certs/apple-oids.js';
 import type { CertificateIdentity } from './certificate-identity.js';
 import type { DeviceRegistry } from './device-registry.js';
 import type { FaultInjector } from './fault-injector.js';
@@ -42,7 +43,7 @@ import type { RuleBook } from './rule-book.js';
 import type { TokenConnectionAuth } from './token-connection-auth.js';
 
 export interface ValidatorConfig {
-  readonly environment: Environment;
+  readonly environment: CertificateEnvironment;
   /** Bundle ids per team for token connections; `undefined` accepts any topic. */
   readonly teamTopics: ((teamId: string) => ReadonlySet<string> | undefined) | undefined;
   readonly disallowedTopics: ReadonlySet<string>;
@@ -207,7 +208,7 @@ export class RequestValidator {
   }
 }
 
-/** A JSON dictionary holding an `aps` dictionary (B.8). */
+/** A JSON dictionary holding an `aps` dictionary (Apple's "Generating a remote notification"). */
 function isNotificationPayload(payload: string): boolean {
   let value: unknown;
   try {

@@ -1,5 +1,5 @@
 /**
- * What the simulator writes back (apns-protocol.md B.5, B.10):
+ * What the simulator writes back, in the format of Apple's "Handling notification responses from APNs":
  *
  *   200   :status 200, apns-id, [apns-unique-id in development], no body
  *   error :status <from the reason table>, apns-id, content-type application/json,

@@ -1,8 +1,8 @@
 /**
  * Registered answers: "reply <reason> to requests for this token and/or topic", for the reasons a
  * well-formed request cannot otherwise produce (Forbidden, InternalServerError, Shutdown, IdleTimeout...).
- * Checked at the fault stage of B.12, i.e. only for requests that passed every other check. First match
- * wins, in the order rules were added.
+ * Checked at the last stage of request-validator.ts, i.e. only for requests that passed every other check.
+ * First match wins, in the order rules were added.
  */
 import type { Reason } from '@pushfleet/apns';
 

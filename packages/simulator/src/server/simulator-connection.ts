@@ -1,6 +1,7 @@
 /**
  * One HTTP/2 connection to the simulator: reads each stream's headers and body, runs the validator,
- * answers, records, and manages the connection's SETTINGS (apns-protocol.md B.9, B.10):
+ * answers, records, and manages the connection's SETTINGS (docs/protocol/http2-provider-api.md, "Connection
+ * behaviour"):
  *
  *   token connections      MAX_CONCURRENT_STREAMS 1 until the first valid provider token, then `maxStreams`
  *   certificate conns.     `maxStreams` from the start

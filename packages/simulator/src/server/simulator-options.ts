@@ -3,7 +3,7 @@
  * Behaviour Apple leaves unspecified is tagged [Ours] here and in the README, and is configurable.
  */
 import type { Reason } from '@pushfleet/apns';
-import type { Environment } from '../certs/apple-oids.js';
+import type { CertificateEnvironment } from '../certs/apple-oids.js';
 import type { FaultConfig } from './fault-injector.js';
 import type { KeyStore, SimulatorKey } from './key-store.js';
 import type { RecordMode } from './recorder.js';
@@ -25,12 +25,12 @@ export interface SimulatorOptions {
   readonly port?: number | undefined;
   /** Port of the certificate-auth (mutual TLS) endpoint; 0 picks a free port; `null` disables it. @defaultValue 0 */
   readonly certificatePort?: number | null | undefined;
-  /** Port of the legacy binary gateway (apns-protocol.md A, mutual TLS); 0 picks a free port; `null` = off. @defaultValue null */
+  /** Port of the legacy binary gateway (mutual TLS); 0 picks a free port; `null` = off. @defaultValue null */
   readonly legacyPort?: number | null | undefined;
-  /** Port of the legacy feedback service (A.8, mutual TLS); 0 picks a free port; `null` = off. @defaultValue null */
+  /** Port of the legacy feedback service (mutual TLS); 0 picks a free port; `null` = off. @defaultValue null */
   readonly feedbackPort?: number | null | undefined;
   /** Which APNs environment this is: decides the certificate and key environment checks. @defaultValue `'development'` */
-  readonly environment?: Environment | undefined;
+  readonly environment?: CertificateEnvironment | undefined;
   /** TLS identity. @defaultValue a CA and server certificate generated at start (see `Simulator.credentials`) */
   readonly tls?: SimulatorTls | undefined;
   /** Extra CA certificates (PEM) client certificates may chain to, besides the simulator's CA. @defaultValue `[]` */

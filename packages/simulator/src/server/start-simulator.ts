@@ -1,5 +1,5 @@
 /**
- * `startSimulator`: a running APNs HTTP/2 server (apns-protocol.md B) on two TLS endpoints:
+ * `startSimulator`: a running APNs HTTP/2 server (docs/protocol/http2-provider-api.md) on two TLS endpoints:
  *
  *   url              https://host:port              token auth: `authorization: bearer <JWT>` per request
  *   certificateUrl   https://host:certificatePort   certificate auth: mutual TLS, client certificate
@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { Reason } from '@pushfleet/apns';
-import type { Environment } from '../certs/apple-oids.js';
+import type { CertificateEnvironment } from '../certs/apple-oids.js';
 import { type CertificateAuthority, createCertificateAuthority } from '../certs/certificate-authority.js';
 import type { CertificateAndKey } from '../certs/forge-helpers.js';
 import { createServerCertificate } from '../certs/server-certificate.js';
@@ -54,7 +54,7 @@ export interface Simulator extends AsyncDisposable {
   readonly certificateUrl: string | undefined;
   readonly port: number;
   readonly certificatePort: number | undefined;
-  readonly environment: Environment;
+  readonly environment: CertificateEnvironment;
   /** PEM of the CA the client must trust. */
   readonly ca: string;
   readonly credentials: SimulatorCredentials;
@@ -137,7 +137,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   // Unacknowledged SETTINGS allowed before node refuses more (dropStreamsAfterRejection toggles often);
   // a real node:http2 option that @types/node does not list.
   Object.assign(base, { maxOutstandingSettings: 100 });
-  // Apple's 2021 settings, except the stream limit, which depends on the auth mode (B.10).
+  // Apple's SETTINGS as seen in 2021, except the stream limit: a token connection allows one stream until its
+  // first valid JWT [Apple], a certificate connection `maxConcurrentStreams` from the start.
   const settings = {
     headerTableSize: 4096,
     initialWindowSize: 65_535,

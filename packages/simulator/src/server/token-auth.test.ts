@@ -1,4 +1,7 @@
-/** Provider-token authentication over real token connections (apns-protocol.md B.9). */
+/**
+ * Provider-token authentication over real token connections (docs/protocol/http2-provider-api.md, "Provider
+ * tokens").
+ */
 import type { ClientHttp2Session } from 'node:http2';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createProviderKey, type ProviderKey } from '../certs/provider-key.js';

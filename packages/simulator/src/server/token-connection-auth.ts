@@ -1,5 +1,5 @@
 /**
- * Provider-token authentication of one token connection (apns-protocol.md B.9, B.12 auth stage).
+ * Provider-token authentication of one token connection: the auth stage (5) of request-validator.ts.
  *
  *   no authorization / not "bearer <jwt>"               → 403 MissingProviderToken
  *   malformed, alg, kid, iss, signature (see verifier)   → 403 InvalidProviderToken
@@ -14,13 +14,13 @@
  * once accepted stays accepted on the connection (until it expires); only a never-seen token is an update.
  */
 import type { Reason } from '@pushfleet/apns';
-import type { Environment } from '../certs/apple-oids.js';
+import type { CertificateEnvironment } from '../certs/apple-oids.js';
 import type { KeyStore, RegisteredKey } from './key-store.js';
 import { type VerifiedToken, verifyProviderToken } from './provider-token-verifier.js';
 
 export interface TokenAuthConfig {
   readonly keys: KeyStore;
-  readonly environment: Environment;
+  readonly environment: CertificateEnvironment;
   readonly maxAgeMs: number;
   readonly clockSkewMs: number;
   readonly updateIntervalMs: number;

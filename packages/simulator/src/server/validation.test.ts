@@ -1,4 +1,7 @@
-/** Every reason a /3/device request can get, each from a real request over TLS (apns-protocol.md B.7, B.12). */
+/**
+ * Every reason a /3/device request can get (packages/apns/src/reasons.ts), each from a real request over TLS,
+ * in the simulator's check order (packages/simulator/README.md, "What it checks, in order").
+ */
 import type { ClientHttp2Session } from 'node:http2';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createProviderKey } from '../certs/provider-key.js';
@@ -95,7 +98,7 @@ describe('accepted', () => {
   });
 });
 
-describe('rejections, in B.12 order', () => {
+describe('rejections, in the order the simulator checks', () => {
   const cases: [string, Parameters<typeof push>[0], number, string][] = [
     ['GET', { method: 'GET' }, 405, 'MethodNotAllowed'],
     ['PUT', { method: 'PUT' }, 405, 'MethodNotAllowed'],

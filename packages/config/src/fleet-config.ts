@@ -3,62 +3,21 @@
  * with which credentials. One JSON file (documented in docs/configuration.md); secrets are never in it,
  * only references: a file path or the name of an environment variable.
  *
- * This module parses and validates the file (errors name the JSON path of the bad field) and builds the
- * topic -> app routing table the producer uses. Loading the credentials themselves is the worker's job
- * (node-forge and node:crypto, in packages/apns).
+ * This module parses and validates the file; errors name the JSON path of the bad field.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { DEFAULT_SIMULATOR_ENDPOINT, type SimulatorEndpoint } from '@pushfleet/apns';
-import { ValidationError } from './errors.js';
-import { APP_NAME_PATTERN } from './queue-keys.js';
-
-export const TRANSPORTS = ['http2', 'legacy'] as const;
-export type Transport = (typeof TRANSPORTS)[number];
-
-export const ENVIRONMENTS = ['production', 'sandbox', 'simulator'] as const;
-export type EnvironmentName = (typeof ENVIRONMENTS)[number];
-
-/** A secret's location: a file, or an environment variable holding the value itself. */
-export type SecretRef = { readonly file: string } | { readonly env: string };
-
-export interface TokenCredentialsConfig {
-  readonly type: 'token';
-  /** The .p8 signing key. */
-  readonly key: SecretRef;
-  readonly keyId: string;
-  readonly teamId: string;
-}
-
-export interface CertificateCredentialsConfig {
-  readonly type: 'certificate';
-  /** A .p12/.pfx, or a PEM/DER certificate (with `key` when it does not hold the key). */
-  readonly certificate: SecretRef;
-  readonly key?: SecretRef;
-  /** Environment variable holding the .p12 / key pass phrase. */
-  readonly passphraseEnv?: string;
-}
-
-export type CredentialsConfig = TokenCredentialsConfig | CertificateCredentialsConfig;
-
-export interface AppEntry {
-  readonly name: string;
-  /** Every apns-topic this app sends to; a notification is routed to the app owning its topic. */
-  readonly topics: readonly string[];
-  /** @defaultValue 'http2' */
-  readonly transport: Transport;
-  /** `production`, `sandbox`, `simulator`, or an explicit URL (https://host:port for HTTP/2, tls://host:port for legacy). */
-  readonly environment: EnvironmentName | 'url';
-  /** Explicit endpoint when environment is an URL. */
-  readonly url?: string;
-  /** Extra CA (PEM file) to trust, e.g. the simulator's. */
-  readonly caFile?: string;
-  readonly credentials: CredentialsConfig;
-}
-
-export interface FleetConfig {
-  readonly apps: readonly AppEntry[];
-}
+import { APP_NAME_PATTERN, ValidationError } from '@pushfleet/queue';
+import {
+  APP_ENVIRONMENTS,
+  type AppConfig,
+  type AppEnvironment,
+  type CredentialsConfig,
+  type FleetConfig,
+  type SecretSource,
+  TRANSPORTS,
+  type Transport,
+} from './app-config.js';
 
 const KEY_OR_TEAM_ID = /^[A-Z0-9]{10}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -85,7 +44,7 @@ function only(o: Obj, path: string, allowed: readonly string[]): void {
   }
 }
 
-function secretRef(v: unknown, path: string, baseDir: string): SecretRef {
+function secretSource(v: unknown, path: string, baseDir: string): SecretSource {
   if (typeof v === 'string') return { file: isAbsolute(v) ? v : resolve(baseDir, v) };
   if (!isObj(v)) fail(path, 'must be a file path, { "file": PATH } or { "env": VARIABLE }');
   only(v, path, ['file', 'env']);
@@ -107,7 +66,7 @@ function credentials(v: unknown, path: string, baseDir: string): CredentialsConf
     if (!KEY_OR_TEAM_ID.test(keyId)) fail(`${path}.keyId`, 'must be the 10-character key id (A-Z, 0-9)');
     if (!KEY_OR_TEAM_ID.test(teamId)) fail(`${path}.teamId`, 'must be the 10-character team id (A-Z, 0-9)');
     if (v.key === undefined) fail(`${path}.key`, 'is required (the .p8 file, or { "env": VARIABLE })');
-    return { type: 'token', key: secretRef(v.key, `${path}.key`, baseDir), keyId, teamId };
+    return { type: 'token', key: secretSource(v.key, `${path}.key`, baseDir), keyId, teamId };
   }
   if (v.type === 'certificate') {
     only(v, path, ['type', 'certificate', 'key', 'passphraseEnv']);
@@ -119,15 +78,15 @@ function credentials(v: unknown, path: string, baseDir: string): CredentialsConf
     }
     return {
       type: 'certificate',
-      certificate: secretRef(v.certificate, `${path}.certificate`, baseDir),
-      ...(v.key !== undefined ? { key: secretRef(v.key, `${path}.key`, baseDir) } : {}),
+      certificate: secretSource(v.certificate, `${path}.certificate`, baseDir),
+      ...(v.key !== undefined ? { key: secretSource(v.key, `${path}.key`, baseDir) } : {}),
       ...(passphraseEnv !== undefined ? { passphraseEnv } : {}),
     };
   }
   return fail(`${path}.type`, `must be "token" or "certificate"; got ${JSON.stringify(v.type)}`);
 }
 
-function app(v: unknown, path: string, baseDir: string): AppEntry {
+function app(v: unknown, path: string, baseDir: string): AppConfig {
   if (!isObj(v)) fail(path, 'must be an object');
   only(v, path, ['name', 'topics', 'transport', 'environment', 'caFile', 'credentials']);
   const name = str(v, 'name', path)!;
@@ -143,9 +102,9 @@ function app(v: unknown, path: string, baseDir: string): AppEntry {
   if (!(TRANSPORTS as readonly unknown[]).includes(transport))
     fail(`${path}.transport`, `must be http2 or legacy; got ${JSON.stringify(transport)}`);
   const env = str(v, 'environment', path)!;
-  let environment: AppEntry['environment'];
+  let environment: AppConfig['environment'];
   let url: string | undefined;
-  if ((ENVIRONMENTS as readonly string[]).includes(env)) environment = env as EnvironmentName;
+  if ((APP_ENVIRONMENTS as readonly string[]).includes(env)) environment = env as AppEnvironment;
   else {
     let parsed: URL;
     try {
@@ -214,91 +173,4 @@ export function loadFleetConfig(file: string): FleetConfig {
     if (err instanceof ValidationError) throw new ValidationError(`${file}: ${err.field}`, err.problem);
     throw err;
   }
-}
-
-/** Topic -> app routing for producers. */
-export interface AppRoutes {
-  readonly apps: readonly string[];
-  appFor(topic: string): string | undefined;
-}
-
-export function routesFor(apps: ReadonlyArray<{ name: string; topics: readonly string[] }>): AppRoutes {
-  const byTopic = new Map<string, string>();
-  for (const a of apps) for (const t of a.topics) byTopic.set(t, a.name);
-  return { apps: apps.map((a) => a.name), appFor: (topic) => byTopic.get(topic) };
-}
-
-type Env = Readonly<Record<string, string | undefined>>;
-
-function requiredEnv(env: Env, name: string): string {
-  const v = env[name];
-  if (v === undefined || v.trim() === '') throw new ValidationError(name, 'is required');
-  return v.trim();
-}
-
-/**
- * The single app described by environment variables alone (the quick path without a config file):
- * APNS_KEY_FILE + APNS_KEY_ID + APNS_TEAM_ID (token) or APNS_P12_FILE [+ APNS_P12_PASSPHRASE] (certificate);
- * APNS_URL or APNS_ENV (production | sandbox, default sandbox); APNS_CA_FILE; APNS_TOPICS (comma-separated);
- * PUSHFLEET_APP (default "default").
- */
-export function appFromEnv(env: Env): AppEntry {
-  const name = env.PUSHFLEET_APP || 'default';
-  if (!APP_NAME_PATTERN.test(name))
-    throw new ValidationError('PUSHFLEET_APP', `"${name}" must be 1-63 chars of a-z, 0-9, . _ -`);
-  let environment: AppEntry['environment'] = 'sandbox';
-  let url: string | undefined;
-  if (env.APNS_URL) {
-    let parsed: URL;
-    try {
-      parsed = new URL(env.APNS_URL);
-    } catch {
-      throw new ValidationError('APNS_URL', `"${env.APNS_URL}" is not a URL`);
-    }
-    if (parsed.protocol !== 'https:')
-      throw new ValidationError('APNS_URL', 'must be https:// (APNs is HTTP/2 over TLS)');
-    environment = 'url';
-    url = parsed.origin;
-  } else if (env.APNS_ENV) {
-    if (env.APNS_ENV !== 'production' && env.APNS_ENV !== 'sandbox') {
-      throw new ValidationError('APNS_ENV', `must be production or sandbox; got "${env.APNS_ENV}"`);
-    }
-    environment = env.APNS_ENV;
-  }
-  const topics = (env.APNS_TOPICS ?? '')
-    .split(',')
-    .map((t) => t.trim())
-    .filter(Boolean);
-  const credentials: CredentialsConfig = env.APNS_P12_FILE
-    ? {
-        type: 'certificate',
-        certificate: { file: env.APNS_P12_FILE },
-        ...(env.APNS_P12_PASSPHRASE !== undefined ? { passphraseEnv: 'APNS_P12_PASSPHRASE' } : {}),
-      }
-    : {
-        type: 'token',
-        key: { file: requiredEnv(env, 'APNS_KEY_FILE') },
-        keyId: requiredEnv(env, 'APNS_KEY_ID'),
-        teamId: requiredEnv(env, 'APNS_TEAM_ID'),
-      };
-  return {
-    name,
-    topics,
-    transport: 'http2',
-    environment,
-    ...(url ? { url } : {}),
-    ...(env.APNS_CA_FILE ? { caFile: env.APNS_CA_FILE } : {}),
-    credentials,
-  };
-}
-
-/** Where `environment: "simulator"` points: PUSHFLEET_SIMULATOR_URL, _LEGACY_URL, _FEEDBACK_URL, _CA_FILE, else `pushfleet simulator`'s defaults. */
-export function simulatorEndpointFromEnv(env: Env): SimulatorEndpoint {
-  const d = DEFAULT_SIMULATOR_ENDPOINT;
-  return {
-    url: env.PUSHFLEET_SIMULATOR_URL || d.url,
-    legacyUrl: env.PUSHFLEET_SIMULATOR_LEGACY_URL || d.legacyUrl,
-    feedbackUrl: env.PUSHFLEET_SIMULATOR_FEEDBACK_URL || d.feedbackUrl,
-    caFile: env.PUSHFLEET_SIMULATOR_CA_FILE || d.caFile,
-  };
 }

@@ -1,9 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { routesFor, ValidationError } from '@pushfleet/queue';
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from './errors.js';
-import { loadFleetConfig, parseFleetConfig, routesFor } from './fleet-config.js';
+import { loadFleetConfig, parseFleetConfig } from './fleet-config.js';
 
 const token = { type: 'token', key: 'keys/AuthKey_ABCDE12345.p8', keyId: 'ABCDE12345', teamId: 'TEAM123456' };
 const shop = {

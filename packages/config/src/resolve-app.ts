@@ -1,13 +1,20 @@
 /**
  * From an app's configuration (where its endpoint is, where its secrets are) to what a client needs to
  * connect: URL, trust, and loaded, checked credentials. Used by the worker at start-up and by
- * `pushfleet doctor`. The shape of `AppSpec` is what `@pushfleet/queue`'s config parser produces; it is
- * declared here structurally so that this package imports none of ours.
+ * `pushfleet doctor`.
  *
  * Every failure is a CredentialsError whose message starts with the app's name and names the file or
  * environment variable at fault; secret values never appear in one.
  */
 import { readFileSync } from 'node:fs';
+import {
+  APNS_HOSTS,
+  APNS_PORT,
+  FEEDBACK_HOSTS,
+  FEEDBACK_SERVICE_PORT,
+  LEGACY_GATEWAY_HOSTS,
+  LEGACY_GATEWAY_PORT,
+} from '@pushfleet/apns';
 import {
   type ApnsEnvironment,
   type CertificateInfo,
@@ -19,28 +26,11 @@ import {
   loadPemCredentials,
   loadSigningKey,
 } from '@pushfleet/credentials';
-import { APNS_HOSTS, APNS_PORT } from '../types.js';
+import type { AppConfig, SecretSource, Transport } from './app-config.js';
+import type { EnvironmentVariables } from './env-config.js';
+import type { SimulatorEndpoint } from './simulator-endpoint.js';
 
-/** Where a secret is: a file, or an environment variable holding it (PEM text, or base64 of a .p12). */
-export type SecretSource = { readonly file: string } | { readonly env: string };
-
-export interface AppSpec {
-  readonly name: string;
-  readonly topics: readonly string[];
-  readonly transport: 'http2' | 'legacy';
-  readonly environment: 'production' | 'sandbox' | 'simulator' | 'url';
-  readonly url?: string | undefined;
-  readonly caFile?: string | undefined;
-  readonly credentials:
-    | { readonly type: 'token'; readonly key: SecretSource; readonly keyId: string; readonly teamId: string }
-    | {
-        readonly type: 'certificate';
-        readonly certificate: SecretSource;
-        readonly key?: SecretSource | undefined;
-        readonly passphraseEnv?: string | undefined;
-      };
-}
-
+/** An app's credentials, loaded and checked: a .p8 signing key, or a certificate with its private key. */
 export type ResolvedAuth =
   | { readonly kind: 'token'; readonly keyPem: string; readonly keyId: string; readonly teamId: string }
   | {
@@ -50,10 +40,11 @@ export type ResolvedAuth =
       readonly certificate: CertificateInfo;
     };
 
+/** An `AppConfig` resolved: the endpoint it sends to, the CA it trusts, its loaded credentials. */
 export interface ResolvedApp {
   readonly name: string;
   readonly topics: readonly string[];
-  readonly transport: 'http2' | 'legacy';
+  readonly transport: Transport;
   /** `https://host:port` (HTTP/2) or `tls://host:port` (legacy gateway). */
   readonly url: string;
   /** Legacy transport only: the feedback service, `tls://host:port` (A.8). */
@@ -65,40 +56,11 @@ export interface ResolvedApp {
   readonly auth: ResolvedAuth;
 }
 
-/** Where `environment: "simulator"` points: what `pushfleet simulator` listens on by default. */
-export interface SimulatorEndpoint {
-  readonly url: string;
-  readonly legacyUrl?: string | undefined;
-  readonly feedbackUrl?: string | undefined;
-  readonly caFile?: string | undefined;
-}
-
-export const DEFAULT_SIMULATOR_ENDPOINT: SimulatorEndpoint = {
-  url: 'https://127.0.0.1:2197',
-  legacyUrl: 'tls://127.0.0.1:2195',
-  feedbackUrl: 'tls://127.0.0.1:2196',
-  caFile: '.data/simulator/ca.pem',
-};
-
-/** The legacy binary gateway hosts (A.1); Apple switched them off in 2021, compatible gateways remain. */
-export const LEGACY_GATEWAY_HOSTS = {
-  production: 'gateway.push.apple.com',
-  sandbox: 'gateway.sandbox.push.apple.com',
-} as const;
-export const LEGACY_GATEWAY_PORT = 2195;
-export const FEEDBACK_HOSTS = {
-  production: 'feedback.push.apple.com',
-  sandbox: 'feedback.sandbox.push.apple.com',
-} as const;
-export const FEEDBACK_SERVICE_PORT = 2196;
-
-type Env = Readonly<Record<string, string | undefined>>;
-
 function readSecret(
   app: string,
   what: string,
   source: SecretSource,
-  env: Env,
+  env: EnvironmentVariables,
 ): { bytes: Buffer; origin: string } {
   if ('file' in source) {
     try {
@@ -124,25 +86,22 @@ interface Endpoint {
   caFile?: string;
 }
 
-function endpoint(spec: AppSpec, simulator: SimulatorEndpoint): Endpoint {
-  const legacy = spec.transport === 'legacy';
-  switch (spec.environment) {
+function endpoint(app: AppConfig, simulator: SimulatorEndpoint): Endpoint {
+  const legacy = app.transport === 'legacy';
+  switch (app.environment) {
     case 'production':
     case 'sandbox':
       return legacy
         ? {
-            url: `tls://${LEGACY_GATEWAY_HOSTS[spec.environment]}:${LEGACY_GATEWAY_PORT}`,
-            feedbackUrl: `tls://${FEEDBACK_HOSTS[spec.environment]}:${FEEDBACK_SERVICE_PORT}`,
-            apnsEnvironment: spec.environment,
+            url: `tls://${LEGACY_GATEWAY_HOSTS[app.environment]}:${LEGACY_GATEWAY_PORT}`,
+            feedbackUrl: `tls://${FEEDBACK_HOSTS[app.environment]}:${FEEDBACK_SERVICE_PORT}`,
+            apnsEnvironment: app.environment,
           }
-        : { url: `https://${APNS_HOSTS[spec.environment]}:${APNS_PORT}`, apnsEnvironment: spec.environment };
+        : { url: `https://${APNS_HOSTS[app.environment]}:${APNS_PORT}`, apnsEnvironment: app.environment };
     case 'simulator': {
       const url = legacy ? simulator.legacyUrl : simulator.url;
       if (!url)
-        throw new CredentialsError(
-          spec.name,
-          `no simulator endpoint is known for transport ${spec.transport}`,
-        );
+        throw new CredentialsError(app.name, `no simulator endpoint is known for transport ${app.transport}`);
       return {
         url,
         ...(legacy && simulator.feedbackUrl ? { feedbackUrl: simulator.feedbackUrl } : {}),
@@ -151,56 +110,62 @@ function endpoint(spec: AppSpec, simulator: SimulatorEndpoint): Endpoint {
       };
     }
     default:
-      if (!spec.url) throw new CredentialsError(spec.name, 'environment is a URL but no url was given');
+      if (!app.url) throw new CredentialsError(app.name, 'environment is a URL but no url was given');
       // A legacy gateway's feedback service sits on the same host, port 2196 (as Apple's did).
       return {
-        url: spec.url,
-        ...(legacy ? { feedbackUrl: `tls://${new URL(spec.url).hostname}:${FEEDBACK_SERVICE_PORT}` } : {}),
+        url: app.url,
+        ...(legacy ? { feedbackUrl: `tls://${new URL(app.url).hostname}:${FEEDBACK_SERVICE_PORT}` } : {}),
         apnsEnvironment: 'sandbox',
       };
   }
 }
 
+export interface ResolveAppOptions {
+  /** The variables `{ "env": NAME }` sources and `passphraseEnv` name (an app passes `process.env`). */
+  readonly env: EnvironmentVariables;
+  /** Where `environment: "simulator"` points; an app naming the simulator fails without it. */
+  readonly simulator?: SimulatorEndpoint | undefined;
+  /** The time certificates are checked at. @defaultValue now */
+  readonly now?: Date | undefined;
+}
+
 /** Load and check an app's credentials. @throws CredentialsError naming the app and the file or variable. */
-export function resolveApp(
-  spec: AppSpec,
-  options: { env?: Env; simulator?: SimulatorEndpoint; now?: Date } = {},
-): ResolvedApp {
-  const env = options.env ?? process.env;
-  const target = endpoint(spec, options.simulator ?? DEFAULT_SIMULATOR_ENDPOINT);
-  const caFile = spec.caFile ?? target.caFile;
+export function resolveApp(app: AppConfig, options: ResolveAppOptions): ResolvedApp {
+  const { env } = options;
+  const target = endpoint(app, options.simulator ?? {});
+  const caFile = app.caFile ?? target.caFile;
   let ca: string | undefined;
   if (caFile) {
     try {
       ca = readFileSync(caFile, 'utf8');
     } catch (err) {
       throw new CredentialsError(
-        spec.name,
+        app.name,
         `cannot read CA file ${caFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
       );
     }
   }
   let auth: ResolvedAuth;
-  const c = spec.credentials;
+  const c = app.credentials;
   if (c.type === 'token') {
-    if (spec.transport === 'legacy')
-      throw new CredentialsError(spec.name, 'the legacy binary gateway needs a certificate, not a token');
-    const { bytes, origin } = readSecret(spec.name, 'the .p8 key', c.key, env);
+    if (app.transport === 'legacy')
+      throw new CredentialsError(app.name, 'the legacy binary gateway needs a certificate, not a token');
+    const { bytes, origin } = readSecret(app.name, 'the .p8 key', c.key, env);
     loadSigningKey(bytes, origin); // throws naming the origin when it is not an EC P-256 PKCS#8 key
     auth = { kind: 'token', keyPem: bytes.toString('utf8'), keyId: c.keyId, teamId: c.teamId };
   } else {
     const passphrase = c.passphraseEnv ? env[c.passphraseEnv] : undefined;
     if (c.passphraseEnv && passphrase === undefined) {
       throw new CredentialsError(
-        spec.name,
+        app.name,
         `environment variable ${c.passphraseEnv} (the pass phrase) is not set`,
       );
     }
-    const cert = readSecret(spec.name, 'the certificate', c.certificate, env);
-    const key = c.key ? readSecret(spec.name, 'the private key', c.key, env) : undefined;
+    const cert = readSecret(app.name, 'the certificate', c.certificate, env);
+    const key = c.key ? readSecret(app.name, 'the private key', c.key, env) : undefined;
     const format = detectCredentialFormat(cert.bytes);
     if (format === 'unknown' || format === 'pem-key') {
-      throw new CredentialsError(spec.name, `${cert.origin} is not a certificate or .p12`);
+      throw new CredentialsError(app.name, `${cert.origin} is not a certificate or .p12`);
     }
     const loaded =
       format === 'p12'
@@ -208,7 +173,7 @@ export function resolveApp(
         : loadPemCredentials(cert.bytes, key?.bytes, passphrase, cert.origin, key?.origin);
     checkCertificateCredentials(loaded.certificate, {
       environment: target.apnsEnvironment,
-      topics: spec.topics,
+      topics: app.topics,
       ...(options.now ? { now: options.now } : {}),
     });
     auth = {
@@ -219,9 +184,9 @@ export function resolveApp(
     };
   }
   return {
-    name: spec.name,
-    topics: spec.topics,
-    transport: spec.transport,
+    name: app.name,
+    topics: app.topics,
+    transport: app.transport,
     url: target.url,
     ...(target.feedbackUrl ? { feedbackUrl: target.feedbackUrl } : {}),
     apnsEnvironment: target.apnsEnvironment,

@@ -1,0 +1,54 @@
+/**
+ * What the configuration says about an app, before anything is loaded: its name and topics, where it sends,
+ * and where its secrets are. The config file and the APNS_* variables both produce an `AppConfig`;
+ * `resolveApp` turns one into a `ResolvedApp`.
+ */
+
+export const TRANSPORTS = ['http2', 'legacy'] as const;
+export type Transport = (typeof TRANSPORTS)[number];
+
+/** The endpoints an app may name instead of a URL: Apple's two, or the bundled simulator. */
+export const APP_ENVIRONMENTS = ['production', 'sandbox', 'simulator'] as const;
+export type AppEnvironment = (typeof APP_ENVIRONMENTS)[number];
+
+/** Where a secret is: a file, or an environment variable holding it (PEM text, or base64 of a .p12). */
+export type SecretSource = { readonly file: string } | { readonly env: string };
+
+export interface TokenCredentialsConfig {
+  readonly type: 'token';
+  /** The .p8 signing key. */
+  readonly key: SecretSource;
+  readonly keyId: string;
+  readonly teamId: string;
+}
+
+export interface CertificateCredentialsConfig {
+  readonly type: 'certificate';
+  /** A .p12/.pfx, or a PEM/DER certificate (with `key` when it does not hold the key). */
+  readonly certificate: SecretSource;
+  readonly key?: SecretSource | undefined;
+  /** Environment variable holding the .p12 / key pass phrase. */
+  readonly passphraseEnv?: string | undefined;
+}
+
+export type CredentialsConfig = TokenCredentialsConfig | CertificateCredentialsConfig;
+
+export interface AppConfig {
+  readonly name: string;
+  /** Every apns-topic this app sends to; a notification is routed to the app owning its topic. */
+  readonly topics: readonly string[];
+  /** @defaultValue 'http2' */
+  readonly transport: Transport;
+  /** A named endpoint, or `url` when `url` holds an explicit one. */
+  readonly environment: AppEnvironment | 'url';
+  /** `https://host:port` (HTTP/2) or `tls://host:port` (legacy), when environment is `url`. */
+  readonly url?: string | undefined;
+  /** Extra CA (PEM file) to trust, e.g. the simulator's. */
+  readonly caFile?: string | undefined;
+  readonly credentials: CredentialsConfig;
+}
+
+/** The config file's contents: every app the fleet serves. */
+export interface FleetConfig {
+  readonly apps: readonly AppConfig[];
+}

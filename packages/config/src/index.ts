@@ -1,0 +1,25 @@
+// The public surface of @pushfleet/config: the fleet's configuration, from the file or the environment, and
+// each app resolved to its endpoint and loaded credentials.
+export {
+  APP_ENVIRONMENTS,
+  type AppConfig,
+  type AppEnvironment,
+  type CertificateCredentialsConfig,
+  type CredentialsConfig,
+  type FleetConfig,
+  type SecretSource,
+  type TokenCredentialsConfig,
+  TRANSPORTS,
+  type Transport,
+} from './app-config.js';
+export {
+  appFromEnv,
+  appNameFromEnv,
+  configuredApps,
+  type EnvironmentVariables,
+  fleetConfigFromEnv,
+  simulatorEndpointFromEnv,
+} from './env-config.js';
+export { loadFleetConfig, parseFleetConfig } from './fleet-config.js';
+export { type ResolveAppOptions, type ResolvedApp, type ResolvedAuth, resolveApp } from './resolve-app.js';
+export { localSimulatorEndpoint, type SimulatorEndpoint } from './simulator-endpoint.js';
