@@ -9,6 +9,7 @@ import { createFleetMetrics, type FleetMetrics } from '@pushfleet/metrics';
 import {
   appQueue,
   countDeadLetters,
+  DEFAULT_DEAD_LETTER_LIMITS,
   getAppPause,
   type PushJobData,
   type PushJobResult,
@@ -23,7 +24,7 @@ import { DEFAULT_FEEDBACK_INTERVAL_MS, type FeedbackPoller, startFeedbackPoller 
 import { log } from './log.js';
 import { createOpsServer } from './ops-server.js';
 import { createPushProcessor } from './push-processor.js';
-import type { RetryPolicyOptions } from './retry-policy.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicyOptions } from './retry-policy.js';
 import { createSender, type Sender, type SenderOptions } from './senders.js';
 
 export interface FleetWorker extends AsyncDisposable {
@@ -127,7 +128,9 @@ export async function startFleetWorker(
       redis,
       metrics,
       credsRetryDelayMs: options.credsRetryDelayMs ?? 60_000,
-      ...(options.retryPolicy ? { retryPolicy: options.retryPolicy } : {}),
+      // The app's configured overrides on top of the fleet's policy (or the caller's, in tests).
+      retryPolicy: { ...(options.retryPolicy ?? DEFAULT_RETRY_POLICY), ...app.retry },
+      deadLetterLimits: { ...DEFAULT_DEAD_LETTER_LIMITS, ...app.deadLetters },
       onCredentialsBroken: pauseOnBrokenCredentials(redis, app.name, metrics),
     });
     const queue = appQueue(app.name);

@@ -46,6 +46,39 @@ export interface AppConfig {
   /** Extra CA (PEM file) to trust, e.g. the simulator's. */
   readonly caFile?: string | undefined;
   readonly credentials: CredentialsConfig;
+  /** Overrides of the fleet's retry policy for this app (see the README's delivery section). */
+  readonly retry?: RetryConfig | undefined;
+  /** Bounds of this app's dead-letter list. */
+  readonly deadLetters?: DeadLetterConfig | undefined;
+}
+
+/** How long and how often an app's notifications are retried; every field optional, in milliseconds. */
+export interface RetryConfig {
+  /** Retry a notification without apns-expiration this long after it was enqueued (default 24 h). */
+  readonly maxAgeMs?: number;
+  /** Retry a notification with apns-expiration 0 this long (default 60 s). */
+  readonly noStoreHorizonMs?: number;
+  /** The first backoff's ceiling; it doubles per try (default 1 s). */
+  readonly baseDelayMs?: number;
+  /** The longest backoff (default 5 min). */
+  readonly maxDelayMs?: number;
+  /** The shortest backoff (default 250 ms). */
+  readonly floorMs?: number;
+}
+
+export const RETRY_CONFIG_FIELDS = [
+  'maxAgeMs',
+  'noStoreHorizonMs',
+  'baseDelayMs',
+  'maxDelayMs',
+  'floorMs',
+] as const;
+
+export interface DeadLetterConfig {
+  /** Entries kept; the oldest go first (default 100,000). */
+  readonly maxEntries?: number;
+  /** Entries older than this are dropped (default 14 days). */
+  readonly maxAgeMs?: number;
 }
 
 /** The config file's contents: every app the fleet serves. */

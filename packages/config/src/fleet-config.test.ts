@@ -128,3 +128,33 @@ describe('routesFor', () => {
     expect(routes.appFor('com.example.other')).toBeUndefined();
   });
 });
+
+describe('per-app delivery settings', () => {
+  it('parses retry overrides and dead-letter bounds', () => {
+    const config = parseFleetConfig(
+      {
+        apps: [
+          { ...shop, retry: { maxAgeMs: 3_600_000, maxDelayMs: 60_000 }, deadLetters: { maxEntries: 500 } },
+        ],
+      },
+      '/etc/pushfleet',
+    );
+    expect(config.apps[0]).toMatchObject({
+      retry: { maxAgeMs: 3_600_000, maxDelayMs: 60_000 },
+      deadLetters: { maxEntries: 500 },
+    });
+  });
+
+  it('refuses settings that would lose notifications or make no sense, naming the field', () => {
+    expect(problem({ apps: [{ ...shop, retry: { maxAgeMs: 5000 } }] }).message).toBe(
+      'apps[0].retry.maxAgeMs: 5000 ms is under a minute: an outage that short would lose notifications',
+    );
+    expect(problem({ apps: [{ ...shop, retry: { baseDelayMs: 9000, maxDelayMs: 1000 } }] }).message).toBe(
+      'apps[0].retry.baseDelayMs: 9000 is above maxDelayMs (1000)',
+    );
+    expect(problem({ apps: [{ ...shop, retry: { attempts: 5 } }] }).field).toBe('apps[0].retry.attempts');
+    expect(problem({ apps: [{ ...shop, deadLetters: { maxEntries: -1 } }] }).message).toBe(
+      'apps[0].deadLetters.maxEntries: must be a whole number above 0',
+    );
+  });
+});

@@ -13,7 +13,10 @@ import {
   type AppConfig,
   type AppEnvironment,
   type CredentialsConfig,
+  type DeadLetterConfig,
   type FleetConfig,
+  RETRY_CONFIG_FIELDS,
+  type RetryConfig,
   type SecretSource,
   TRANSPORTS,
   type Transport,
@@ -88,7 +91,16 @@ function credentials(v: unknown, path: string, baseDir: string): CredentialsConf
 
 function app(v: unknown, path: string, baseDir: string): AppConfig {
   if (!isObj(v)) fail(path, 'must be an object');
-  only(v, path, ['name', 'topics', 'transport', 'environment', 'caFile', 'credentials']);
+  only(v, path, [
+    'name',
+    'topics',
+    'transport',
+    'environment',
+    'caFile',
+    'credentials',
+    'retry',
+    'deadLetters',
+  ]);
   const name = str(v, 'name', path)!;
   if (!APP_NAME_PATTERN.test(name)) fail(`${path}.name`, `"${name}" must be 1-63 chars of a-z, 0-9, . _ -`);
   if (!Array.isArray(v.topics) || v.topics.length === 0)
@@ -127,7 +139,41 @@ function app(v: unknown, path: string, baseDir: string): AppConfig {
     ...(url ? { url } : {}),
     ...(caFile ? { caFile: isAbsolute(caFile) ? caFile : resolve(baseDir, caFile) } : {}),
     credentials: credentials(v.credentials, `${path}.credentials`, baseDir),
+    ...(v.retry !== undefined ? { retry: retry(v.retry, `${path}.retry`) } : {}),
+    ...(v.deadLetters !== undefined
+      ? { deadLetters: deadLetters(v.deadLetters, `${path}.deadLetters`) }
+      : {}),
   };
+}
+
+function wholeNumbers(v: unknown, path: string, fields: readonly string[]): Record<string, number> {
+  if (!isObj(v)) fail(path, 'must be an object');
+  only(v, path, fields);
+  const out: Record<string, number> = {};
+  for (const f of fields) {
+    const n = v[f];
+    if (n === undefined) continue;
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1)
+      fail(`${path}.${f}`, 'must be a whole number above 0');
+    out[f] = n;
+  }
+  return out;
+}
+
+function retry(v: unknown, path: string): RetryConfig {
+  const r: RetryConfig = wholeNumbers(v, path, RETRY_CONFIG_FIELDS);
+  if (r.baseDelayMs !== undefined && r.maxDelayMs !== undefined && r.baseDelayMs > r.maxDelayMs)
+    fail(`${path}.baseDelayMs`, `${r.baseDelayMs} is above maxDelayMs (${r.maxDelayMs})`);
+  if (r.maxAgeMs !== undefined && r.maxAgeMs < 60_000)
+    fail(
+      `${path}.maxAgeMs`,
+      `${r.maxAgeMs} ms is under a minute: an outage that short would lose notifications`,
+    );
+  return r;
+}
+
+function deadLetters(v: unknown, path: string): DeadLetterConfig {
+  return wholeNumbers(v, path, ['maxEntries', 'maxAgeMs']);
 }
 
 /** Validate a parsed config object. Relative paths resolve against `baseDir`. */

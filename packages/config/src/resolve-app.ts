@@ -26,7 +26,7 @@ import {
   loadPemCredentials,
   loadSigningKey,
 } from '@pushfleet/credentials';
-import type { AppConfig, SecretSource, Transport } from './app-config.js';
+import type { AppConfig, DeadLetterConfig, RetryConfig, SecretSource, Transport } from './app-config.js';
 import type { EnvironmentVariables } from './env-config.js';
 import type { SimulatorEndpoint } from './simulator-endpoint.js';
 
@@ -47,13 +47,16 @@ export interface ResolvedApp {
   readonly transport: Transport;
   /** `https://host:port` (HTTP/2) or `tls://host:port` (legacy gateway). */
   readonly url: string;
-  /** Legacy transport only: the feedback service, `tls://host:port` (A.8). */
+  /** Legacy transport only: the feedback service, `tls://host:port`. */
   readonly feedbackUrl?: string | undefined;
   /** Which APNs environment the endpoint is (the simulator counts as sandbox/development). */
   readonly apnsEnvironment: ApnsEnvironment;
   /** Extra CA PEM to trust. */
   readonly ca?: string | undefined;
   readonly auth: ResolvedAuth;
+  /** The app's overrides of the fleet's retry policy, as configured. */
+  readonly retry?: RetryConfig | undefined;
+  readonly deadLetters?: DeadLetterConfig | undefined;
 }
 
 function readSecret(
@@ -192,5 +195,7 @@ export function resolveApp(app: AppConfig, options: ResolveAppOptions): Resolved
     apnsEnvironment: target.apnsEnvironment,
     ...(ca ? { ca } : {}),
     auth,
+    ...(app.retry ? { retry: app.retry } : {}),
+    ...(app.deadLetters ? { deadLetters: app.deadLetters } : {}),
   };
 }
