@@ -1,6 +1,6 @@
 /** The API's answers to delivery trouble: 409 for a reused apnsId, 503 with Retry-After while Redis is away. */
 import type { AddressInfo } from 'node:net';
-import { createProducer } from '@pushfleet/queue';
+import { createProducer, getInvalidToken, recordInvalidToken } from '@pushfleet/queue';
 import { startRedisServer } from '@pushfleet/queue/redis-server';
 import { describe, expect, it } from 'vitest';
 import { createApiServer } from './server.js';
@@ -46,6 +46,33 @@ describe('API delivery errors', () => {
       expect(body.error.field).toBe('apnsId');
       expect(body.error.problem).toMatch(/already enqueued for a different notification/);
     } finally {
+      await a.close();
+    }
+  });
+
+  it('POST /v1/tokens/:token/reactivate stops the suppression of a dead token', async () => {
+    await using redis = await startRedisServer();
+    const a = await api(redis.url);
+    const { Redis } = await import('ioredis');
+    const client = new Redis(redis.url);
+    try {
+      await recordInvalidToken(client, {
+        app: 'api-delivery',
+        token,
+        reason: 'Unregistered',
+        timestamp: 1,
+        source: 'http2',
+      });
+      const res = await fetch(`${a.base}/v1/tokens/${token.toUpperCase()}/reactivate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ app: 'api-delivery' }),
+      });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ token, app: 'api-delivery', reactivated: true });
+      expect(await getInvalidToken(client, 'api-delivery', token)).toBeUndefined();
+    } finally {
+      client.disconnect();
       await a.close();
     }
   });

@@ -4,6 +4,7 @@
  *
  *   POST /v1/notifications        one notification, or { "notifications": [...] }   -> 202 { ids, jobIds }
  *   GET  /v1/notifications/:id    where a notification's job stands                  -> 200 status | 404
+ *   POST /v1/tokens/:token/reactivate  { app }: the device registered it again -> 200 { reactivated }
  *   GET  /healthz                 200 while Redis answers, else 503
  *
  * Redis away: 503 with Retry-After (nothing enqueued, or exactly `enqueued`); an apnsId reused for another
@@ -75,6 +76,14 @@ export function createApiServer(options: ApiServerOptions): Server {
         ? await producer.sendMany((body as { notifications: never[] }).notifications)
         : await producer.send(body as never);
       return send(res, 202, result);
+    }
+    const re = /^\/v1\/tokens\/([0-9A-Fa-f]+)\/reactivate$/.exec(path);
+    if (re && req.method === 'POST') {
+      const body = (await readJson(req, limit)) as { app?: unknown };
+      if (typeof body?.app !== 'string')
+        throw new HttpError(400, 'app', 'is required (the app the token belongs to)');
+      const reactivated = await producer.reactivateToken(body.app, re[1]!);
+      return send(res, 200, { token: re[1]!.toLowerCase(), app: body.app, reactivated });
     }
     const m = /^\/v1\/notifications\/([^/]+)$/.exec(path);
     if (m && req.method === 'GET') {

@@ -5,6 +5,7 @@
  *   pushfleet start [--demo N] [--data-dir DIR] [--api-port P] [--metrics-port P]
  *   pushfleet simulator [--port P] [--certificate-port P] [fault options...]
  *   pushfleet doctor [--config FILE]
+ *   pushfleet dlq list|show|retry|purge APP ...  |  pushfleet reactivate APP TOKEN
  *   pushfleet cert inspect|convert ...
  *   pushfleet help
  */
@@ -12,7 +13,9 @@ import { parseArgs } from 'node:util';
 import { configuredApps, localSimulatorEndpoint, simulatorEndpointFromEnv } from '@pushfleet/config';
 import { runCertCommand } from './cert/index.js';
 import { simulatorCaFile } from './data-dir.js';
+import { DLQ_USAGE, DlqUsageError, runDlqCommand } from './dlq-command.js';
 import { runDoctor } from './doctor.js';
+import { runReactivate } from './reactivate.js';
 import { runResume } from './resume.js';
 import { runSimulatorCommand, SIMULATOR_USAGE } from './simulator-command.js';
 import { runStart } from './start.js';
@@ -28,6 +31,9 @@ commands:
 ${SIMULATOR_USAGE}  doctor      check every configured app: credentials, expiry, TLS + HTTP/2 handshake, a test request
               --config FILE     the fleet config (default: $PUSHFLEET_CONFIG, else the APNS_* variables)
   resume APP  resume an app paused because APNs refused its credentials (after fixing them)
+              --redis-url URL   default $REDIS_URL
+  dlq         list, show, retry or purge an app's dead-letter list (pushfleet dlq --help)
+  reactivate APP TOKEN  the device registered this token again: stop suppressing sends to it
               --redis-url URL   default $REDIS_URL
   cert        inspect a certificate, .p12 or .p8; convert .cer/.p12 to PEM (pushfleet cert --help)
   help        this text
@@ -87,6 +93,22 @@ async function main(argv: string[]): Promise<number> {
       if (!url) throw new UsageError('resume needs --redis-url or REDIS_URL');
       return runResume(url, app);
     }
+    case 'dlq':
+      return runDlqCommand(rest);
+    case 'reactivate': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        options: { 'redis-url': { type: 'string' } },
+        allowPositionals: true,
+        strict: true,
+      });
+      const [app, token] = positionals;
+      if (!app || !token || positionals.length > 2)
+        throw new UsageError('reactivate takes an app and a token');
+      const url = values['redis-url'] ?? process.env.REDIS_URL;
+      if (!url) throw new UsageError('reactivate needs --redis-url or REDIS_URL');
+      return runReactivate(url, app, token);
+    }
     case 'cert':
       return runCertCommand(rest);
     case undefined:
@@ -103,6 +125,10 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
+    if (err instanceof DlqUsageError) {
+      process.stderr.write(`pushfleet: ${err.message}\n\n${DLQ_USAGE}`);
+      process.exit(2);
+    }
     const usage = err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     process.stderr.write(`pushfleet: ${(err as Error).message}\n${usage ? `\n${USAGE}` : ''}`);
     process.exit(usage ? 2 : 1);
