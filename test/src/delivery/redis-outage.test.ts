@@ -77,7 +77,14 @@ describe('Redis outage', () => {
 
       redis = await startRedisServer({ dir, persist: true, port });
       await until(async () => (await fetch(healthz)).status === 200, '/healthz to recover');
-      await until(async () => producer.ping().then(() => true, () => false), 'the SDK to reconnect');
+      await until(
+        async () =>
+          producer.ping().then(
+            () => true,
+            () => false,
+          ),
+        'the SDK to reconnect',
+      );
       await producer.queue.resume();
       await sim.recorder.waitFor(200, { timeoutMs: 30_000 });
       const seen = new Set(sim.recorder.accepted.map((r) => r.apnsId));
