@@ -143,7 +143,8 @@ export async function startFleetWorker(
     });
     worker.on('error', (err) => log('error', 'worker error', { app: app.name, error: err.message }));
     worker.on('failed', (job, err) => {
-      if (job) log('warn', 'job failed', { app: app.name, job: job.id, reason: err.message });
+      // Each notification's end is already recorded (and dead letters logged); this is the job's summary.
+      if (job) log('info', 'job failed', { app: app.name, job: job.id, reason: err.message });
     });
     worker.on('stalled', (jobId) => {
       metrics.stalledJobs.inc({ app: app.name });

@@ -108,20 +108,22 @@ export function createPushProcessor(options: PushProcessorOptions) {
 
     // A run of this job before this one ended without saving: it died or stalled mid-send.
     const diedBefore = job.attemptsStarted > (data.runs ?? 0) + 1;
-    countResends(todo, state, diedBefore);
 
     for (const n of todo) {
-      const gone = expiredBeforeSend(policy, { enqueuedAt: data.enqueuedAt, expiration: n.expiration }, now);
+      const prior = state[n.id]?.attempts ?? [];
+      const gone = expiredBeforeSend(
+        policy,
+        { enqueuedAt: data.enqueuedAt, expiration: n.expiration },
+        now,
+        prior.length,
+      );
       if (gone && !gone.retry) {
-        const s = {
-          final: true,
-          outcome: gone.outcome,
-          reason: gone.reason,
-          attempts: state[n.id]?.attempts ?? [],
-        };
+        const reason =
+          prior.length > 0 ? `${gone.reason}: ${prior.at(-1)?.reason ?? 'no answer'}` : gone.reason;
+        const s = { final: true, outcome: gone.outcome, reason, attempts: prior };
         state[n.id] = s;
         finish(s, data.enqueuedAt, now);
-        deadLetters.push(deadLetter(n, s, gone.outcome, gone.reason));
+        deadLetters.push(deadLetter(n, s, gone.outcome, reason));
       }
     }
     todo = todo.filter((n) => !state[n.id]?.final);
@@ -144,6 +146,7 @@ export function createPushProcessor(options: PushProcessorOptions) {
       return false;
     });
 
+    countResends(todo, state, diedBefore);
     const checkpoint = startCheckpoint(job, data, state, todo.length, options.checkpointIntervalMs ?? 1000);
     let results: AttemptResult[];
     try {

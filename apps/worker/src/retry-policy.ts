@@ -75,14 +75,18 @@ export function retryHorizon(policy: RetryPolicyOptions, enqueuedAt: number, exp
   return expiration * 1000;
 }
 
-/** Whether a notification is past its horizon before it is even sent (it waited too long in the queue). */
+/**
+ * Whether a notification is past its horizon before this run sends it (it waited in the queue, or its last
+ * retry came due too late); `tries` so far and the last failure's reason go into the verdict's reason.
+ */
 export function expiredBeforeSend(
   policy: RetryPolicyOptions,
   n: { readonly enqueuedAt: number; readonly expiration?: number | undefined },
   now: number,
+  tries = 0,
 ): RetryDecision | undefined {
   if (now < retryHorizon(policy, n.enqueuedAt, n.expiration)) return undefined;
-  return giveUp(n.expiration, 'while it waited in the queue');
+  return giveUp(n.expiration, tries > 0 ? `after ${tries} tries` : 'while it waited in the queue');
 }
 
 export function decideRetry(

@@ -4,8 +4,10 @@
  * is counted. The production retry policy runs with its delays scaled down 200 times (a 10-minute outage is
  * 3 s here, the 5-minute cap 1.5 s).
  */
-import { waitForJobs } from '@pushfleet/queue';
+
+import { listDeadLetters, redriveDeadLetters, waitForJobs } from '@pushfleet/queue';
 import { DEFAULT_RETRY_POLICY, type RetryPolicyOptions } from '@pushfleet/worker';
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { startTestFleet, TOPIC } from '../helpers/fleet.js';
 
@@ -77,4 +79,38 @@ describe('delivery under trouble', () => {
     expect(fleet.sim.faults.counters.resets).toBeGreaterThan(0);
     expect(fleet.sim.faults.counters.goAways).toBeGreaterThan(0);
   }, 300_000);
+
+  it('exhausted retries land in the dead-letter list with their history; re-driven, they are delivered', async () => {
+    await using fleet = await startTestFleet({
+      simulator: { faults: { rate503: 1 } },
+      worker: { retryPolicy: { ...SCALED_POLICY, maxAgeMs: 1_000 } },
+    });
+    const { ids, jobIds } = await fleet.producer.sendMany(
+      Array.from({ length: 20 }, (_, i) => ({
+        token: tokenOf(50_000 + i),
+        topic: TOPIC,
+        payload: { aps: { alert: `${i}` } },
+      })),
+    );
+    const done = await waitForJobs(fleet.producer.queue, jobIds, { timeoutMs: 30_000 });
+    expect(done).toMatchObject({ failed: 20 }); // nothing delivered: every job ends failed, every notification dead-lettered
+    const redis = new Redis(fleet.redis.url, { maxRetriesPerRequest: null });
+    try {
+      const { total, entries } = await listDeadLetters(redis, fleet.app);
+      expect(total).toBe(20);
+      expect(entries[0]?.attempts.length).toBeGreaterThan(1);
+      expect(entries.every((e) => e.attempts.every((a) => a.status === 503))).toBe(true);
+
+      fleet.sim.faults.set({ rate503: 0 });
+      const before = fleet.sim.recorder.counters.accepted;
+      const { redriven } = await redriveDeadLetters(redis, fleet.app);
+      expect(redriven.sort()).toEqual([...ids].sort());
+      await fleet.sim.recorder.waitFor(before + 20, { timeoutMs: 30_000 });
+      const delivered = new Set(fleet.sim.recorder.accepted.map((r) => r.apnsId));
+      expect(ids.filter((id) => !delivered.has(id))).toEqual([]);
+      expect((await listDeadLetters(redis, fleet.app)).total).toBe(0);
+    } finally {
+      redis.disconnect();
+    }
+  });
 });
