@@ -3,7 +3,7 @@
  * seconds (BullMQ's stall check with the fleet's lock settings), nothing is lost, and every duplicate the
  * simulator saw was counted by the second worker's resends metric.
  */
-import { createProducer } from '@pushfleet/queue';
+import { appQueue, createProducer } from '@pushfleet/queue';
 import { startRedisServer } from '@pushfleet/queue/redis-server';
 import { createProviderKey, startSimulator } from '@pushfleet/simulator';
 import { Queue } from 'bullmq';
@@ -61,14 +61,14 @@ describe('a worker killed mid-run', () => {
       workers.push(await start());
 
       // Done when the queue has nothing left to run (completed jobs are trimmed, so count what remains).
-      const { name, prefix } = { name: 'notifications', prefix: `{pushfleet:${APP}}` };
+      const { name, prefix } = appQueue(APP);
       const queue = new Queue(name, {
         connection: new Redis(redis.url, { maxRetriesPerRequest: null }),
         prefix,
       });
       for (let i = 0; i < 600; i++) {
         const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-        if (c.waiting + c.active + c.delayed + c.prioritized === 0) break;
+        if (Object.values(c).every((n) => n === 0)) break;
         await new Promise((r) => setTimeout(r, 200));
       }
       await queue.close();
