@@ -42,7 +42,7 @@ describe('a worker killed mid-run', () => {
           sim,
           key,
           files,
-          env: { PUSHFLEET_CONCURRENCY: String(CONCURRENCY), WORKER_NAME: name },
+          env: { PUSHFLEET_CONCURRENCY: String(CONCURRENCY) },
         });
       workers.push(await start());
       const ids: string[] = [];
