@@ -10,7 +10,8 @@ import {
   SIMPLE,
   TOKEN,
 } from './__fixtures__/vectors.js';
-import { encodeEnhanced, encodeFrame, encodeSimple, FrameEncoder } from './frame-encoder.js';
+import { FrameEncoder } from './frame-encoder.js';
+import { encodeEnhanced, encodeFrame, encodeSimple } from './single-frame.js';
 
 const payload = Buffer.from(PAYLOAD_JSON);
 const tokens = (n: number) => Array.from({ length: n }, () => randomBytes(32).toString('hex'));

@@ -1,37 +1,14 @@
 /**
- * Encoders for the legacy binary provider API, commands 0, 1 and 2 (docs/protocol/legacy-binary.md).
- * Unsigned big-endian throughout.
- *
- * Command 0, simple (37 + N bytes):
- *   off  size  field
- *   0    1     command 0x00
- *   1    2     token length = 32
- *   3    32    device token (binary)
- *   35   2     payload length N
- *   37   N     payload (UTF-8 JSON, not NUL-terminated)
- *
- * Command 1, enhanced (45 + N bytes):
- *   0    1     command 0x01
- *   1    4     identifier (echoed in an error response)
- *   5    4     expiry, UNIX seconds (0 = try once, do not store)
- *   9    2     token length = 32
- *   11   32    device token
- *   43   2     payload length N
- *   45   N     payload
- *
- * Command 2, framed (61 + N bytes; we always write all five items, in id order):
- *   0    1     command 0x02
- *   1    4     frame length L = 56 + N
- *   5    3     item 1 header: 01 00 20        8    32  device token
- *   40   3     item 2 header: 02 NN NN        43   N   payload
- *   43+N 3     item 3 header: 03 00 04        46+N 4   identifier
- *   50+N 3     item 4 header: 04 00 04        53+N 4   expiration
- *   57+N 3     item 5 header: 05 00 01        60+N 1   priority (10 or 5)
- *
- * Every input is checked before a byte is committed; a fault throws ApnsValidationError naming the field.
+ * The batch encoder of the legacy binary provider API: many frames into one reused buffer, for one socket
+ * write. The byte layout of commands 0, 1 and 2 is documented in frame-layout.ts; single frames are
+ * single-frame.ts. Every input is checked before a byte is committed; a fault throws ApnsValidationError
+ * naming the field.
  */
 import { ApnsValidationError } from '@pushfleet/apns';
+import { checkLengths, nameBadToken, stageFanTemplate } from './batch-staging.js';
 import { copyToken, decodeToken, viewOf, writeFrameHead, writeTrailer } from './frame-layout.js';
+import type { LegacyEncodeOptions } from './single-frame.js';
+
 import { type HexKernels, hexKernels, STAGE_TARGET_BYTES, TOKEN_CHUNK } from './token-hex.js';
 import { checkPayload, checkPayloadLimit, checkPriority, checkToken, checkUint32 } from './validation.js';
 import {
@@ -43,25 +20,6 @@ import {
   SIMPLE_OVERHEAD_BYTES,
 } from './wire.js';
 
-/** One notification for the single-frame encoders. */
-export interface LegacyNotification {
-  /** Device token, 64 hex digits (either case). */
-  readonly token: string;
-  /** Serialized JSON; a string is encoded as UTF-8. */
-  readonly payload: Uint8Array | string;
-  /** Commands 1 and 2. @defaultValue 0 */
-  readonly identifier?: number | undefined;
-  /** Commands 1 and 2, UNIX seconds; 0 = try once. @defaultValue 0 */
-  readonly expiry?: number | undefined;
-  /** Command 2 only. @defaultValue 10 */
-  readonly priority?: LegacyPriority | undefined;
-}
-
-export interface LegacyEncodeOptions {
-  /** Payload limit: 2048 (iOS 8+), 4096 (VoIP certificates), 256 (before iOS 8). @defaultValue 2048 */
-  readonly maxPayloadBytes?: number | undefined;
-}
-
 export interface FrameEncoderOptions extends LegacyEncodeOptions {
   /** Bytes preallocated; the buffer doubles when a write needs more. @defaultValue 65536 */
   readonly initialCapacity?: number | undefined;
@@ -72,117 +30,6 @@ export interface FrameEncoderOptions extends LegacyEncodeOptions {
 export const DEFAULT_ENCODER_CAPACITY = 65_536;
 /** Tokens hex-decoded per native call in the fallback batch paths (32 KiB of scratch). */
 const HEX_CHUNK = 1024;
-function toPayload(payload: Uint8Array | string): Uint8Array {
-  return typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
-}
-
-/** Validates a notification's shared fields, returning the payload bytes. */
-function checkCommon(n: LegacyNotification, options: LegacyEncodeOptions | undefined): Uint8Array {
-  const max = checkPayloadLimit(options?.maxPayloadBytes);
-  checkToken(n.token);
-  const payload = toPayload(n.payload);
-  checkPayload(payload, max);
-  return payload;
-}
-
-/**
- * One frame from a FrameEncoder sized to it, so each command's layout is written in one place (the
- * encoder's `write*` methods). The encoder is dropped, so its take() view is the caller's for good.
- */
-function single(bytes: number, options: LegacyEncodeOptions | undefined, firstIdentifier = 0): FrameEncoder {
-  return new FrameEncoder({
-    initialCapacity: bytes,
-    maxPayloadBytes: options?.maxPayloadBytes,
-    firstIdentifier,
-  });
-}
-
-/** Command 0. */
-export function encodeSimple(n: LegacyNotification, options?: LegacyEncodeOptions): Buffer {
-  const payload = checkCommon(n, options);
-  const enc = single(SIMPLE_OVERHEAD_BYTES + payload.length, options);
-  enc.writeSimple(n.token, payload);
-  return enc.take();
-}
-
-/** Command 1. */
-export function encodeEnhanced(n: LegacyNotification, options?: LegacyEncodeOptions): Buffer {
-  const payload = checkCommon(n, options);
-  const id = n.identifier ?? 0;
-  checkUint32(id, 'identifier');
-  const enc = single(ENHANCED_OVERHEAD_BYTES + payload.length, options, id);
-  enc.writeEnhanced(n.token, payload, n.expiry ?? 0);
-  return enc.take();
-}
-
-/** Command 2 with all five items. */
-export function encodeFrame(n: LegacyNotification, options?: LegacyEncodeOptions): Buffer {
-  const payload = checkCommon(n, options);
-  const id = n.identifier ?? 0;
-  checkUint32(id, 'identifier');
-  const enc = single(FRAME_OVERHEAD_BYTES + payload.length, options, id);
-  enc.write(n.token, payload, n.expiry ?? 0, n.priority ?? 10);
-  return enc.take();
-}
-
-/**
- * Throws naming the first token in [from, to) that is not a string of 64 chars (cheap; digits not checked).
- * Only strings pass, so the fallback's `join` never calls user code (a `toString`).
- */
-function checkLengths(tokens: readonly string[], from: number, to: number): void {
-  for (let i = from; i < to; i++) {
-    const t = tokens[i];
-    if (typeof t !== 'string' || t.length !== LEGACY_TOKEN_HEX_CHARS) checkToken(t, `tokens[${i}]`);
-  }
-}
-
-/** A batch decode failed: throws naming the first bad token in [from, to). */
-function nameBadToken(tokens: readonly string[], from: number, to: number): never {
-  for (let i = from; i < to; i++) checkToken(tokens[i], `tokens[${i}]`);
-  throw new ApnsValidationError('tokens', `tokens[${from}..${to}) failed to decode as hex`);
-}
-
-/**
- * Lays out `frames` copies of the fan-out frame template (identifier and token left to the kernel) at the
- * start of the staging area, reusing what the previous fan-out left there when payload, expiry and
- * priority are the same. Returns the staging offset.
- */
-function stageFanTemplate(
-  hk: HexKernels,
-  payload: Uint8Array,
-  expiry: number,
-  priority: number,
-  frames: number,
-): number {
-  const n = payload.length;
-  const size = FRAME_OVERHEAD_BYTES + n;
-  const stage = hk.stage(frames * size);
-  const mem = hk.mem;
-  let have = hk.fanTemplateFrames;
-  if (
-    have > 0 &&
-    (hk.fanTemplateSize !== size ||
-      hk.fanTemplateTail !== expiry * 16 + priority ||
-      Buffer.compare(payload, mem.subarray(stage + 43, stage + 43 + n)) !== 0)
-  ) {
-    have = 0;
-  }
-  if (have < 1) {
-    writeFrameHead(hk.dv, stage, n);
-    mem.set(payload, stage + 43);
-    writeTrailer(hk.dv, stage + 43 + n, 0, expiry, priority);
-    have = 1;
-  }
-  while (have < frames) {
-    const m = Math.min(have, frames - have);
-    mem.copyWithin(stage + have * size, stage, stage + m * size);
-    have += m;
-  }
-  hk.fanTemplateFrames = have;
-  hk.fanTemplateSize = size;
-  hk.fanTemplateTail = expiry * 16 + priority;
-  return stage;
-}
 
 /**
  * The hot-path batch encoder: writes many frames into ONE reused buffer and hands them out as a single

@@ -1,7 +1,37 @@
 /**
- * Low-level writers of the legacy layouts (byte tables in frame-encoder.ts). No checks here: callers
- * validate first. Shared by the single-frame encoders and FrameEncoder. Multi-byte fields go through a
- * DataView (big-endian by default), which V8 compiles to single unaligned stores.
+ * The byte layout of the legacy binary provider API, commands 0, 1 and 2 (docs/protocol/legacy-binary.md),
+ * and the helpers that write a frame's fixed parts.
+ * Unsigned big-endian throughout.
+ *
+ * Command 0, simple (37 + N bytes):
+ *   off  size  field
+ *   0    1     command 0x00
+ *   1    2     token length = 32
+ *   3    32    device token (binary)
+ *   35   2     payload length N
+ *   37   N     payload (UTF-8 JSON, not NUL-terminated)
+ *
+ * Command 1, enhanced (45 + N bytes):
+ *   0    1     command 0x01
+ *   1    4     identifier (echoed in an error response)
+ *   5    4     expiry, UNIX seconds (0 = try once, do not store)
+ *   9    2     token length = 32
+ *   11   32    device token
+ *   43   2     payload length N
+ *   45   N     payload
+ *
+ * Command 2, framed (61 + N bytes; we always write all five items, in id order):
+ *   0    1     command 0x02
+ *   1    4     frame length L = 56 + N
+ *   5    3     item 1 header: 01 00 20        8    32  device token
+ *   40   3     item 2 header: 02 NN NN        43   N   payload
+ *   43+N 3     item 3 header: 03 00 04        46+N 4   identifier
+ *   50+N 3     item 4 header: 04 00 04        53+N 4   expiration
+ *   57+N 3     item 5 header: 05 00 01        60+N 1   priority (10 or 5)
+ *
+ * The writers below put down a frame's fixed parts. No checks here: callers validate first. Shared by the
+ * single-frame encoders and FrameEncoder. Multi-byte fields go through a DataView (big-endian by default),
+ * which V8 compiles to single unaligned stores.
  *
  *   off  0       1..4  5..7      8..39     40..42     43..      43+N..           50+N..            57+N..
  *        02    | L:4 | 01 00 20 | token:32 | 02 NN NN | payload | 03 00 04 id:4 | 04 00 04 exp:4 | 05 00 01 prio

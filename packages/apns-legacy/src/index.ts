@@ -16,16 +16,7 @@ export {
   type FrameDecoderOptions,
   type FrameFaultStatus,
 } from './frame-decoder.js';
-export {
-  DEFAULT_ENCODER_CAPACITY,
-  encodeEnhanced,
-  encodeFrame,
-  encodeSimple,
-  FrameEncoder,
-  type FrameEncoderOptions,
-  type LegacyEncodeOptions,
-  type LegacyNotification,
-} from './frame-encoder.js';
+export { DEFAULT_ENCODER_CAPACITY, FrameEncoder, type FrameEncoderOptions } from './frame-encoder.js';
 export { DEFAULT_LEGACY_GATEWAY_PORT, LegacyClient } from './legacy-client.js';
 export {
   DEFAULT_DELIVERY_WINDOW_MS,
@@ -39,6 +30,13 @@ export {
   type ReadFeedbackOptions,
   readFeedback,
 } from './read-feedback.js';
+export {
+  encodeEnhanced,
+  encodeFrame,
+  encodeSimple,
+  type LegacyEncodeOptions,
+  type LegacyNotification,
+} from './single-frame.js';
 export {
   LEGACY_COMMANDS,
   LEGACY_ITEMS,

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { ApnsValidationError } from '@pushfleet/apns';
 import { describe, expect, it, vi } from 'vitest';
-import { encodeFrame, FrameEncoder } from './frame-encoder.js';
+import { FrameEncoder } from './frame-encoder.js';
+import { encodeFrame } from './single-frame.js';
 import { hexKernelModule, hexKernels, STAGE } from './token-hex.js';
 
 const hexTokens = (n: number) => Array.from({ length: n }, () => randomBytes(32).toString('hex'));

@@ -144,7 +144,7 @@ export async function redriveDeadLetters(
   const lower = wanted.map((id) => id.toLowerCase());
   const raw = lower.length === 0 ? [] : await redis.hmget(queueKeys.deadLetters(app), ...lower);
   const entries = raw.flatMap((r) => (r === null ? [] : [JSON.parse(r) as DeadLetter]));
-  const missing = lower.filter((id, i) => raw[i] === null);
+  const missing = lower.filter((_, i) => raw[i] === null);
   if (ids !== undefined && missing.length === lower.length && lower.length > 0) {
     throw new ValidationError('ids', `none of ${lower.length} is in ${app}'s dead-letter list`);
   }
