@@ -8,8 +8,7 @@ import { ApnsValidationError } from '@pushfleet/apns';
 import { checkLengths, nameBadToken, stageFanTemplate } from './batch-staging.js';
 import { copyToken, decodeToken, viewOf, writeFrameHead, writeTrailer } from './frame-layout.js';
 import type { LegacyEncodeOptions } from './single-frame.js';
-
-import { type HexKernels, hexKernels, STAGE_TARGET_BYTES, TOKEN_CHUNK } from './token-hex.js';
+import { hexKernels, STAGE_TARGET_BYTES, TOKEN_CHUNK } from './token-hex.js';
 import { checkPayload, checkPayloadLimit, checkPriority, checkToken, checkUint32 } from './validation.js';
 import {
   ENHANCED_OVERHEAD_BYTES,
