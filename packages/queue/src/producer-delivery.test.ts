@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisUnavailableError } from './errors.js';
 import { IdempotencyConflictError } from './idempotency.js';
 import type { PushJobData } from './job.js';
-import { createProducer } from './producer.js';
+import { createProducer, PartialEnqueueError } from './producer.js';
 import { appQueue } from './queue-keys.js';
 import { type RedisServer, startRedisServer } from './redis-server.js';
 
@@ -124,6 +124,47 @@ describe('Redis away', () => {
       } finally {
         await back.close();
       }
+    } finally {
+      await p.close();
+    }
+  });
+});
+
+describe('sendMany failing part-way', () => {
+  it('reports exactly which ids were enqueued when a later chunk fails', async () => {
+    // A Redis user that may write app "part-a"'s keys but not "part-b"'s: the second chunk fails.
+    const admin = new Redis(server.url);
+    await admin.call('ACL', 'SETUSER', 'partial', 'on', '>secret', '~{pushfleet:part-a}*', '&*', '+@all');
+    admin.disconnect();
+    const url = server.url.replace('redis://', 'redis://partial:secret@');
+    const p = createProducer({
+      redis: url,
+      routes: { apps: ['part-a', 'part-b'], appFor: (topic) => (topic.endsWith('.b') ? 'part-b' : 'part-a') },
+      chunkSize: 2,
+    });
+    try {
+      const n = (i: number, topic: string) => ({
+        token: token(100 + i),
+        topic,
+        payload: { aps: { alert: `${i}` } },
+      });
+      const batch = [
+        n(0, 'com.example.a'),
+        n(1, 'com.example.a'),
+        n(2, 'com.example.b'),
+        n(3, 'com.example.b'),
+      ];
+      const err = await p.sendMany(batch).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PartialEnqueueError);
+      const { enqueued, notEnqueued } = err as PartialEnqueueError;
+      expect(enqueued).toHaveLength(2);
+      expect(notEnqueued).toHaveLength(2);
+      expect(await jobCount('part-a')).toBe(2);
+      expect(await jobCount('part-b')).toBe(0);
+      const { name, prefix } = appQueue('part-a');
+      const queue = new Queue<PushJobData>(name, { connection: redis, prefix });
+      expect((await Promise.all(enqueued.map((id) => queue.getJob(id)))).every(Boolean)).toBe(true);
+      await queue.close();
     } finally {
       await p.close();
     }

@@ -197,6 +197,7 @@ export function createProducer(options: ProducerOptions): Producer {
         prefix: queueKeys.bullPrefix(checkAppName(app)),
         defaultJobOptions: jobOptions,
       });
+      queue.on('error', () => {}); // a lost connection reaches each caller as RedisUnavailableError instead
       queues.set(app, queue);
     }
     return queue;
