@@ -8,9 +8,16 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { appNameFromEnv, fleetConfigFromEnv } from '@pushfleet/config';
-import { createProducer, getPushJobStatus, routesFor, waitForJobs } from '@pushfleet/queue';
+import {
+  createProducer,
+  getNotificationStatus,
+  outcomeCounts,
+  routesFor,
+  waitForNotifications,
+} from '@pushfleet/queue';
 import { type RedisServer, startRedisServer } from '@pushfleet/queue/redis-server';
 import { type Simulator, startSimulator } from '@pushfleet/simulator';
+import { Redis } from 'ioredis';
 import { type FleetChild, pickPort, startChild } from './children.js';
 import { DEFAULT_DATA_DIR, simulatorCaFile, simulatorDir } from './data-dir.js';
 import { createProgressBar } from './progress.js';
@@ -143,23 +150,38 @@ async function runDemo(redisUrl: string, topic: string, count: number, timeoutMs
       payload: { aps: { alert: { title: 'pushfleet demo', body: `notification ${i + 1} of ${count}` } } },
     }));
     const bar = createProgressBar(count);
-    const started = Date.now();
-    const { jobIds } = await producer.sendMany(notifications);
-    const queue = config ? producer.queueFor(config.apps[0]!.name) : producer.queue;
-    const outcome = await waitForJobs(queue, jobIds, {
-      timeoutMs,
-      onProgress: (p) => bar.update(p.done, p.failed),
-    });
-    bar.end();
-    const secs = (Date.now() - started) / 1000;
-    const delivered = outcome.completed;
-    say(`delivered ${delivered}/${count} in ${secs.toFixed(2)} s (${Math.round(delivered / secs)}/s)`);
-    if (delivered === count) return 0;
-    if (outcome.missing.length > 0)
-      say(`missing: ${outcome.missing.length} still not finished after ${timeoutMs} ms`);
-    for (const id of outcome.failedIds.slice(0, 10)) {
-      const s = await getPushJobStatus(queue, id);
-      say(`failed: ${id}: ${s?.failedReason ?? 'unknown reason'}`);
+    const app = config ? config.apps[0]!.name : appNameFromEnv(process.env);
+    const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+    try {
+      // Waiting reads the app's outcome counters: O(1) per poll, whatever the count.
+      const baseline = { [app]: await outcomeCounts(redis, app) };
+      const started = Date.now();
+      const { ids } = await producer.sendMany(notifications);
+      const outcome = await waitForNotifications(redis, {
+        baseline,
+        expected: { [app]: count },
+        timeoutMs,
+        pollMs: 200,
+        onProgress: (ended, _total, by) => bar.update(ended, ended - (by.delivered ?? 0)),
+      });
+      bar.end();
+      const secs = (Date.now() - started) / 1000;
+      const delivered = outcome.byOutcome.delivered ?? 0;
+      say(`delivered ${delivered}/${count} in ${secs.toFixed(2)} s (${Math.round(delivered / secs)}/s)`);
+      if (delivered === count) return 0;
+      const others = Object.entries(outcome.byOutcome).filter(([o, n]) => o !== 'delivered' && n > 0);
+      if (others.length > 0) say(`not delivered: ${others.map(([o, n]) => `${n} ${o}`).join(', ')}`);
+      if (outcome.ended < count)
+        say(`missing: ${count - outcome.ended} still not finished after ${timeoutMs} ms`);
+      for (const id of ids.slice(0, 2000)) {
+        const s = await getNotificationStatus(redis, app, id);
+        if (s?.state === 'final' && s.outcome !== 'delivered') {
+          say(`first not delivered: ${id}: ${s.outcome} ${s.reason ?? ''}`);
+          break;
+        }
+      }
+    } finally {
+      redis.disconnect();
     }
     return 1;
   } finally {

@@ -24,6 +24,7 @@ import {
   type NotificationState,
   type PushJobData,
   type PushJobResult,
+  recordFinalOutcomes,
   resultFromState,
 } from '@pushfleet/queue';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
@@ -193,6 +194,24 @@ export function createPushProcessor(options: PushProcessorOptions) {
       }
     }
     if (freshConnection) sender.recycleConnections?.();
+
+    // What ended in this run is kept by id for status reads after the job is gone, and counted for waiters.
+    const endedNow = data.notifications.flatMap((n) => {
+      const s = state[n.id];
+      if (!s?.final || !s.outcome || data.state?.[n.id]?.final) return [];
+      const record = {
+        outcome: s.outcome,
+        at: Date.now(),
+        attempts: s.attempts.length,
+        jobId: String(job.id),
+      };
+      const extra = {
+        ...(s.status !== undefined ? { status: s.status } : {}),
+        ...(s.reason ? { reason: s.reason } : {}),
+      };
+      return [[n.id, { ...record, ...extra }] as const];
+    });
+    await recordFinalOutcomes(redis, app, endedNow);
 
     const next: PushJobData = { ...data, state, runs: (data.runs ?? 0) + 1 };
     const result = resultFromState(next);

@@ -11,6 +11,7 @@ import {
   redriveDeadLetters,
 } from './dead-letter.js';
 import type { PushJobData } from './job.js';
+import { getNotificationStatus } from './job-status.js';
 import { validateNotification } from './notification.js';
 import { appQueue } from './queue-keys.js';
 import { type RedisServer, startRedisServer } from './redis-server.js';
@@ -82,7 +83,7 @@ describe('dead-letter list', () => {
     expect(await getDeadLetter(redis, 'dl3', entries[1]!.notification.id)).toBeUndefined();
   });
 
-  it('re-drives an entry as a job keyed by the same id, carrying its attempt history, and removes it', async () => {
+  it('re-drives an entry as a job of its own, found by the notification id, carrying its history, and removes it', async () => {
     const e = entry('dl4', 7);
     await addDeadLetters(redis, 'dl4', [e]);
     const before = Date.now();
@@ -92,7 +93,9 @@ describe('dead-letter list', () => {
     const { name, prefix } = appQueue('dl4');
     const queue = new Queue<PushJobData>(name, { connection: redis, prefix });
     try {
-      const job = await queue.getJob(e.notification.id);
+      const status = await getNotificationStatus(redis, 'dl4', e.notification.id);
+      expect(status).toMatchObject({ state: 'pending', jobState: 'waiting', attempts: 2 });
+      const job = await queue.getJob(status!.jobId);
       expect(await job?.getState()).toBe('waiting');
       expect(job?.data.notifications).toEqual([e.notification]);
       expect(job?.data.state?.[e.notification.id]).toEqual({ final: false, attempts: e.attempts });

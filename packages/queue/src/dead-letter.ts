@@ -14,6 +14,7 @@ import type { Redis } from 'ioredis';
 import { ValidationError } from './errors.js';
 import { type AttemptRecord, JOB_RECORD_VERSION, PUSH_JOB_NAME, type PushJobData } from './job.js';
 import type { NotificationRecord } from './notification.js';
+import { indexNotifications } from './notification-status.js';
 import { DEFAULT_JOB_OPTIONS } from './producer.js';
 import { QUEUE_NAME, queueKeys } from './queue-keys.js';
 
@@ -131,8 +132,9 @@ export async function purgeDeadLetters(redis: Redis, app: string, ids?: readonly
 }
 
 /**
- * Put entries back in the queue (these ids, or every entry): each becomes a job of its own, keyed by the
- * notification id, whose state carries its earlier attempts; then it leaves the list. A job is added before
+ * Put entries back in the queue (these ids, or every entry): each becomes a job of its own whose state
+ * carries its earlier attempts (looked up by the notification's id through the status index); then it
+ * leaves the list. A job is added before
  * its entry is removed, so a crash in between re-drives it twice rather than losing it.
  */
 export async function redriveDeadLetters(
@@ -155,9 +157,8 @@ export async function redriveDeadLetters(
   });
   try {
     const now = Date.now();
+    const index = redis.pipeline();
     for (const e of entries) {
-      // The finished job that carried it is kept for status reads; make room for the new one under the same id.
-      await queue.remove(e.notification.id).catch(() => 0);
       const data: PushJobData = {
         v: JOB_RECORD_VERSION,
         app,
@@ -165,8 +166,11 @@ export async function redriveDeadLetters(
         notifications: [e.notification],
         state: { [e.notification.id]: { final: false, attempts: e.attempts } },
       };
-      await queue.add(PUSH_JOB_NAME, data, { jobId: e.notification.id });
+      // A job id of its own (the old job may still carry other notifications): found by id through the index.
+      const job = await queue.add(PUSH_JOB_NAME, data);
+      indexNotifications(index, app, [[e.notification.id, String(job.id)]], now);
     }
+    await index.exec();
   } finally {
     await queue.close();
   }

@@ -6,6 +6,7 @@ export * from './idempotency.js';
 export * from './job.js';
 export * from './job-status.js';
 export * from './notification.js';
+export * from './notification-status.js';
 export * from './producer.js';
 export * from './queue-keys.js';
 export * from './shared-provider-token.js';

@@ -2,8 +2,11 @@
  * Reading where jobs stand: one job's state and result, or waiting for a set of jobs to finish
  * (the demo's progress bar, tests, the API's status endpoint).
  */
-import { type Queue, QueueEvents } from 'bullmq';
-import type { PushJobData, PushJobResult } from './job.js';
+import { Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { NotificationOutcome, PushJobData, PushJobResult } from './job.js';
+import { findNotification } from './notification-status.js';
+import { appQueue } from './queue-keys.js';
 
 export type PushJobState = 'waiting' | 'delayed' | 'active' | 'completed' | 'failed' | 'unknown';
 
@@ -139,4 +142,75 @@ export async function waitForJobs(
     missing: [...pending],
     failedIds,
   };
+}
+
+/** Where one notification stands, by its own id (whatever job carries it, and after that job is removed). */
+export interface NotificationStatus {
+  readonly id: string;
+  /** `final` once it has its final outcome; `pending` while its job is waiting, delayed or running. */
+  readonly state: 'pending' | 'final';
+  readonly jobId: string;
+  /** The carrying job's state, while it exists. */
+  readonly jobState?: PushJobState;
+  readonly outcome?: NotificationOutcome;
+  readonly status?: number;
+  readonly reason?: string;
+  /** Tries so far. */
+  readonly attempts: number;
+  /** When it ended, ms since the epoch (final only). */
+  readonly at?: number;
+}
+
+/** Look a notification up by id in one app; undefined when unknown or past its retention. */
+export async function getNotificationStatus(
+  redis: Redis,
+  app: string,
+  id: string,
+): Promise<NotificationStatus | undefined> {
+  const lower = id.toLowerCase();
+  const found = await findNotification(redis, app, lower);
+  if (found.final) {
+    const f = found.final;
+    return {
+      id: lower,
+      state: 'final',
+      jobId: f.jobId,
+      outcome: f.outcome,
+      attempts: f.attempts,
+      at: f.at,
+      ...opt(f),
+    };
+  }
+  const { name, prefix } = appQueue(app);
+  const queue = new Queue<PushJobData>(name, { connection: redis, prefix });
+  try {
+    // Jobs enqueued before the index existed are keyed by their notification's id.
+    const job = await queue.getJob(found.jobId ?? lower);
+    const n = job?.data.notifications.find((x) => x.id === lower);
+    if (!job || !n) return undefined;
+    const s = job.data.state?.[lower];
+    return {
+      id: lower,
+      state: s?.final ? 'final' : 'pending',
+      jobId: String(job.id),
+      jobState: toJobState(await job.getState()),
+      ...(s?.outcome ? { outcome: s.outcome } : {}),
+      ...(s ? opt(s) : {}),
+      attempts: s?.attempts.length ?? 0,
+    };
+  } finally {
+    await queue.close();
+  }
+}
+
+function opt(s: { readonly status?: number; readonly reason?: string }) {
+  return {
+    ...(s.status !== undefined ? { status: s.status } : {}),
+    ...(s.reason !== undefined ? { reason: s.reason } : {}),
+  };
+}
+
+function toJobState(raw: string): PushJobState {
+  if (raw === 'completed' || raw === 'failed' || raw === 'active' || raw === 'delayed') return raw;
+  return raw === 'waiting' || raw === 'prioritized' || raw === 'waiting-children' ? 'waiting' : 'unknown';
 }

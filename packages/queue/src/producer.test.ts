@@ -59,8 +59,10 @@ describe('createProducer', () => {
     });
     const keys = await redis.keys('*');
     expect(keys.length).toBeGreaterThan(0);
+    // Every key of the app carries its hash tag (one Redis Cluster slot): BullMQ's and the status index.
     for (const key of keys.filter((k) => k.includes(`app${n}`)))
-      expect(key.startsWith(`{pushfleet:app${n}}:notifications:`)).toBe(true);
+      expect(key.startsWith(`{pushfleet:app${n}}:`)).toBe(true);
+    expect(keys.some((k) => k.startsWith(`{pushfleet:app${n}}:notifications:`))).toBe(true);
   });
 
   it('refuses an oversize payload with the size and limit, and enqueues nothing', async () => {
@@ -87,16 +89,18 @@ describe('createProducer', () => {
     expect(await p.queue.count()).toBe(0);
   });
 
-  it('sendMany bulk-adds in chunks, one job per notification, in order', async () => {
-    const p = createProducer({ redis: server.url, app: `app${++n}`, chunkSize: 7 });
+  it('sendMany bulk-adds in chunks, packing each chunk into jobs of up to jobSize, in order', async () => {
+    const p = createProducer({ redis: server.url, app: `app${++n}`, chunkSize: 20, jobSize: 8 });
     producers.push(p);
     const batch = Array.from({ length: 50 }, (_, i) => notification(i));
     const { jobIds, ids } = await p.sendMany(batch);
-    expect(jobIds).toHaveLength(50);
     expect(new Set(ids).size).toBe(50);
-    expect(await p.queue.count()).toBe(50);
-    const job = await p.queue.getJob(jobIds[49]!);
-    expect(job?.data.notifications[0]?.token).toBe(token(49));
+    expect(jobIds).toHaveLength(8); // chunks of 20, 20, 10 -> jobs of 8+8+4, 8+8+4, 8+2
+    expect(await p.queue.count()).toBe(8);
+    const jobs = await Promise.all(jobIds.map((id) => p.queue.getJob(id)));
+    expect(jobs.map((j) => j?.data.notifications.length)).toEqual([8, 8, 4, 8, 8, 4, 8, 2]);
+    expect(jobs.flatMap((j) => j?.data.notifications.map((x) => x.id))).toEqual(ids);
+    expect(jobs.map((j) => j?.id)).toEqual(jobs.map((j) => j?.data.notifications[0]?.id));
   });
 
   it('enqueueing the same apns-id twice keeps one job', async () => {

@@ -10,6 +10,9 @@
  *   {pushfleet:<app>}:dlq                  hash   notification id -> JSON DeadLetter (the dead-letter list)
  *   {pushfleet:<app>}:dlq:order            zset   notification id, scored by when it was dead-lettered
  *   {pushfleet:<app>}:id:<apns-id>         string fingerprint of a caller-chosen id's notification (idempotency)
+ *   {pushfleet:<app>}:where:<hour>         hash   notification id -> job id (notification-status.ts)
+ *   {pushfleet:<app>}:final:<hour>         hash   notification id -> JSON FinalRecord
+ *   {pushfleet:<app>}:outcomes             hash   outcome -> count of notifications that ended so
  */
 
 /** App names become part of keys and metric labels: keep them short and plain. */
@@ -33,6 +36,9 @@ export const queueKeys = {
   deadLetters: (app: string) => `${appPrefix(app)}:dlq`,
   deadLetterOrder: (app: string) => `${appPrefix(app)}:dlq:order`,
   idempotency: (app: string, id: string) => `${appPrefix(app)}:id:${id}`,
+  notificationJobs: (app: string, hour: number) => `${appPrefix(app)}:where:${hour}`,
+  finalOutcomes: (app: string, hour: number) => `${appPrefix(app)}:final:${hour}`,
+  outcomeCounts: (app: string) => `${appPrefix(app)}:outcomes`,
 } as const;
 
 /** Where an app's BullMQ queue lives (its name and key prefix), for code outside this package that opens a Worker. */

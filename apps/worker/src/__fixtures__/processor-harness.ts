@@ -14,6 +14,7 @@ import {
 } from '@pushfleet/apns';
 import { createFleetMetrics, type FleetMetrics } from '@pushfleet/metrics';
 import {
+  indexNotifications,
   JOB_RECORD_VERSION,
   type NotificationRecord,
   PUSH_JOB_NAME,
@@ -228,6 +229,14 @@ export async function startProcessorHarness(): Promise<ProcessorHarness> {
         const settled = nextSettle(id);
         const data: PushJobData = { v: JOB_RECORD_VERSION, app, enqueuedAt: Date.now(), notifications };
         await queue.add(PUSH_JOB_NAME, data, { ...opts, jobId: id });
+        // As the producer does: each notification can be looked up by its id.
+        const index = redis.pipeline();
+        indexNotifications(
+          index,
+          app,
+          notifications.map((n) => [n.id, id] as const),
+        );
+        await index.exec();
         return { id, settled };
       },
       nextSettle,

@@ -1,0 +1,80 @@
+/**
+ * One job of 1,000 notifications: each keeps its own verdict, attempts and status by id; a retry re-sends only
+ * the unfinished ones; what ended is readable by id after the job is removed, and counted for waiters.
+ */
+import { getNotificationStatus, outcomeCounts } from '@pushfleet/queue';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  apple,
+  notification,
+  ok,
+  type ProcessorHarness,
+  startProcessorHarness,
+  token,
+} from './__fixtures__/processor-harness.js';
+
+let harness: ProcessorHarness;
+beforeAll(async () => {
+  harness = await startProcessorHarness();
+});
+afterEach(async () => {
+  await harness.closeApps();
+});
+afterAll(async () => {
+  await harness?.close();
+});
+
+describe('push processor: a job of many', () => {
+  it('1,000 notifications, 10 dead tokens, 5 retryable: verdicts per id, only the 5 re-sent, statuses by id', async () => {
+    const tokens = Array.from({ length: 1000 }, (_, i) => token(0x10000 + i));
+    const dead = new Set(tokens.slice(0, 10));
+    const flaky = new Set(tokens.slice(10, 15));
+    const script = Object.fromEntries(
+      tokens.map((t) => [
+        t,
+        dead.has(t)
+          ? [apple(410, 'Unregistered', 1_700_000_000_000)]
+          : flaky.has(t)
+            ? [apple(503, 'ServiceUnavailable'), ok]
+            : [ok],
+      ]),
+    );
+    const t = await harness.startApp({ script });
+    const notifications = tokens.map(notification);
+    const { id, settled } = await t.enqueue(notifications);
+    expect((await settled).kind).toBe('delayed');
+    expect(t.sender.sentTo()).toHaveLength(1000);
+
+    const flakyId = notifications[12]!.id;
+    expect(await getNotificationStatus(harness.redis, t.app, flakyId)).toMatchObject({
+      state: 'pending',
+      jobId: id,
+      jobState: 'delayed',
+      outcome: 'retry',
+      attempts: 1,
+    });
+    expect(await outcomeCounts(harness.redis, t.app)).toEqual({ delivered: 985, 'token-invalid': 10 });
+
+    const again = t.nextSettle(id);
+    await (await t.job(id)).promote();
+    expect((await again).kind).toBe('completed');
+    const resent = t.sender.sentTo().slice(1000);
+    expect(resent.sort()).toEqual([...flaky].sort());
+    expect(await outcomeCounts(harness.redis, t.app)).toEqual({ delivered: 990, 'token-invalid': 10 });
+
+    // The job goes (BullMQ's retention); each notification still reads by id.
+    await (await t.job(id)).remove();
+    expect(await getNotificationStatus(harness.redis, t.app, flakyId)).toMatchObject({
+      state: 'final',
+      outcome: 'delivered',
+      status: 200,
+      attempts: 2,
+      jobId: id,
+    });
+    expect(await getNotificationStatus(harness.redis, t.app, notifications[3]!.id)).toMatchObject({
+      state: 'final',
+      outcome: 'token-invalid',
+      reason: 'Unregistered',
+    });
+  });
+});

@@ -1,0 +1,136 @@
+/**
+ * Where each notification stands, by its own id, whatever job carries it and after that job is gone.
+ *
+ *   {pushfleet:<app>}:where:<hour>   hash  notification id -> BullMQ job id (written at enqueue)
+ *   {pushfleet:<app>}:final:<hour>   hash  notification id -> JSON FinalRecord (written when it ends)
+ *   {pushfleet:<app>}:outcomes       hash  outcome -> notifications that ended so (counters since the start)
+ *
+ * The hash of each hour expires `STATUS_RETENTION_MS` after the hour ends, so both the index and the final
+ * records are bounded like the jobs' own retention, and longer (a completed job is removed after an hour; its
+ * verdicts read on for a day). A read looks through the buckets of the retention window (one pipelined round
+ * trip); a write is one HSET per job run. Waiting for N notifications reads the counters: O(1) per poll,
+ * however many are pending.
+ */
+import type { ChainableCommander, Redis } from 'ioredis';
+import type { NotificationOutcome } from './job.js';
+import { queueKeys } from './queue-keys.js';
+
+/** How long a notification's job and final outcome can be looked up by its id. */
+export const STATUS_RETENTION_MS = 24 * 3600_000;
+const HOUR_MS = 3600_000;
+const BUCKETS = STATUS_RETENTION_MS / HOUR_MS + 1;
+
+/** A notification's end, as kept for status reads after its job is removed. */
+export interface FinalRecord {
+  readonly outcome: NotificationOutcome;
+  readonly status?: number;
+  readonly reason?: string;
+  /** When it ended, ms since the epoch. */
+  readonly at: number;
+  readonly attempts: number;
+  readonly jobId: string;
+}
+
+const hourOf = (ms: number) => Math.floor(ms / HOUR_MS);
+const expireAt = (hour: number) => Math.ceil(((hour + 1) * HOUR_MS + STATUS_RETENTION_MS) / 1000);
+
+/** Add "these notifications are in this job" to a MULTI/pipeline (the producer's enqueue). */
+export function indexNotifications(
+  pipeline: ChainableCommander,
+  app: string,
+  entries: readonly (readonly [notificationId: string, jobId: string])[],
+  now = Date.now(),
+): void {
+  if (entries.length === 0) return;
+  const hour = hourOf(now);
+  const key = queueKeys.notificationJobs(app, hour);
+  pipeline.hset(key, ...entries.flat());
+  pipeline.expireat(key, expireAt(hour));
+}
+
+/** Record notifications that reached their final outcome (one job run's worth), and count them. */
+export async function recordFinalOutcomes(
+  redis: Redis,
+  app: string,
+  finals: readonly (readonly [notificationId: string, record: FinalRecord])[],
+  now = Date.now(),
+): Promise<void> {
+  if (finals.length === 0) return;
+  const hour = hourOf(now);
+  const key = queueKeys.finalOutcomes(app, hour);
+  const counts = new Map<string, number>();
+  for (const [, r] of finals) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
+  const multi = redis.multi().hset(key, ...finals.flatMap(([id, r]) => [id, JSON.stringify(r)]));
+  multi.expireat(key, expireAt(hour));
+  for (const [outcome, n] of counts) multi.hincrby(queueKeys.outcomeCounts(app), outcome, n);
+  await multi.exec();
+}
+
+/** Notifications of the app that ended, per outcome, since the counters began. */
+export async function outcomeCounts(redis: Redis, app: string): Promise<Record<string, number>> {
+  const raw = await redis.hgetall(queueKeys.outcomeCounts(app));
+  return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Number(v)]));
+}
+
+/** Look a notification up: its final record, else the id of the job that carries it, else nothing. */
+export async function findNotification(
+  redis: Redis,
+  app: string,
+  id: string,
+  now = Date.now(),
+): Promise<{ readonly final?: FinalRecord; readonly jobId?: string }> {
+  const lower = id.toLowerCase();
+  const hours = Array.from({ length: BUCKETS }, (_, i) => hourOf(now) - i);
+  const pipeline = redis.pipeline();
+  for (const h of hours) pipeline.hget(queueKeys.finalOutcomes(app, h), lower);
+  for (const h of hours) pipeline.hget(queueKeys.notificationJobs(app, h), lower);
+  const results = ((await pipeline.exec()) ?? []).map(([, v]) => v as string | null);
+  const final = results.slice(0, BUCKETS).find((v) => v !== null);
+  if (final) return { final: JSON.parse(final) as FinalRecord };
+  const jobId = results.slice(BUCKETS).find((v) => v !== null);
+  return jobId ? { jobId } : {};
+}
+
+export interface NotificationWaitOptions {
+  /** The counters before the notifications were enqueued (outcomeCounts), per app. */
+  readonly baseline: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** How many notifications each app must end. */
+  readonly expected: Readonly<Record<string, number>>;
+  /** @defaultValue 120000 */
+  readonly timeoutMs?: number;
+  readonly pollMs?: number;
+  readonly onProgress?: (ended: number, total: number, byOutcome: Record<string, number>) => void;
+}
+
+/**
+ * Wait until each app has ended `expected` more notifications than its baseline; resolves the outcome counts
+ * of what ended meanwhile. Reads one counter hash per app per poll (nothing per notification), so it costs
+ * the same at 10 and at 10 million. Other traffic to the same apps counts too: use it where the caller is the
+ * only producer (the demo, tests, benchmarks).
+ */
+export async function waitForNotifications(
+  redis: Redis,
+  options: NotificationWaitOptions,
+): Promise<{ readonly ended: number; readonly total: number; readonly byOutcome: Record<string, number> }> {
+  const apps = Object.keys(options.expected);
+  const total = apps.reduce((sum, a) => sum + (options.expected[a] ?? 0), 0);
+  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+  for (;;) {
+    const byOutcome: Record<string, number> = {};
+    let ended = 0;
+    for (const app of apps) {
+      const now = await outcomeCounts(redis, app);
+      const before = options.baseline[app] ?? {};
+      let appEnded = 0;
+      for (const [outcome, n] of Object.entries(now)) {
+        const delta = n - (before[outcome] ?? 0);
+        byOutcome[outcome] = (byOutcome[outcome] ?? 0) + delta;
+        appEnded += delta;
+      }
+      ended += Math.min(appEnded, options.expected[app] ?? 0);
+    }
+    options.onProgress?.(ended, total, byOutcome);
+    if (ended >= total || Date.now() >= deadline) return { ended, total, byOutcome };
+    await new Promise((r) => setTimeout(r, options.pollMs ?? 100));
+  }
+}
