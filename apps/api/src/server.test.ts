@@ -31,7 +31,7 @@ const post = (body: unknown, type = 'application/json') =>
   });
 
 describe('API', () => {
-  it('accepts one notification and reports its job as waiting', async () => {
+  it('accepts one notification and reports it as pending in a waiting job', async () => {
     const res = await post({ token, topic: 'com.example.app', payload: { aps: { alert: 'hi' } } });
     expect(res.status).toBe(202);
     const { ids, jobIds } = (await res.json()) as { ids: string[]; jobIds: string[] };
@@ -39,7 +39,13 @@ describe('API', () => {
     expect(jobIds).toEqual(ids);
     const status = await fetch(`${base}/v1/notifications/${ids[0]}`);
     expect(status.status).toBe(200);
-    expect(await status.json()).toMatchObject({ id: ids[0], state: 'waiting', attemptsMade: 0 });
+    expect(await status.json()).toMatchObject({
+      id: ids[0],
+      app: 'api-test',
+      state: 'pending',
+      jobState: 'waiting',
+      attempts: 0,
+    });
   });
 
   it('accepts a batch', async () => {

@@ -12,7 +12,6 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import {
-  getPushJobStatus,
   IdempotencyConflictError,
   PartialEnqueueError,
   type Producer,
@@ -87,7 +86,7 @@ export function createApiServer(options: ApiServerOptions): Server {
     }
     const m = /^\/v1\/notifications\/([^/]+)$/.exec(path);
     if (m && req.method === 'GET') {
-      const status = await getPushJobStatus(producer.queue, decodeURIComponent(m[1]!));
+      const status = await producer.status(decodeURIComponent(m[1]!));
       if (!status)
         throw new HttpError(404, 'id', 'no such notification (never enqueued, or past its retention)');
       return send(res, 200, status);

@@ -15,6 +15,7 @@ import {
   rememberIds,
 } from './idempotency.js';
 import { JOB_RECORD_VERSION, PUSH_JOB_NAME, type PushJobData } from './job.js';
+import { getNotificationStatus, type NotificationStatus } from './job-status.js';
 import { type NotificationInput, type NotificationRecord, validateNotification } from './notification.js';
 import { indexNotifications } from './notification-status.js';
 import { APP_NAME_PATTERN, QUEUE_NAME, queueKeys } from './queue-keys.js';
@@ -112,6 +113,8 @@ export interface Producer {
   reactivateToken(app: string, token: string): Promise<boolean>;
   /** Resolves when Redis answers within the timeout; else RedisUnavailableError. */
   ping(): Promise<void>;
+  /** A notification's status by id, looked up in every app this producer sends to. */
+  status(id: string): Promise<(NotificationStatus & { readonly app: string }) | undefined>;
   /** The default app's BullMQ queue (for status reads). */
   readonly queue: Queue<PushJobData>;
   /** Any routed app's queue. */
@@ -339,6 +342,13 @@ export function createProducer(options: ProducerOptions): Producer {
       return enqueue([validate(notification)], () => 'apnsId');
     },
     sendMany,
+    async status(id) {
+      for (const app of routes?.apps ?? [defaultApp]) {
+        const found = await withRedis(() => getNotificationStatus(client, app, id));
+        if (found) return { ...found, app };
+      }
+      return undefined;
+    },
     async ping() {
       await withRedis(() => client.ping());
     },

@@ -105,15 +105,18 @@ describe('SDK -> worker -> simulator', () => {
     expect(fleet.sim.recorder.accepted.length).toBe(before);
   });
 
-  it('delivers a batch, each notification arriving exactly once', async () => {
+  it('delivers a batch, packed into jobs of 100, each notification arriving exactly once', async () => {
     const notifications = Array.from({ length: 200 }, (_, i) => ({
       token: tokenOf(1000 + i),
       topic: TOPIC,
       payload: { aps: { alert: `n${i}` } },
     }));
     const { ids, jobIds } = await fleet.producer.sendMany(notifications);
+    expect(jobIds).toHaveLength(2);
     const done = await waitForJobs(fleet.producer.queue, jobIds, { timeoutMs: 8000 });
-    expect(done.completed).toBe(200);
+    expect(done.completed).toBe(2);
+    const statuses = await Promise.all(ids.map((id) => fleet.producer.status(id)));
+    expect(statuses.every((s) => s?.state === 'final' && s.outcome === 'delivered')).toBe(true);
     const seen = new Map<string, number>();
     for (const r of fleet.sim.recorder.accepted)
       seen.set(r.headers['apns-id'] as string, (seen.get(r.headers['apns-id'] as string) ?? 0) + 1);
@@ -140,6 +143,6 @@ describe('SDK -> worker -> simulator', () => {
       ),
     );
     expect(text).toContain(`pushfleet_invalid_tokens_recorded_total{app="${app}",source="http2"} 1`);
-    expect(text).toContain(`pushfleet_jobs_total{app="${app}",state="completed"} 201`);
+    expect(text).toContain(`pushfleet_jobs_total{app="${app}",state="completed"} 3`); // 1 + 2 jobs of 100
   });
 });
