@@ -2,7 +2,7 @@
  * `npm run bench:e2e`: the whole fleet end to end against the raw transport, in one run, against one simulator.
  *
  *   node test/dist/bench/e2e.js [--notifications 200000] [--workers 1] [--concurrency 64] [--sim-workers 2]
- *                               [--connections 2] [--fan-out 0.2]
+ *                               [--connections 2] [--fan-out 0.2] [--profile DIR]
  *
  * Processes: Redis (AOF on, everysec: what a deployment runs), the simulator (bench:http2's, counters only, in its
  * own processes sharing one port), `--workers` worker processes (`apps/worker/dist/main.js`, the code the fleet
@@ -48,6 +48,8 @@ const { values } = parseArgs({
     'sim-workers': { type: 'string', default: '2' },
     connections: { type: 'string', default: '2' },
     'fan-out': { type: 'string', default: '0.2' },
+    /** Write a CPU profile of each worker (node --cpu-prof) into this directory. */
+    profile: { type: 'string' },
   },
 });
 const total = Number(values.notifications);
@@ -208,6 +210,7 @@ async function startWorker(): Promise<{ child: ChildProcess; metricsUrl: string 
       PUSHFLEET_CONCURRENCY: values.concurrency,
     },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    execArgv: values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [],
   });
   children.push(child);
   const [m] = (await once(child, 'message')) as [{ metricsUrl: string }];

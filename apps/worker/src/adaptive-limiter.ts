@@ -28,7 +28,9 @@ export class AdaptiveLimiter implements PushSender {
   #limit: number;
   #inFlight = 0;
   #lastDecrease = 0;
-  readonly #waiting: (() => void)[] = [];
+  /** Sends waiting for a slot, oldest first; `#head` is the next to wake (no Array#shift: it is O(n)). */
+  #waiting: (() => void)[] = [];
+  #head = 0;
 
   constructor(inner: PushSender, options: AdaptiveLimiterOptions = {}) {
     this.#inner = inner;
@@ -52,8 +54,9 @@ export class AdaptiveLimiter implements PushSender {
   }
 
   async send(request: ApnsRequest): Promise<Verdict> {
-    while (this.#inFlight >= this.limit) await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    this.#inFlight++;
+    // A free slot is taken at once unless others wait; a waiter is woken with its slot already reserved.
+    if (this.#inFlight < this.limit && this.#head === this.#waiting.length) this.#inFlight++;
+    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
     try {
       const verdict = await this.#inner.send(request);
       if (verdict.reason === 'TooManyRequests') this.#decrease();
@@ -82,9 +85,18 @@ export class AdaptiveLimiter implements PushSender {
     if (this.limit !== before) this.#onLimit?.(this.limit);
   }
 
-  /** Wake as many waiters as there are free slots (not all of them: they would queue again out of order). */
+  /** Hand each free slot to the oldest waiter, in arrival order. */
   #wake(): void {
-    for (let free = this.limit - this.#inFlight; free > 0 && this.#waiting.length > 0; free--)
-      this.#waiting.shift()?.();
+    while (this.#inFlight < this.limit && this.#head < this.#waiting.length) {
+      this.#inFlight++;
+      this.#waiting[this.#head++]?.();
+    }
+    if (this.#head === this.#waiting.length) {
+      this.#waiting = [];
+      this.#head = 0;
+    } else if (this.#head > 4096 && this.#head * 2 > this.#waiting.length) {
+      this.#waiting = this.#waiting.slice(this.#head);
+      this.#head = 0;
+    }
   }
 }
