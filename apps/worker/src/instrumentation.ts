@@ -1,6 +1,8 @@
 /**
- * Wiring, pushy-style: `apns` emits through a TransportListener, `metrics` defines, the worker connects them.
- * Reasons are bounded here: an unknown reason string is counted as "unknown", never as a new label value.
+ * Where a send's metrics are counted. Wiring, pushy-style: `apns` emits through a TransportListener (verdicts,
+ * round trips, transport errors, connections), the push processor through `deliveryMetrics` (the outcomes the
+ * fleet decides, retries, possible duplicates, jobs); `metrics` defines every name. Reasons are bounded
+ * here: an unknown reason string is counted as "unknown", never as a new label value.
  */
 import { isReason, type TransportListener, type Verdict } from '@pushfleet/apns';
 import type { FleetMetrics } from '@pushfleet/metrics';
@@ -38,6 +40,33 @@ export function transportMetricsListener(
     },
     onConnectFailed() {
       metrics.connectFailures.inc({ app, transport });
+    },
+  };
+}
+
+/** What the push processor counts, per app: the fleet's own decisions about notifications and jobs. */
+export function deliveryMetrics(metrics: FleetMetrics, app: string, transport: TransportName) {
+  return {
+    /** A notification reached its final outcome `outcome`: enqueue-to-end time. */
+    ended(outcome: string, enqueuedAt: number, at = Date.now()) {
+      metrics.endToEnd.observe({ app, outcome }, (at - enqueuedAt) / 1000);
+    },
+    /** An outcome the fleet decided without an APNs verdict (suppressed, expired, dead-lettered). */
+    fleetOutcome(outcome: string, reason: string | undefined) {
+      metrics.notifications.inc({ app, transport, outcome, reason: reasonLabel(reason, 0) });
+    },
+    retried(reason: string | undefined) {
+      metrics.retries.inc({ app, reason: reasonLabel(reason, 0) });
+    },
+    /** A send of an apns-id that may already have reached APNs. */
+    resent(cause: string) {
+      metrics.resends.inc({ app, cause });
+    },
+    invalidTokenRecorded() {
+      metrics.invalidTokens.inc({ app, source: transport });
+    },
+    job(state: 'completed' | 'failed' | 'retried' | 'held') {
+      metrics.jobs.inc({ app, state });
     },
   };
 }

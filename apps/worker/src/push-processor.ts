@@ -29,7 +29,7 @@ import {
 } from '@pushfleet/queue';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { reasonLabel, type TransportName } from './instrumentation.js';
+import { deliveryMetrics, type TransportName } from './instrumentation.js';
 import { log } from './log.js';
 import { type AttemptResult, attemptNotification, type PushSender } from './notification-attempt.js';
 import { DEFAULT_RETRY_POLICY, expiredBeforeSend, type RetryPolicyOptions } from './retry-policy.js';
@@ -70,17 +70,14 @@ const MAYBE_DELIVERED = new Set([
 ]);
 
 export function createPushProcessor(options: PushProcessorOptions) {
-  const { app, transport, sender, redis, metrics } = options;
+  const { app, transport, sender, redis } = options;
+  const count = deliveryMetrics(options.metrics, app, transport);
   const policy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
   const ctx = { app, transport, sender, redis, policy, random: options.random ?? Math.random };
 
   const finish = (state: NotificationState, enqueuedAt: number, at = Date.now()) => {
-    if (state.final && state.outcome)
-      metrics.endToEnd.observe({ app, outcome: state.outcome }, (at - enqueuedAt) / 1000);
+    if (state.final && state.outcome) count.ended(state.outcome, enqueuedAt, at);
   };
-  /** Count an outcome the fleet decided itself (APNs verdicts are counted by the transport listener). */
-  const countFleetOutcome = (outcome: string, reason: string | undefined) =>
-    metrics.notifications.inc({ app, transport, outcome, reason: reasonLabel(reason, 0) });
 
   return async function processPushJob(
     job: Job<PushJobData, PushJobResult>,
@@ -142,7 +139,7 @@ export function createPushProcessor(options: PushProcessorOptions) {
         reason: record.reason,
         attempts: state[n.id]?.attempts ?? [],
       };
-      countFleetOutcome('suppressed', record.reason);
+      count.fleetOutcome('suppressed', record.reason);
       finish(state[n.id]!, data.enqueuedAt, now);
       return false;
     });
@@ -167,12 +164,12 @@ export function createPushProcessor(options: PushProcessorOptions) {
     let freshConnection = false;
     todo.forEach((n, i) => {
       const r = results[i]!;
-      if (r.recordedInvalid) metrics.invalidTokens.inc({ app, source: transport });
+      if (r.recordedInvalid) count.invalidTokenRecorded();
       finish(r.state, data.enqueuedAt);
       const lastReason = r.state.attempts.at(-1)?.reason;
       if (!r.retry) return;
       if (r.retry.retry) {
-        metrics.retries.inc({ app, reason: reasonLabel(lastReason, 0) });
+        count.retried(lastReason);
         nextTry = Math.min(nextTry, r.retry.atMs);
         freshConnection ||= r.retry.freshConnection;
       } else {
@@ -184,7 +181,7 @@ export function createPushProcessor(options: PushProcessorOptions) {
     if (deadLetters.length > 0) {
       await addDeadLetters(redis, app, deadLetters, options.deadLetterLimits);
       for (const d of deadLetters) {
-        countFleetOutcome(d.outcome, d.attempts.at(-1)?.reason);
+        count.fleetOutcome(d.outcome, d.attempts.at(-1)?.reason);
         log('warn', 'notification dead-lettered', {
           app,
           id: d.notification.id,
@@ -220,13 +217,13 @@ export function createPushProcessor(options: PushProcessorOptions) {
     if (credsBroken && options.onCredentialsBroken && lockToken) {
       await job.updateData(next);
       await options.onCredentialsBroken(credsBroken.reason ?? 'credentials');
-      metrics.jobs.inc({ app, state: 'held' });
+      count.job('held');
       await job.moveToDelayed(Date.now() + (options.credsRetryDelayMs ?? 60_000), lockToken);
       throw new DelayedError();
     }
     if (unfinished.length > 0) {
       await job.updateData(next);
-      metrics.jobs.inc({ app, state: 'retried' });
+      count.job('retried');
       if (!lockToken || !Number.isFinite(nextTry)) {
         const why = summarise(unfinished.map((n) => n.reason ?? n.attempts.at(-1)?.reason ?? 'no answer'));
         throw new Error(`${unfinished.length} of ${result.notifications.length} unfinished: ${why}`);
@@ -236,12 +233,12 @@ export function createPushProcessor(options: PushProcessorOptions) {
     }
     await job.updateData(next);
     if (result.delivered === 0) {
-      metrics.jobs.inc({ app, state: 'failed' });
+      count.job('failed');
       throw new UnrecoverableError(
         summarise(result.notifications.map((n) => n.reason ?? n.outcome ?? 'failed')),
       );
     }
-    metrics.jobs.inc({ app, state: 'completed' });
+    count.job('completed');
     return result;
   };
 
@@ -253,8 +250,8 @@ export function createPushProcessor(options: PushProcessorOptions) {
     for (const n of todo) {
       const last = state[n.id]?.attempts.at(-1);
       if (last?.outcome === 'transport-error' && last.reason && MAYBE_DELIVERED.has(last.reason))
-        metrics.resends.inc({ app, cause: last.reason });
-      else if (diedBefore) metrics.resends.inc({ app, cause: 'stall' });
+        count.resent(last.reason);
+      else if (diedBefore) count.resent('stall');
     }
   }
 }
