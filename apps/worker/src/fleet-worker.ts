@@ -8,9 +8,7 @@ import type { ResolvedApp } from '@pushfleet/config';
 import { createFleetMetrics, type FleetMetrics } from '@pushfleet/metrics';
 import {
   appQueue,
-  countDeadLetters,
   DEFAULT_DEAD_LETTER_LIMITS,
-  getAppPause,
   type PushJobData,
   type PushJobResult,
   pauseApp,
@@ -25,6 +23,7 @@ import { log } from './log.js';
 import { createOpsServer } from './ops-server.js';
 import { createPushProcessor } from './push-processor.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicyOptions } from './retry-policy.js';
+import { createScrapeGauges, DEFAULT_QUEUE_DEPTH_CACHE_MS } from './scrape-gauges.js';
 import { createSender, type Sender, type SenderOptions } from './senders.js';
 
 export interface FleetWorker extends AsyncDisposable {
@@ -50,6 +49,8 @@ export interface StartFleetWorkerOptions {
   credsRetryDelayMs?: number;
   /** The retry policy of every app (tests shorten its delays). @defaultValue DEFAULT_RETRY_POLICY */
   retryPolicy?: RetryPolicyOptions;
+  /** How long one read of the queues' depth serves scrapes. @defaultValue DEFAULT_QUEUE_DEPTH_CACHE_MS */
+  queueDepthCacheMs?: number;
 }
 
 /**
@@ -68,6 +69,7 @@ interface AppRuntime {
   readonly app: ResolvedApp;
   readonly worker: Worker<PushJobData, PushJobResult>;
   readonly client: Sender;
+  readonly limiter: AdaptiveLimiter;
   readonly feedback: FeedbackPoller | undefined;
 }
 
@@ -159,20 +161,17 @@ export async function startFleetWorker(
       metrics,
       options.feedbackIntervalMs ?? DEFAULT_FEEDBACK_INTERVAL_MS,
     );
-    runtimes.push({ app, worker, client, feedback });
+    runtimes.push({ app, worker, client, limiter, feedback });
   }
 
+  const scrapeGauges = createScrapeGauges(
+    redis,
+    runtimes.map((r) => ({ name: r.app.name, limiter: r.limiter })),
+    metrics,
+    { cacheMs: options.queueDepthCacheMs ?? DEFAULT_QUEUE_DEPTH_CACHE_MS },
+  );
   const beforeScrape = async () => {
-    for (const r of runtimes) {
-      const size = await countDeadLetters(redis, r.app.name).catch(() => undefined);
-      if (size !== undefined) metrics.deadLetters.set({ app: r.app.name }, size);
-    }
-    for (const r of runtimes) {
-      metrics.appPaused.set(
-        { app: r.app.name },
-        (await getAppPause(redis, r.app.name).catch(() => undefined)) ? 1 : 0,
-      );
-    }
+    await scrapeGauges();
     for (const r of runtimes) {
       if (r.client.tokenAgeSeconds)
         metrics.providerTokenAge.set({ app: r.app.name }, r.client.tokenAgeSeconds());

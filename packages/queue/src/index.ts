@@ -7,6 +7,7 @@ export * from './job.js';
 export * from './job-status.js';
 export * from './notification.js';
 export * from './producer.js';
+export * from './queue-depth.js';
 export * from './queue-keys.js';
 export * from './shared-provider-token.js';
 export * from './token-registry.js';
