@@ -43,6 +43,7 @@ export default defineConfig({
       project('queue', 'packages/queue/src'),
       project('config', 'packages/config/src'),
       project('metrics', 'packages/metrics/src'),
+      project('log', 'packages/log/src'),
       project('simulator', 'packages/simulator/src'),
       project('worker', 'apps/worker/src'),
       project('api', 'apps/api/src'),

@@ -5,6 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import type { ResolvedApp } from '@pushfleet/config';
+import { createLogger, type Logger, OutageLog } from '@pushfleet/log';
 import { createFleetMetrics, type FleetMetrics } from '@pushfleet/metrics';
 import {
   appQueue,
@@ -19,7 +20,6 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { AdaptiveLimiter } from './adaptive-limiter.js';
 import type { WorkerConfig } from './config.js';
 import { DEFAULT_FEEDBACK_INTERVAL_MS, type FeedbackPoller, startFeedbackPoller } from './feedback-poller.js';
-import { log } from './log.js';
 import { createOpsServer } from './ops-server.js';
 import { createPushProcessor } from './push-processor.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicyOptions } from './retry-policy.js';
@@ -51,6 +51,8 @@ export interface StartFleetWorkerOptions {
   retryPolicy?: RetryPolicyOptions;
   /** How long one read of the queues' depth serves scrapes. @defaultValue DEFAULT_QUEUE_DEPTH_CACHE_MS */
   queueDepthCacheMs?: number;
+  /** @defaultValue a `worker` logger on stderr at `config.logLevel` */
+  log?: Logger;
 }
 
 /**
@@ -81,13 +83,14 @@ export function pauseOnBrokenCredentials(
   redis: Redis,
   app: string,
   metrics: FleetMetrics,
+  log: Logger = createLogger({ name: 'worker' }),
 ): (reason: string) => Promise<void> {
   return async (reason) => {
     if (await pauseApp(redis, app, reason, `${hostname()}:${process.pid}`)) {
-      log('error', 'app paused: APNs refused its credentials; fix them, then run `pushfleet resume <app>`', {
-        app,
-        reason,
-      });
+      log.error(
+        { app, reason },
+        'app paused: APNs refused its credentials; fix them, then run `pushfleet resume <app>`',
+      );
     }
     metrics.appPaused.set({ app }, 1);
   };
@@ -100,22 +103,19 @@ export async function startFleetWorker(
   const registry = options.registry ?? new Registry();
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
   const metrics = createFleetMetrics(registry);
+  const log = options.log ?? createLogger({ name: 'worker', level: config.logLevel });
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   const runtimes: AppRuntime[] = [];
-  // One line when Redis goes away and one when it is back, however many errors in between (not one per job).
+  // One line when Redis goes away and one when it is back, however many errors in between (not one per job);
+  // the apps' BullMQ workers share the connection, so their errors belong to the same outage.
+  const outages = new OutageLog(log);
   let redisReady = false;
-  let outage: { since: number; errors: number } | undefined;
   redis.on('ready', () => {
     redisReady = true;
-    if (outage) log('info', 'redis is back', { downMs: Date.now() - outage.since, errors: outage.errors });
-    outage = undefined;
+    outages.recoveredAll();
   });
   redis.on('close', () => (redisReady = false));
-  redis.on('error', (err: Error) => {
-    if (outage) return void outage.errors++;
-    outage = { since: Date.now(), errors: 1 };
-    log('warn', 'redis is unreachable; workers keep reconnecting', { error: err.message });
-  });
+  redis.on('error', (err: Error) => outages.failed('redis', err));
 
   for (const app of config.apps) {
     const client = await createSender(app, metrics, redis, options.sessions);
@@ -133,7 +133,8 @@ export async function startFleetWorker(
       // The app's configured overrides on top of the fleet's policy (or the caller's, in tests).
       retryPolicy: { ...(options.retryPolicy ?? DEFAULT_RETRY_POLICY), ...app.retry },
       deadLetterLimits: { ...DEFAULT_DEAD_LETTER_LIMITS, ...app.deadLetters },
-      onCredentialsBroken: pauseOnBrokenCredentials(redis, app.name, metrics),
+      onCredentialsBroken: pauseOnBrokenCredentials(redis, app.name, metrics, log),
+      log,
     });
     const queue = appQueue(app.name);
     const worker = new Worker<PushJobData, PushJobResult>(queue.name, processor, {
@@ -143,22 +144,20 @@ export async function startFleetWorker(
       concurrency: app.transport === 'legacy' ? config.legacyConcurrency : config.concurrency,
       ...STALL_SETTINGS,
     });
-    worker.on('error', (err) => log('error', 'worker error', { app: app.name, error: err.message }));
+    worker.on('error', (err) => outages.failed(`queue ${app.name}`, err, { app: app.name }));
     worker.on('failed', (job, err) => {
       // Each notification's end is already recorded (and dead letters logged); this is the job's summary.
-      if (job) log('info', 'job failed', { app: app.name, job: job.id, reason: err.message });
+      if (job) log.info({ app: app.name, job: job.id, reason: err.message }, 'job failed');
     });
     worker.on('stalled', (jobId) => {
       metrics.stalledJobs.inc({ app: app.name });
-      log('warn', 'job stalled: its worker died or froze; another run takes it', {
-        app: app.name,
-        job: jobId,
-      });
+      log.warn({ app: app.name, job: jobId }, 'job stalled: its worker died or froze; another run takes it');
     });
     const feedback = startFeedbackPoller(
       app,
       redis,
       metrics,
+      log,
       options.feedbackIntervalMs ?? DEFAULT_FEEDBACK_INTERVAL_MS,
     );
     runtimes.push({ app, worker, client, limiter, feedback });
@@ -197,9 +196,9 @@ export async function startFleetWorker(
       for (const r of runtimes) r.feedback?.stop();
       // Finish in-flight jobs first (they complete only after APNs answered), then close the sessions.
       for (const r of runtimes)
-        await r.worker.close().catch((err: Error) => log('warn', 'worker close', { error: err.message }));
+        await r.worker.close().catch((err: Error) => log.warn({ error: err.message }, 'worker close'));
       for (const r of runtimes)
-        await r.client.close().catch((err: Error) => log('warn', 'client close', { error: err.message }));
+        await r.client.close().catch((err: Error) => log.warn({ error: err.message }, 'client close'));
       await new Promise<void>((resolve) => ops.close(() => resolve()));
       ops.closeAllConnections();
       await redis.quit().catch(() => redis.disconnect());
