@@ -2,6 +2,7 @@ export * from './app-pause.js';
 export * from './app-routes.js';
 export * from './dead-letter.js';
 export * from './errors.js';
+export * from './eviction-policy.js';
 export * from './idempotency.js';
 export * from './job.js';
 export * from './job-status.js';
