@@ -1,6 +1,6 @@
 /**
  * The fleet process: one BullMQ Worker per app, each sending through that app's APNs client, plus the
- * /metrics and /healthz endpoint. Stateless: scale by running more of these against the same Redis.
+ * /metrics, /healthz and /readyz endpoint. Stateless: scale by running more of these against the same Redis.
  */
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
@@ -19,6 +19,7 @@ import { Redis } from 'ioredis';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { AdaptiveLimiter } from './adaptive-limiter.js';
 import type { WorkerConfig } from './config.js';
+import { DRAIN_DEADLINE_MS, drainWorker } from './drain.js';
 import { DEFAULT_FEEDBACK_INTERVAL_MS, type FeedbackPoller, startFeedbackPoller } from './feedback-poller.js';
 import { createOpsServer } from './ops-server.js';
 import { createPushProcessor } from './push-processor.js';
@@ -53,6 +54,8 @@ export interface StartFleetWorkerOptions {
   queueDepthCacheMs?: number;
   /** @defaultValue a `worker` logger on stderr at `config.logLevel` */
   log?: Logger;
+  /** How long close() waits for in-flight jobs before it lets them go. @defaultValue DRAIN_DEADLINE_MS */
+  drainDeadlineMs?: number;
 }
 
 /**
@@ -176,13 +179,14 @@ export async function startFleetWorker(
         metrics.providerTokenAge.set({ app: r.app.name }, r.client.tokenAgeSeconds());
     }
   };
-  const ops = createOpsServer(registry, beforeScrape, () => {
-    const running = runtimes.every((r) => r.worker.isRunning());
-    return {
-      ok: redisReady && running,
-      detail: { redis: redisReady ? 'ready' : 'down', apps: runtimes.map((r) => r.app.name) },
-    };
-  });
+  const detail = () => ({ redis: redisReady ? 'ready' : 'down', apps: runtimes.map((r) => r.app.name) });
+  const ops = createOpsServer(
+    registry,
+    beforeScrape,
+    // Alive: it answers. Ready: Redis reachable and every app's worker running.
+    () => ({ ok: true, detail: detail() }),
+    () => ({ ok: redisReady && runtimes.every((r) => r.worker.isRunning()), detail: detail() }),
+  );
   await new Promise<void>((resolve, reject) => {
     ops.once('error', reject);
     ops.listen(config.metricsPort, config.metricsHost, () => resolve());
@@ -195,8 +199,18 @@ export async function startFleetWorker(
     (closing ??= (async () => {
       for (const r of runtimes) r.feedback?.stop();
       // Finish in-flight jobs first (they complete only after APNs answered), then close the sessions.
-      for (const r of runtimes)
-        await r.worker.close().catch((err: Error) => log.warn({ error: err.message }, 'worker close'));
+      const deadlineMs = options.drainDeadlineMs ?? DRAIN_DEADLINE_MS;
+      for (const r of runtimes) {
+        const drained = await drainWorker(r.worker, deadlineMs).catch((err: Error) => {
+          log.warn({ app: r.app.name, error: err.message }, 'worker close');
+          return true;
+        });
+        if (!drained)
+          log.warn(
+            { app: r.app.name, deadlineMs },
+            'drain deadline passed: in-flight jobs go back to the queue',
+          );
+      }
       for (const r of runtimes)
         await r.client.close().catch((err: Error) => log.warn({ error: err.message }, 'client close'));
       await new Promise<void>((resolve) => ops.close(() => resolve()));
