@@ -6,9 +6,10 @@ const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
 // Tests import every @pushfleet/* package from its source, so they need no build (the tRPC way): each
 // workspace's `exports` map, with `dist/*.js` read as `src/*.ts`.
-const workspaces = ['packages', 'apps'].flatMap((dir) =>
-  readdirSync(here(`./${dir}`)).map((name) => `./${dir}/${name}`),
-);
+const workspaces = [
+  ...['packages', 'apps'].flatMap((dir) => readdirSync(here(`./${dir}`)).map((name) => `./${dir}/${name}`)),
+  './deploy',
+];
 const alias = workspaces.flatMap((dir) => {
   const pkg = JSON.parse(readFileSync(here(`${dir}/package.json`), 'utf8')) as {
     name: string;

@@ -6,6 +6,7 @@
 //   queue                      apns and credentials, nothing else of ours
 //   config                     apns, credentials and queue; no package imports config (apps do)
 //   apps/*                     packages (log included), never each other
+//   deploy                     metrics (the dashboard generator reads the catalogue's names)
 //   test                       public entries of anything
 // plus: the allowed graph has no cycle; no deep imports (only the subpaths a package's "exports" map
 // declares); only queue builds Redis key names (no `{pushfleet:` literal or `queueKeys` elsewhere); and
@@ -44,6 +45,7 @@ const allowed = {
     '@pushfleet/queue',
     '@pushfleet/simulator',
   ],
+  '@pushfleet/deploy': ['@pushfleet/metrics'],
   '@pushfleet/test': ['*'],
 };
 
@@ -60,6 +62,7 @@ const workspaces = [
   'apps/worker',
   'apps/api',
   'apps/cli',
+  'deploy',
   'test',
 ];
 const pkgs = Object.fromEntries(
