@@ -45,32 +45,43 @@ function target(
   return q;
 }
 
+/** What every panel builder of the SDK has in common. */
+interface CommonPanelBuilder<P> {
+  title(title: string): P;
+  description(description: string): P;
+  datasource(datasource: typeof DATASOURCE): P;
+  unit(unit: string): P;
+  height(h: number): P;
+  span(w: number): P;
+  withTarget(target: prometheus.DataqueryBuilder): P;
+}
+
+/** Title, description, data source, unit, size and one target per query, on any kind of panel. */
+function describePanel<P extends CommonPanelBuilder<P>>(
+  p: P,
+  spec: PanelSpec,
+  height: number,
+  format?: prometheus.PromQueryFormat,
+): P {
+  p.title(spec.title)
+    .description(spec.description)
+    .datasource(DATASOURCE)
+    .unit(spec.unit)
+    .height(height)
+    .span(spec.width ?? 8);
+  spec.queries.forEach((q, i) => {
+    p.withTarget(target(q.expr, q.legend, 'ABCDEFGH'[i]!, format));
+  });
+  return p;
+}
+
 function panel(spec: PanelSpec) {
-  const refIds = 'ABCDEFGH';
-  const width = spec.width ?? 8;
-  if (spec.kind === 'stat') {
-    const p = new stat.PanelBuilder()
-      .title(spec.title)
-      .description(spec.description)
-      .datasource(DATASOURCE)
-      .unit(spec.unit)
-      .height(7)
-      .span(width)
+  if (spec.kind === 'stat')
+    return describePanel(new stat.PanelBuilder(), spec, 7)
       .graphMode(common.BigValueGraphMode.Area)
       .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']));
-    spec.queries.forEach((q, i) => {
-      p.withTarget(target(q.expr, q.legend, refIds[i]!));
-    });
-    return p;
-  }
-  if (spec.kind === 'heatmap') {
-    const p = new heatmap.PanelBuilder()
-      .title(spec.title)
-      .description(spec.description)
-      .datasource(DATASOURCE)
-      .unit(spec.unit)
-      .height(8)
-      .span(width)
+  if (spec.kind === 'heatmap')
+    return describePanel(new heatmap.PanelBuilder(), spec, 8, prometheus.PromQueryFormat.Heatmap)
       .calculate(false)
       .color(
         new heatmap.HeatmapColorOptionsBuilder()
@@ -79,18 +90,7 @@ function panel(spec: PanelSpec) {
           .scale(heatmap.HeatmapColorScale.Exponential)
           .steps(64),
       );
-    spec.queries.forEach((q, i) => {
-      p.withTarget(target(q.expr, q.legend, refIds[i]!, prometheus.PromQueryFormat.Heatmap));
-    });
-    return p;
-  }
-  const p = new timeseries.PanelBuilder()
-    .title(spec.title)
-    .description(spec.description)
-    .datasource(DATASOURCE)
-    .unit(spec.unit)
-    .height(8)
-    .span(width)
+  const p = describePanel(new timeseries.PanelBuilder(), spec, 8)
     .min(0)
     .fillOpacity(spec.stacked ? 30 : 10)
     .legend(
@@ -101,9 +101,6 @@ function panel(spec: PanelSpec) {
         .calcs(['lastNotNull', 'max']),
     );
   if (spec.stacked) p.stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal));
-  spec.queries.forEach((q, i) => {
-    p.withTarget(target(q.expr, q.legend, refIds[i]!));
-  });
   return p;
 }
 

@@ -17,11 +17,11 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { readText, readYaml, repoPath, seriesIn } from './deploy-files.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: manifests are untyped YAML until a model checks them
 type Manifest = {
   apiVersion: string;
   kind: string;
   metadata: { name: string; labels?: Record<string, string> };
+  // biome-ignore lint/suspicious/noExplicitAny: manifests are untyped YAML until a model checks them
   [k: string]: any;
 };
 
