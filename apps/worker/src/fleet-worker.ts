@@ -9,6 +9,7 @@ import { createLogger, type Logger, OutageLog } from '@pushfleet/log';
 import { createFleetMetrics, type FleetMetrics } from '@pushfleet/metrics';
 import {
   appQueue,
+  assertNoEviction,
   DEFAULT_DEAD_LETTER_LIMITS,
   type PushJobData,
   type PushJobResult,
@@ -119,6 +120,11 @@ export async function startFleetWorker(
   });
   redis.on('close', () => (redisReady = false));
   redis.on('error', (err: Error) => outages.failed('redis', err));
+  // A Redis that may evict keys would lose queued jobs silently: refuse to start, naming the setting.
+  await assertNoEviction(redis).catch((err: unknown) => {
+    redis.disconnect();
+    throw err;
+  });
 
   for (const app of config.apps) {
     const client = await createSender(app, metrics, redis, options.sessions);
