@@ -6,9 +6,10 @@ const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
 // Tests import every @pushfleet/* package from its source, so they need no build (the tRPC way): each
 // workspace's `exports` map, with `dist/*.js` read as `src/*.ts`.
-const workspaces = ['packages', 'apps'].flatMap((dir) =>
-  readdirSync(here(`./${dir}`)).map((name) => `./${dir}/${name}`),
-);
+const workspaces = [
+  ...['packages', 'apps'].flatMap((dir) => readdirSync(here(`./${dir}`)).map((name) => `./${dir}/${name}`)),
+  './deploy',
+];
 const alias = workspaces.flatMap((dir) => {
   const pkg = JSON.parse(readFileSync(here(`${dir}/package.json`), 'utf8')) as {
     name: string;
@@ -43,6 +44,7 @@ export default defineConfig({
       project('queue', 'packages/queue/src'),
       project('config', 'packages/config/src'),
       project('metrics', 'packages/metrics/src'),
+      project('log', 'packages/log/src'),
       project('simulator', 'packages/simulator/src'),
       project('worker', 'apps/worker/src'),
       project('api', 'apps/api/src'),

@@ -1,11 +1,12 @@
 // Enforce the import rules between our packages on source files and package.json dependencies:
-//   h2, credentials, metrics   import no package of ours
+//   h2, credentials, metrics, log  import no package of ours
 //   apns                       h2 and credentials
 //   apns-legacy                apns (its request, verdict and TLS option checks) and credentials
 //   simulator                  apns, apns-legacy, credentials (public entries; its tests also check fixed bytes)
 //   queue                      apns and credentials, nothing else of ours
 //   config                     apns, credentials and queue; no package imports config (apps do)
-//   apps/*                     packages, never each other
+//   apps/*                     packages (log included), never each other
+//   deploy                     metrics (the dashboard generator reads the catalogue's names)
 //   test                       public entries of anything
 // plus: the allowed graph has no cycle; no deep imports (only the subpaths a package's "exports" map
 // declares); only queue builds Redis key names (no `{pushfleet:` literal or `queueKeys` elsewhere); and
@@ -18,6 +19,7 @@ const allowed = {
   '@pushfleet/h2': [],
   '@pushfleet/credentials': [],
   '@pushfleet/metrics': [],
+  '@pushfleet/log': [],
   '@pushfleet/apns': ['@pushfleet/h2', '@pushfleet/credentials'],
   '@pushfleet/apns-legacy': ['@pushfleet/apns', '@pushfleet/credentials'],
   '@pushfleet/simulator': ['@pushfleet/apns', '@pushfleet/apns-legacy', '@pushfleet/credentials'],
@@ -28,19 +30,22 @@ const allowed = {
     '@pushfleet/apns-legacy',
     '@pushfleet/config',
     '@pushfleet/credentials',
+    '@pushfleet/log',
     '@pushfleet/metrics',
     '@pushfleet/queue',
   ],
-  '@pushfleet/api': ['@pushfleet/config', '@pushfleet/metrics', '@pushfleet/queue'],
+  '@pushfleet/api': ['@pushfleet/config', '@pushfleet/log', '@pushfleet/metrics', '@pushfleet/queue'],
   '@pushfleet/cli': [
     '@pushfleet/apns',
     '@pushfleet/apns-legacy',
     '@pushfleet/config',
     '@pushfleet/credentials',
+    '@pushfleet/log',
     '@pushfleet/metrics',
     '@pushfleet/queue',
     '@pushfleet/simulator',
   ],
+  '@pushfleet/deploy': ['@pushfleet/metrics'],
   '@pushfleet/test': ['*'],
 };
 
@@ -50,12 +55,14 @@ const workspaces = [
   'packages/apns',
   'packages/apns-legacy',
   'packages/metrics',
+  'packages/log',
   'packages/queue',
   'packages/config',
   'packages/simulator',
   'apps/worker',
   'apps/api',
   'apps/cli',
+  'deploy',
   'test',
 ];
 const pkgs = Object.fromEntries(

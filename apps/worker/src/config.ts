@@ -6,6 +6,7 @@
  *   PUSHFLEET_METRICS_HOST/PORT                   /metrics and /healthz (default 127.0.0.1:9464; port 0 = free)
  *   PUSHFLEET_CONCURRENCY                         jobs in flight per HTTP/2 app (default 256)
  *   PUSHFLEET_LEGACY_CONCURRENCY                  jobs in flight per legacy app (default 4096)
+ *   PUSHFLEET_LOG_LEVEL                           fatal|error|warn|info|debug|trace|silent (default info)
  */
 import {
   configuredApps,
@@ -15,6 +16,7 @@ import {
   type SimulatorEndpoint,
   simulatorEndpointFromEnv,
 } from '@pushfleet/config';
+import { DEFAULT_LOG_LEVEL, isLogLevel, LOG_LEVELS, type LogLevel } from '@pushfleet/log';
 import { ValidationError } from '@pushfleet/queue';
 
 export interface WorkerConfig {
@@ -25,6 +27,8 @@ export interface WorkerConfig {
   readonly concurrency: number;
   /** Jobs in flight per legacy app (each waits out the delivery window). */
   readonly legacyConcurrency: number;
+  /** @defaultValue DEFAULT_LOG_LEVEL */
+  readonly logLevel?: LogLevel;
 }
 
 export interface LoadWorkerConfigOptions {
@@ -53,6 +57,14 @@ function integer(
   return n;
 }
 
+function logLevel(env: EnvironmentVariables): LogLevel {
+  const raw = env.PUSHFLEET_LOG_LEVEL?.trim();
+  if (!raw) return DEFAULT_LOG_LEVEL;
+  if (!isLogLevel(raw))
+    throw new ValidationError('PUSHFLEET_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}; got "${raw}"`);
+  return raw;
+}
+
 /** @throws ValidationError naming the variable or config field; CredentialsError naming the app. */
 export function loadWorkerConfig(
   env: EnvironmentVariables = process.env,
@@ -67,5 +79,6 @@ export function loadWorkerConfig(
     metricsPort: integer(env, 'PUSHFLEET_METRICS_PORT', 9464, 0, 65535),
     concurrency: integer(env, 'PUSHFLEET_CONCURRENCY', 256, 1, 100_000),
     legacyConcurrency: integer(env, 'PUSHFLEET_LEGACY_CONCURRENCY', 4096, 1, 100_000),
+    logLevel: logLevel(env),
   };
 }

@@ -9,10 +9,10 @@
  */
 import { readFeedback } from '@pushfleet/apns-legacy';
 import type { ResolvedApp } from '@pushfleet/config';
+import type { Logger } from '@pushfleet/log';
 import type { FleetMetrics } from '@pushfleet/metrics';
 import { recordInvalidToken } from '@pushfleet/queue';
 import type { Redis } from 'ioredis';
-import { log } from './log.js';
 import { hostPort } from './senders.js';
 
 export const DEFAULT_FEEDBACK_INTERVAL_MS = 24 * 3600 * 1000;
@@ -27,6 +27,7 @@ export function startFeedbackPoller(
   app: ResolvedApp,
   redis: Redis,
   metrics: FleetMetrics,
+  log: Logger,
   intervalMs = DEFAULT_FEEDBACK_INTERVAL_MS,
 ): FeedbackPoller | undefined {
   if (app.transport !== 'legacy' || !app.feedbackUrl || app.auth.kind !== 'certificate') return undefined;
@@ -56,7 +57,7 @@ export function startFeedbackPoller(
         metrics.invalidTokens.inc({ app: app.name, source: 'feedback' });
       }
     }
-    log('info', 'feedback read', { app: app.name, tuples: tuples.length, recorded });
+    log.info({ app: app.name, tuples: tuples.length, recorded }, 'feedback read');
     return recorded;
   }
 
@@ -65,9 +66,7 @@ export function startFeedbackPoller(
       running = undefined;
     }));
   const timer = setInterval(() => {
-    runOnce().catch((err: Error) =>
-      log('warn', 'feedback read failed', { app: app.name, error: err.message }),
-    );
+    runOnce().catch((err: Error) => log.warn({ app: app.name, error: err.message }, 'feedback read failed'));
   }, intervalMs);
   timer.unref();
   return { runOnce, stop: () => clearInterval(timer) };

@@ -1,16 +1,16 @@
 /**
  * The fleet process: one BullMQ Worker per app, each sending through that app's APNs client, plus the
- * /metrics and /healthz endpoint. Stateless: scale by running more of these against the same Redis.
+ * /metrics, /healthz and /readyz endpoint. Stateless: scale by running more of these against the same Redis.
  */
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import type { ResolvedApp } from '@pushfleet/config';
+import { createLogger, type Logger, OutageLog } from '@pushfleet/log';
 import { createFleetMetrics, type FleetMetrics } from '@pushfleet/metrics';
 import {
   appQueue,
-  countDeadLetters,
+  assertNoEviction,
   DEFAULT_DEAD_LETTER_LIMITS,
-  getAppPause,
   type PushJobData,
   type PushJobResult,
   pauseApp,
@@ -20,11 +20,12 @@ import { Redis } from 'ioredis';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { AdaptiveLimiter } from './adaptive-limiter.js';
 import type { WorkerConfig } from './config.js';
+import { DRAIN_DEADLINE_MS, drainWorker } from './drain.js';
 import { DEFAULT_FEEDBACK_INTERVAL_MS, type FeedbackPoller, startFeedbackPoller } from './feedback-poller.js';
-import { log } from './log.js';
 import { createOpsServer } from './ops-server.js';
 import { createPushProcessor } from './push-processor.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicyOptions } from './retry-policy.js';
+import { createScrapeGauges, DEFAULT_QUEUE_DEPTH_CACHE_MS } from './scrape-gauges.js';
 import { createSender, type Sender, type SenderOptions } from './senders.js';
 
 export interface FleetWorker extends AsyncDisposable {
@@ -50,6 +51,12 @@ export interface StartFleetWorkerOptions {
   credsRetryDelayMs?: number;
   /** The retry policy of every app (tests shorten its delays). @defaultValue DEFAULT_RETRY_POLICY */
   retryPolicy?: RetryPolicyOptions;
+  /** How long one read of the queues' depth serves scrapes. @defaultValue DEFAULT_QUEUE_DEPTH_CACHE_MS */
+  queueDepthCacheMs?: number;
+  /** @defaultValue a `worker` logger on stderr at `config.logLevel` */
+  log?: Logger;
+  /** How long close() waits for in-flight jobs before it lets them go. @defaultValue DRAIN_DEADLINE_MS */
+  drainDeadlineMs?: number;
 }
 
 /**
@@ -68,6 +75,7 @@ interface AppRuntime {
   readonly app: ResolvedApp;
   readonly worker: Worker<PushJobData, PushJobResult>;
   readonly client: Sender;
+  readonly limiter: AdaptiveLimiter;
   readonly feedback: FeedbackPoller | undefined;
 }
 
@@ -79,13 +87,14 @@ export function pauseOnBrokenCredentials(
   redis: Redis,
   app: string,
   metrics: FleetMetrics,
+  log: Logger = createLogger({ name: 'worker' }),
 ): (reason: string) => Promise<void> {
   return async (reason) => {
     if (await pauseApp(redis, app, reason, `${hostname()}:${process.pid}`)) {
-      log('error', 'app paused: APNs refused its credentials; fix them, then run `pushfleet resume <app>`', {
-        app,
-        reason,
-      });
+      log.error(
+        { app, reason },
+        'app paused: APNs refused its credentials; fix them, then run `pushfleet resume <app>`',
+      );
     }
     metrics.appPaused.set({ app }, 1);
   };
@@ -98,21 +107,23 @@ export async function startFleetWorker(
   const registry = options.registry ?? new Registry();
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
   const metrics = createFleetMetrics(registry);
+  const log = options.log ?? createLogger({ name: 'worker', level: config.logLevel });
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   const runtimes: AppRuntime[] = [];
-  // One line when Redis goes away and one when it is back, however many errors in between (not one per job).
+  // One line when Redis goes away and one when it is back, however many errors in between (not one per job);
+  // the apps' BullMQ workers share the connection, so their errors belong to the same outage.
+  const outages = new OutageLog(log);
   let redisReady = false;
-  let outage: { since: number; errors: number } | undefined;
   redis.on('ready', () => {
     redisReady = true;
-    if (outage) log('info', 'redis is back', { downMs: Date.now() - outage.since, errors: outage.errors });
-    outage = undefined;
+    outages.recoveredAll();
   });
   redis.on('close', () => (redisReady = false));
-  redis.on('error', (err: Error) => {
-    if (outage) return void outage.errors++;
-    outage = { since: Date.now(), errors: 1 };
-    log('warn', 'redis is unreachable; workers keep reconnecting', { error: err.message });
+  redis.on('error', (err: Error) => outages.failed('redis', err));
+  // A Redis that may evict keys would lose queued jobs silently: refuse to start, naming the setting.
+  await assertNoEviction(redis).catch((err: unknown) => {
+    redis.disconnect();
+    throw err;
   });
 
   for (const app of config.apps) {
@@ -131,7 +142,8 @@ export async function startFleetWorker(
       // The app's configured overrides on top of the fleet's policy (or the caller's, in tests).
       retryPolicy: { ...(options.retryPolicy ?? DEFAULT_RETRY_POLICY), ...app.retry },
       deadLetterLimits: { ...DEFAULT_DEAD_LETTER_LIMITS, ...app.deadLetters },
-      onCredentialsBroken: pauseOnBrokenCredentials(redis, app.name, metrics),
+      onCredentialsBroken: pauseOnBrokenCredentials(redis, app.name, metrics, log),
+      log,
     });
     const queue = appQueue(app.name);
     const worker = new Worker<PushJobData, PushJobResult>(queue.name, processor, {
@@ -141,50 +153,46 @@ export async function startFleetWorker(
       concurrency: app.transport === 'legacy' ? config.legacyConcurrency : config.concurrency,
       ...STALL_SETTINGS,
     });
-    worker.on('error', (err) => log('error', 'worker error', { app: app.name, error: err.message }));
+    worker.on('error', (err) => outages.failed(`queue ${app.name}`, err, { app: app.name }));
     worker.on('failed', (job, err) => {
       // Each notification's end is already recorded (and dead letters logged); this is the job's summary.
-      if (job) log('info', 'job failed', { app: app.name, job: job.id, reason: err.message });
+      if (job) log.info({ app: app.name, job: job.id, reason: err.message }, 'job failed');
     });
     worker.on('stalled', (jobId) => {
       metrics.stalledJobs.inc({ app: app.name });
-      log('warn', 'job stalled: its worker died or froze; another run takes it', {
-        app: app.name,
-        job: jobId,
-      });
+      log.warn({ app: app.name, job: jobId }, 'job stalled: its worker died or froze; another run takes it');
     });
     const feedback = startFeedbackPoller(
       app,
       redis,
       metrics,
+      log,
       options.feedbackIntervalMs ?? DEFAULT_FEEDBACK_INTERVAL_MS,
     );
-    runtimes.push({ app, worker, client, feedback });
+    runtimes.push({ app, worker, client, limiter, feedback });
   }
 
+  const scrapeGauges = createScrapeGauges(
+    redis,
+    runtimes.map((r) => ({ name: r.app.name, limiter: r.limiter })),
+    metrics,
+    { cacheMs: options.queueDepthCacheMs ?? DEFAULT_QUEUE_DEPTH_CACHE_MS },
+  );
   const beforeScrape = async () => {
-    for (const r of runtimes) {
-      const size = await countDeadLetters(redis, r.app.name).catch(() => undefined);
-      if (size !== undefined) metrics.deadLetters.set({ app: r.app.name }, size);
-    }
-    for (const r of runtimes) {
-      metrics.appPaused.set(
-        { app: r.app.name },
-        (await getAppPause(redis, r.app.name).catch(() => undefined)) ? 1 : 0,
-      );
-    }
+    await scrapeGauges();
     for (const r of runtimes) {
       if (r.client.tokenAgeSeconds)
         metrics.providerTokenAge.set({ app: r.app.name }, r.client.tokenAgeSeconds());
     }
   };
-  const ops = createOpsServer(registry, beforeScrape, () => {
-    const running = runtimes.every((r) => r.worker.isRunning());
-    return {
-      ok: redisReady && running,
-      detail: { redis: redisReady ? 'ready' : 'down', apps: runtimes.map((r) => r.app.name) },
-    };
-  });
+  const detail = () => ({ redis: redisReady ? 'ready' : 'down', apps: runtimes.map((r) => r.app.name) });
+  const ops = createOpsServer(
+    registry,
+    beforeScrape,
+    // Alive: it answers. Ready: Redis reachable and every app's worker running.
+    () => ({ ok: true, detail: detail() }),
+    () => ({ ok: redisReady && runtimes.every((r) => r.worker.isRunning()), detail: detail() }),
+  );
   await new Promise<void>((resolve, reject) => {
     ops.once('error', reject);
     ops.listen(config.metricsPort, config.metricsHost, () => resolve());
@@ -197,10 +205,20 @@ export async function startFleetWorker(
     (closing ??= (async () => {
       for (const r of runtimes) r.feedback?.stop();
       // Finish in-flight jobs first (they complete only after APNs answered), then close the sessions.
+      const deadlineMs = options.drainDeadlineMs ?? DRAIN_DEADLINE_MS;
+      for (const r of runtimes) {
+        const drained = await drainWorker(r.worker, deadlineMs).catch((err: Error) => {
+          log.warn({ app: r.app.name, error: err.message }, 'worker close');
+          return true;
+        });
+        if (!drained)
+          log.warn(
+            { app: r.app.name, deadlineMs },
+            'drain deadline passed: in-flight jobs go back to the queue',
+          );
+      }
       for (const r of runtimes)
-        await r.worker.close().catch((err: Error) => log('warn', 'worker close', { error: err.message }));
-      for (const r of runtimes)
-        await r.client.close().catch((err: Error) => log('warn', 'client close', { error: err.message }));
+        await r.client.close().catch((err: Error) => log.warn({ error: err.message }, 'client close'));
       await new Promise<void>((resolve) => ops.close(() => resolve()));
       ops.closeAllConnections();
       await redis.quit().catch(() => redis.disconnect());

@@ -1,5 +1,6 @@
 export * from './adaptive-limiter.js';
 export * from './config.js';
+export * from './drain.js';
 export * from './feedback-poller.js';
 export * from './fleet-worker.js';
 export * from './instrumentation.js';

@@ -5,33 +5,38 @@
  */
 import { resolve } from 'node:path';
 import { localSimulatorEndpoint } from '@pushfleet/config';
+import { createLogger, isLogLevel, type Logger } from '@pushfleet/log';
 import { ValidationError } from '@pushfleet/queue';
 import { loadWorkerConfig } from './config.js';
 import { startFleetWorker } from './fleet-worker.js';
-import { log } from './log.js';
 
 // Where `pushfleet simulator` and `pushfleet start` write the simulator's CA when run in the same directory.
 const LOCAL_SIMULATOR_CA_FILE = resolve('.data/simulator/ca.pem');
+
+// Until the configuration is read (and if reading it fails), log at its level when it is a valid one.
+const envLevel = process.env.PUSHFLEET_LOG_LEVEL?.trim() ?? '';
+let log: Logger = createLogger({ name: 'worker', level: isLogLevel(envLevel) ? envLevel : 'info' });
 
 async function main(): Promise<void> {
   const config = loadWorkerConfig(process.env, {
     simulator: localSimulatorEndpoint(LOCAL_SIMULATOR_CA_FILE),
   });
-  const fleet = await startFleetWorker(config);
-  log('info', 'worker ready', {
-    apps: config.apps.map((a) => ({ name: a.name, url: a.url })),
-    metrics: fleet.metricsUrl,
-  });
+  log = createLogger({ name: 'worker', level: config.logLevel });
+  const fleet = await startFleetWorker(config, { log });
+  log.info(
+    { apps: config.apps.map((a) => ({ name: a.name, url: a.url })), metrics: fleet.metricsUrl },
+    'worker ready',
+  );
   process.send?.({ type: 'ready', metricsUrl: fleet.metricsUrl });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log('info', 'worker draining', { signal });
+    log.info({ signal }, 'worker draining');
     fleet.close().then(
       () => process.exit(0),
       (err: Error) => {
-        log('error', 'drain failed', { error: err.message });
+        log.error({ error: err.message }, 'drain failed');
         process.exit(1);
       },
     );
@@ -48,6 +53,6 @@ main().catch((err: unknown) => {
       : err instanceof Error
         ? err.message
         : String(err);
-  log('error', 'worker failed to start', { error: msg });
+  log.error({ error: msg }, 'worker failed to start');
   process.exit(1);
 });

@@ -14,6 +14,7 @@
  * Verdicts of a large job are saved as they settle (every `checkpointIntervalMs`), so a run that dies
  * re-sends only what had no verdict; those re-sends are counted as `resends{cause="stall"}`.
  */
+import { createLogger, type Logger } from '@pushfleet/log';
 import type { FleetMetrics } from '@pushfleet/metrics';
 import {
   addDeadLetters,
@@ -30,7 +31,6 @@ import {
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { deliveryMetrics, type TransportName } from './instrumentation.js';
-import { log } from './log.js';
 import { type AttemptResult, attemptNotification, type PushSender } from './notification-attempt.js';
 import { DEFAULT_RETRY_POLICY, expiredBeforeSend, type RetryPolicyOptions } from './retry-policy.js';
 
@@ -57,6 +57,8 @@ export interface PushProcessorOptions {
   checkpointIntervalMs?: number;
   /** For the retry policy's jitter; injectable for tests. @defaultValue Math.random */
   random?: () => number;
+  /** @defaultValue a `worker` logger on stderr at info */
+  log?: Logger;
 }
 
 /** Transport errors after which the request may have reached APNs (so a re-send may duplicate it). */
@@ -73,6 +75,7 @@ export function createPushProcessor(options: PushProcessorOptions) {
   const { app, transport, sender, redis } = options;
   const count = deliveryMetrics(options.metrics, app, transport);
   const policy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
+  const log = (options.log ?? createLogger({ name: 'worker' })).child({ app });
   const ctx = { app, transport, sender, redis, policy, random: options.random ?? Math.random };
 
   const finish = (state: NotificationState, enqueuedAt: number, at = Date.now()) => {
@@ -182,12 +185,10 @@ export function createPushProcessor(options: PushProcessorOptions) {
       await addDeadLetters(redis, app, deadLetters, options.deadLetterLimits);
       for (const d of deadLetters) {
         count.fleetOutcome(d.outcome, d.attempts.at(-1)?.reason);
-        log('warn', 'notification dead-lettered', {
-          app,
-          id: d.notification.id,
-          outcome: d.outcome,
-          reason: d.reason,
-        });
+        log.warn(
+          { job: d.jobId, notification: d.notification.id, outcome: d.outcome, reason: d.reason },
+          'notification dead-lettered',
+        );
       }
     }
     if (freshConnection) sender.recycleConnections?.();

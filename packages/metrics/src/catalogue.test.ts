@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createFleetMetrics, METRIC_NAMES } from './catalogue.js';
@@ -47,5 +49,13 @@ describe('createFleetMetrics', () => {
     const registry = new Registry();
     createFleetMetrics(registry);
     expect(() => createFleetMetrics(registry)).toThrow(/already been registered/);
+  });
+});
+
+describe('docs/metrics.md', () => {
+  it('documents every metric of the catalogue in a table row, and no metric the catalogue lacks', () => {
+    const doc = readFileSync(fileURLToPath(new URL('../../../docs/metrics.md', import.meta.url)), 'utf8');
+    const documented = [...doc.matchAll(/^\| `(pushfleet_[a-z0-9_]+)` +\|/gm)].map((m) => m[1]);
+    expect(documented.sort()).toEqual(Object.values(METRIC_NAMES).sort());
   });
 });

@@ -14,6 +14,23 @@ export const APNS_ROUND_TRIP_BUCKETS = [
 /** Time from enqueue to a final verdict. */
 export const END_TO_END_BUCKETS = [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600] as const;
 
+/** Time from a dead-token event to the backend's webhook acknowledging it: seconds normally, hours in an outage. */
+export const WEBHOOK_LAG_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600] as const;
+
+/**
+ * The `state` label of `pushfleet_queue_jobs`: BullMQ's sets that hold an app's unfinished jobs, plus its
+ * dead-letter list. `waiting` includes a paused app's jobs (BullMQ 6 keeps them in wait).
+ */
+export const QUEUE_STATES = [
+  'waiting',
+  'active',
+  'delayed',
+  'prioritized',
+  'failed',
+  'dead-lettered',
+] as const;
+export type QueueState = (typeof QUEUE_STATES)[number];
+
 export const METRIC_NAMES = {
   notifications: 'pushfleet_notifications_total',
   apnsRoundTrip: 'pushfleet_apns_round_trip_seconds',
@@ -31,6 +48,14 @@ export const METRIC_NAMES = {
   stalledJobs: 'pushfleet_stalled_jobs_total',
   deadLetters: 'pushfleet_dead_letters',
   sendLimit: 'pushfleet_send_concurrency_limit',
+  queueJobs: 'pushfleet_queue_jobs',
+  queueOldestWaitingAge: 'pushfleet_queue_oldest_waiting_age_seconds',
+  inFlight: 'pushfleet_notifications_in_flight',
+  transportCapacity: 'pushfleet_transport_capacity',
+  connectionsOpened: 'pushfleet_apns_connections_opened_total',
+  connectionsClosed: 'pushfleet_apns_connections_closed_total',
+  providerTokenRefreshes: 'pushfleet_provider_token_refreshes_total',
+  webhookLag: 'pushfleet_webhook_lag_seconds',
 } as const;
 
 export type AppTransportLabels = 'app' | 'transport';
@@ -75,6 +100,37 @@ export interface FleetMetrics {
   readonly deadLetters: Gauge<'app'>;
   /** How many of the app's notifications may be in flight now: falls under 429s, recovers after. */
   readonly sendLimit: Gauge<'app'>;
+  /**
+   * Jobs of the app's queue by state (QUEUE_STATES), read from Redis at scrape time (cached a few seconds).
+   * A fact about the shared queue, so every worker reports the same value: aggregate with max, never sum.
+   */
+  readonly queueJobs: Gauge<'app' | 'state'>;
+  /** Seconds the job at the head of the app's wait list has waited since it was due (0 when none waits). */
+  readonly queueOldestWaitingAge: Gauge<'app'>;
+  /** The app's notifications this worker has written to APNs and awaits an answer for (or is about to). */
+  readonly inFlight: Gauge<'app'>;
+  /**
+   * Streams the app's open connections allow at once (sessions × the server's MAX_CONCURRENT_STREAMS; one
+   * per legacy socket window). Needs a hook from the transport; not yet set.
+   */
+  readonly transportCapacity: Gauge<AppTransportLabels>;
+  /** Connections to APNs that opened: a rate above the session count's churn is reconnecting. */
+  readonly connectionsOpened: Counter<AppTransportLabels>;
+  /**
+   * Connections to APNs that ended, by bounded reason (goaway, error, remote-closed, ping-timeout,
+   * connect-timeout, expired-provider-token, closed, legacy error-response-N; anything else `other`).
+   */
+  readonly connectionsClosed: Counter<'app' | 'transport' | 'reason'>;
+  /**
+   * Provider tokens (JWT) put in use, by result: minted (this worker signed it), adopted (another worker's,
+   * read from Redis), failed. Needs a hook from the shared provider token; not yet counted.
+   */
+  readonly providerTokenRefreshes: Counter<'app' | 'result'>;
+  /**
+   * Seconds from a dead-token event (its feedback stream entry) to the backend's webhook acknowledging it,
+   * by outcome (delivered, failed). Defined for the webhook sender; not yet observed.
+   */
+  readonly webhookLag: Histogram<'app' | 'outcome'>;
 }
 
 /** Create and register every fleet metric on `registry`. Call once per registry. */
@@ -178,6 +234,55 @@ export function createFleetMetrics(registry: Registry): FleetMetrics {
       name: METRIC_NAMES.sendLimit,
       help: "Notifications of the app allowed in flight at once (the throttling limiter's limit).",
       labelNames: ['app'] as const,
+      registers,
+    }),
+    queueJobs: new Gauge({
+      name: METRIC_NAMES.queueJobs,
+      help: "Jobs in the app's queue by state (waiting, active, delayed, prioritized, failed, dead-lettered); the same on every worker.",
+      labelNames: ['app', 'state'] as const,
+      registers,
+    }),
+    queueOldestWaitingAge: new Gauge({
+      name: METRIC_NAMES.queueOldestWaitingAge,
+      help: 'Seconds the oldest waiting job of the app has been due without a worker taking it (0 when none waits).',
+      labelNames: ['app'] as const,
+      registers,
+    }),
+    inFlight: new Gauge({
+      name: METRIC_NAMES.inFlight,
+      help: "The app's notifications this worker is sending now (written or about to be, no answer yet).",
+      labelNames: ['app'] as const,
+      registers,
+    }),
+    transportCapacity: new Gauge({
+      name: METRIC_NAMES.transportCapacity,
+      help: "Requests the app's open APNs connections allow at once (sessions x the server's stream limit).",
+      labelNames: ['app', 'transport'] as const,
+      registers,
+    }),
+    connectionsOpened: new Counter({
+      name: METRIC_NAMES.connectionsOpened,
+      help: 'Connections to APNs opened (first connects and reconnects).',
+      labelNames: ['app', 'transport'] as const,
+      registers,
+    }),
+    connectionsClosed: new Counter({
+      name: METRIC_NAMES.connectionsClosed,
+      help: 'Connections to APNs that ended, by reason (goaway, error, remote-closed, ping-timeout, ...).',
+      labelNames: ['app', 'transport', 'reason'] as const,
+      registers,
+    }),
+    providerTokenRefreshes: new Counter({
+      name: METRIC_NAMES.providerTokenRefreshes,
+      help: 'Provider tokens (JWT) put in use, by result (minted, adopted, failed).',
+      labelNames: ['app', 'result'] as const,
+      registers,
+    }),
+    webhookLag: new Histogram({
+      name: METRIC_NAMES.webhookLag,
+      help: "Seconds from a dead-token event to the backend's webhook acknowledging it, by outcome.",
+      labelNames: ['app', 'outcome'] as const,
+      buckets: [...WEBHOOK_LAG_BUCKETS],
       registers,
     }),
   };

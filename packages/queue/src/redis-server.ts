@@ -6,7 +6,7 @@
  *   const producer = createProducer({ redis: redis.url });
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,10 @@ import { join } from 'node:path';
 export interface RedisServerOptions {
   /** TCP port on 127.0.0.1. @defaultValue a free port */
   port?: number;
-  /** Data directory. @defaultValue a new temporary directory, removed on close */
+  /**
+   * Data directory; made private (0700) and written with umask 077, so the data (job payloads, device
+   * tokens) is readable by this user only. @defaultValue a new temporary directory, removed on close
+   */
   dir?: string;
   /** Keep data across restarts (append-only file in `dir`). @defaultValue false */
   persist?: boolean;
@@ -65,7 +68,8 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   if (!findRedisServer(binary)) throw new Error(redisInstallHint());
   const tempDir = options.dir === undefined;
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'pushfleet-redis-'));
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
   // A port found free can be taken before redis binds it: try a few.
   let lastError: unknown;
   for (let attempt = 0; attempt < 5; attempt++) {
@@ -91,7 +95,10 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
 function spawnRedis(binary: string, port: number, dir: string, persist: boolean, timeoutMs: number) {
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--daemonize', 'no'];
   args.push('--save', '', '--appendonly', persist ? 'yes' : 'no', '--loglevel', 'warning');
-  const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // umask 077 for redis alone: its RDB and AOF files (and the AOF directory) are created 0600 / 0700.
+  const child = spawn('sh', ['-c', 'umask 077 && exec "$0" "$@"', binary, ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let output = '';
   child.stderr?.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-2000)));
   return new Promise<ChildProcess>((resolve, reject) => {

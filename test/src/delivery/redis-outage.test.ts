@@ -1,6 +1,6 @@
 /**
- * Redis goes away under a running fleet: the SDK refuses at once (no hidden enqueue), the worker's /healthz
- * turns 503 and it logs the outage once; Redis (AOF on) comes back on the same port and data: the worker
+ * Redis goes away under a running fleet: the SDK refuses at once (no hidden enqueue), the worker's /readyz
+ * turns 503 (its /healthz stays 200: alive, not to be restarted) and it logs the outage once; Redis (AOF on) comes back on the same port and data: the worker
  * resumes and every notification enqueued before the outage is delivered.
  */
 import { mkdtempSync } from 'node:fs';
@@ -24,7 +24,7 @@ async function until(check: () => Promise<boolean>, what: string, timeoutMs = 30
 }
 
 describe('Redis outage', () => {
-  it('SDK fails fast, /healthz is 503 while Redis is down; after restart the worker resumes and nothing is lost', async () => {
+  it('SDK fails fast, /readyz is 503 while Redis is down; after restart the worker resumes and nothing is lost', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pushfleet-outage-'));
     let redis = await startRedisServer({ dir, persist: true });
     const key = createProviderKey();
@@ -56,6 +56,7 @@ describe('Redis outage', () => {
       { processMetrics: false },
     );
     const healthz = worker.metricsUrl.replace('/metrics', '/healthz');
+    const readyz = worker.metricsUrl.replace('/metrics', '/readyz');
     try {
       await producer.ping(); // producer.queue shares the SDK's fail-fast connection: wait until it is up
       await producer.queue.pause();
@@ -66,17 +67,18 @@ describe('Redis outage', () => {
           payload: { aps: { alert: `${i}` } },
         })),
       );
-      expect((await fetch(healthz)).status).toBe(200);
+      expect((await fetch(readyz)).status).toBe(200);
 
       const port = redis.port;
       await redis.close();
       await expect(
         producer.send({ token: tokenOf(999), topic: TOPIC, payload: { aps: { alert: 'x' } } }),
       ).rejects.toThrow(RedisUnavailableError);
-      await until(async () => (await fetch(healthz)).status === 503, '/healthz to turn 503');
+      await until(async () => (await fetch(readyz)).status === 503, '/readyz to turn 503');
+      expect((await fetch(healthz)).status).toBe(200);
 
       redis = await startRedisServer({ dir, persist: true, port });
-      await until(async () => (await fetch(healthz)).status === 200, '/healthz to recover');
+      await until(async () => (await fetch(readyz)).status === 200, '/readyz to recover');
       await until(
         async () =>
           producer.ping().then(

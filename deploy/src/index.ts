@@ -1,0 +1,2 @@
+export * from './grafana/dashboard.js';
+export * from './grafana/panels.js';
