@@ -7,15 +7,8 @@ import { ErrorCode, Flag } from '@pushfleet/h2';
 import { describe, expect, it } from 'vitest';
 import { answeredBy, poolFor, track, watchProcess } from './__fixtures__/client.js';
 import { badFrames, onFirstConnection } from './__fixtures__/first-connection.js';
-import {
-  continuationFrame,
-  errorName,
-  headersFrame,
-  label,
-  responseBlock,
-  serveOk,
-  startRawH2Server,
-} from './__fixtures__/raw-h2-server.js';
+import { continuationFrame, errorName, headersFrame, responseBlock } from './__fixtures__/frames.js';
+import { label, serveOk, startRawH2Server } from './__fixtures__/raw-h2-server.js';
 
 const name = errorName;
 const NO_FLAGS = 0;

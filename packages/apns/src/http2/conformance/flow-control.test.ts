@@ -7,15 +7,12 @@ import { ErrorCode, FrameType, MAX_WINDOW, Setting } from '@pushfleet/h2';
 import { describe, expect, it } from 'vitest';
 import { answeredBy, apnsRequest, poolFor, track, watchProcess } from './__fixtures__/client.js';
 import { badFrames, onFirstConnection } from './__fixtures__/first-connection.js';
+import { errorName, rawFrame, settingsFrame, windowUpdateFrame } from './__fixtures__/frames.js';
 import {
   type ClientRequest,
-  errorName,
   label,
   type RawConnection,
-  rawFrame,
-  settingsFrame,
   startRawH2Server,
-  windowUpdateFrame,
 } from './__fixtures__/raw-h2-server.js';
 
 const name = errorName;

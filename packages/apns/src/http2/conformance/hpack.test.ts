@@ -14,11 +14,9 @@ import {
   errorName,
   headersFrame,
   hpackString,
-  label,
-  type RawConnection,
   settingsFrame,
-  startRawH2Server,
-} from './__fixtures__/raw-h2-server.js';
+} from './__fixtures__/frames.js';
+import { label, type RawConnection, startRawH2Server } from './__fixtures__/raw-h2-server.js';
 
 const name = errorName;
 const STATUS_200 = 0x88;

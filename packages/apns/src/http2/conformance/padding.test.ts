@@ -14,10 +14,10 @@ import {
   END_HEADERS_AND_STREAM,
   errorName,
   headersFrame,
-  label,
   rawFrame,
   responseBlock,
-} from './__fixtures__/raw-h2-server.js';
+} from './__fixtures__/frames.js';
+import { label } from './__fixtures__/raw-h2-server.js';
 
 const FRAMING_ERRORS = [errorName(ErrorCode.PROTOCOL_ERROR), errorName(ErrorCode.FRAME_SIZE_ERROR)];
 const EMPTY = Buffer.alloc(0);

@@ -9,17 +9,14 @@ import { answeredBy, poolFor, track, watchProcess } from './__fixtures__/client.
 import { badFrames, onFirstConnection } from './__fixtures__/first-connection.js';
 import {
   dataFrame,
-  describeReaction,
   errorName,
   headersFrame,
-  label,
   pingFrame,
   rawFrame,
   responseBlock,
-  serveOk,
   settingsFrame,
-  startRawH2Server,
-} from './__fixtures__/raw-h2-server.js';
+} from './__fixtures__/frames.js';
+import { describeReaction, label, serveOk, startRawH2Server } from './__fixtures__/raw-h2-server.js';
 
 const name = errorName;
 

@@ -12,12 +12,12 @@ import {
   END_HEADERS_AND_STREAM,
   errorName,
   headersFrame,
-  label,
   rawFrame,
   responseBlock,
   rstStreamFrame,
   windowUpdateFrame,
-} from './__fixtures__/raw-h2-server.js';
+} from './__fixtures__/frames.js';
+import { label } from './__fixtures__/raw-h2-server.js';
 
 const name = errorName;
 const answer = (streamId: number) =>

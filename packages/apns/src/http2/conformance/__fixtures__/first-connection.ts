@@ -5,9 +5,9 @@
  */
 import type { Http2PoolOptions } from '../../../index.js';
 import { answeredBy, poolFor, type Tracked, track, watchProcess } from './client.js';
+import { errorName } from './frames.js';
 import {
   type ClientRequest,
-  errorName,
   label,
   type RawConnection,
   resets,
