@@ -126,3 +126,13 @@ export function watchProcess(): { readonly errors: unknown[] } & Disposable {
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Resolve once `condition()` holds (checked every 10 ms), or after `ms` regardless; true if it held. */
+export async function until(condition: () => boolean, ms: number): Promise<boolean> {
+  const end = performance.now() + ms;
+  while (!condition()) {
+    if (performance.now() >= end) return false;
+    await sleep(10);
+  }
+  return true;
+}
