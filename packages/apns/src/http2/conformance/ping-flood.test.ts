@@ -32,7 +32,7 @@ const BACKLOG = 4 << 20;
 
 describe('RFC 9113 10.5 PING flood', () => {
   it.fails('10.5: a PING flood whose ACKs the server does not read is not buffered without bound', async () => {
-    // Today: the client reads whatever its write backlog; every ACK is queued on its socket.
+    // Today: the client keeps reading regardless of its write backlog, and queues every ACK on its socket.
     using watch = watchProcess();
     await using server = await startRawH2Server((c) => {
       c.onRequest = (r) => c.respond(r.streamId, 200, label(c));
