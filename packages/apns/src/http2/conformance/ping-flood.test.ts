@@ -25,13 +25,18 @@ vi.mock('node:tls', async (importOriginal) => {
   return { ...tls, connect, default: { ...tls, connect } };
 });
 
-/** PING bytes written while the server reads nothing: more than the kernel's buffers on the way back. */
+/** PING bytes written while the server reads nothing: well over what the kernel buffers on the way back. */
 const FLOOD = 16 << 20;
 /** What the client may queue meanwhile; over 10 MiB would mean nearly every ACK the kernel did not take. */
 const BACKLOG = 4 << 20;
 
 describe('RFC 9113 10.5 PING flood', () => {
-  it.fails('10.5: a PING flood whose ACKs the server does not read is not buffered without bound', async () => {
+  // The verdict rests on bytes, not time: the case runs until the client has read the whole flood (then its
+  // backlog shows whether it bounded it), closed the connection, or paused its socket (backpressure); 30 s is
+  // only a bound for a machine too loaded to get there.
+  it.fails('10.5: a PING flood whose ACKs the server does not read is not buffered without bound', {
+    timeout: 60_000,
+  }, async () => {
     // Today: the client keeps reading regardless of its write backlog, and queues every ACK on its socket.
     using watch = watchProcess();
     await using server = await startRawH2Server((c) => {
@@ -47,20 +52,20 @@ describe('RFC 9113 10.5 PING flood', () => {
     connection.socket.pause();
     connection.socket.write(Buffer.concat(Array.from({ length: Math.ceil(FLOOD / 17) }, () => pingFrame())));
     let backlog = 0;
-    // Until the client read the whole flood, or closed, or 5 s passed (it stopped reading: the right outcome).
-    await connection
+    const ended = await connection
       .waitFor(
-        'flood read or close',
+        'flood read, close, or a paused client',
         () => {
           backlog = Math.max(backlog, client.writableLength);
-          return connection.socket.writableLength === 0 || connection.closed ? true : undefined;
+          if (connection.closed || client.destroyed) return 'closed';
+          if (client.readableFlowing === false) return 'paused';
+          return connection.socket.writableLength === 0 ? 'read it all' : undefined;
         },
-        5_000,
+        30_000,
       )
-      .catch(() => undefined);
-    const closed = connection.closed || client.destroyed;
+      .catch(() => 'bound reached');
     connection.destroy();
-    if (!closed) expect(backlog).toBeLessThan(BACKLOG);
+    if (ended !== 'closed' && ended !== 'paused') expect(backlog).toBeLessThan(BACKLOG);
     expect(watch.errors).toEqual([]);
   });
 });
