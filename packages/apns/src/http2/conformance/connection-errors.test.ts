@@ -40,6 +40,7 @@ describe('RFC 9113 5.4.1 connection error handling', () => {
     // HEADERS after the bad PING is decoded and connection 0's 200 resolves the send as delivered.
     const result = await onFirstConnection((c, [r]) => c.write(BAD_PING, answer(r!.streamId)));
     expect(result.answeredBy).toEqual([label(1)]);
+    expect(result.copies).toEqual([2]); // re-sent once
     expect(result.goaway).toBeOneOf(FRAMING_ERRORS);
     expect(result.uncaught).toEqual([]);
   });

@@ -36,6 +36,7 @@ describe('RFC 9113 6.10 CONTINUATION', () => {
     );
     expect(result.goaway).toBe(name(ErrorCode.PROTOCOL_ERROR));
     expect(result.answeredBy).toEqual([label(1)]);
+    expect(result.copies).toEqual([2]); // re-sent once
     expect(result.uncaught).toEqual([]);
   });
 
@@ -51,6 +52,7 @@ describe('RFC 9113 6.10 CONTINUATION', () => {
     );
     expect(result.goaway).toBe(name(ErrorCode.PROTOCOL_ERROR));
     expect(result.answeredBy).toEqual([label(1), label(1)]);
+    expect(result.copies).toEqual([2, 2]); // re-sent once
     expect(result.uncaught).toEqual([]);
   });
 
@@ -60,6 +62,7 @@ describe('RFC 9113 6.10 CONTINUATION', () => {
     );
     expect(result.goaway).toBe(name(ErrorCode.PROTOCOL_ERROR));
     expect(result.answeredBy).toEqual([label(1)]);
+    expect(result.copies).toEqual([2]); // re-sent once
     expect(result.uncaught).toEqual([]);
   });
 

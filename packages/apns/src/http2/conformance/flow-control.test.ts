@@ -46,6 +46,7 @@ describe('RFC 9113 6.9 WINDOW_UPDATE', () => {
     const result = await onFirstConnection(badFrames(windowUpdateFrame(0, 0)));
     expect(result.goaway).toBe(name(ErrorCode.PROTOCOL_ERROR));
     expect(result.answeredBy).toEqual([label(1)]);
+    expect(result.copies).toEqual([2]); // re-sent once
     expect(result.uncaught).toEqual([]);
   });
 
@@ -55,6 +56,7 @@ describe('RFC 9113 6.9 WINDOW_UPDATE', () => {
     );
     expect(result.goaway).toBe(name(ErrorCode.FRAME_SIZE_ERROR));
     expect(result.answeredBy).toEqual([label(1)]);
+    expect(result.copies).toEqual([2]); // re-sent once
   });
 });
 
@@ -78,6 +80,7 @@ describe('RFC 9113 6.9.1 window overflow', () => {
     const result = await onFirstConnection(badFrames(windowUpdateFrame(0, MAX_WINDOW)));
     expect(result.goaway).toBe(name(ErrorCode.FLOW_CONTROL_ERROR));
     expect(result.answeredBy).toEqual([label(1)]);
+    expect(result.copies).toEqual([2]); // re-sent once
     expect(result.uncaught).toEqual([]);
   });
 });
@@ -94,6 +97,7 @@ describe('RFC 9113 6.9.2 initial window size', () => {
     );
     expect(result.goaway).toBe(name(ErrorCode.FLOW_CONTROL_ERROR));
     expect(result.answeredBy).toEqual([label(1)]);
+    expect(result.copies).toEqual([2]); // re-sent once
     expect(result.uncaught).toEqual([]);
   });
 

@@ -53,6 +53,7 @@ describe('RFC 9113 6.8 GOAWAY', () => {
       requests: 2,
     });
     expect(result.answeredBy).toEqual([label(1), label(1)]);
+    expect(result.copies).toEqual([2, 2]); // re-sent once
     expect(result.uncaught).toEqual([]);
   });
 
@@ -68,6 +69,7 @@ describe('RFC 9113 6.8 GOAWAY', () => {
   it('6.8: streams above last-stream-id are re-sent on a new connection', async () => {
     const result = await onFirstConnection((c) => c.write(goaway(0, ErrorCode.NO_ERROR)));
     expect(result.answeredBy).toEqual([label(1)]);
+    expect(result.copies).toEqual([2]); // re-sent once
   });
 
   it.fails(`6.8: re-sends of streams above last-stream-id do not count toward the re-send limit (${MAX_UNPROCESSED_RESENDS})`, async () => {
@@ -90,6 +92,7 @@ describe('RFC 9113 6.8 GOAWAY', () => {
     const result = await onFirstConnection(badFrames(rawFrame(FrameType.GOAWAY, 0, 1, goawayPayload(0, 0))));
     expect(result.goaway).toBe(name(ErrorCode.PROTOCOL_ERROR));
     expect(result.answeredBy).toEqual([label(1)]);
+    expect(result.copies).toEqual([2]); // re-sent once
   });
 
   it.fails('4.2: a GOAWAY too short for its fields (7 bytes) is FRAME_SIZE_ERROR', async () => {
@@ -97,5 +100,6 @@ describe('RFC 9113 6.8 GOAWAY', () => {
     const result = await onFirstConnection(badFrames(rawFrame(FrameType.GOAWAY, 0, 0, Buffer.alloc(7))));
     expect(result.goaway).toBe(name(ErrorCode.FRAME_SIZE_ERROR));
     expect(result.answeredBy).toEqual([label(1)]);
+    expect(result.copies).toEqual([2]); // re-sent once
   });
 });

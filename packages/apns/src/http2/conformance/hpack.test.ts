@@ -38,6 +38,7 @@ describe('RFC 7541: decoding the server’s header blocks', () => {
     const result = await onFirstConnection((c, [r]) => badFrames(response(r!.streamId, block))(c, []));
     expect(result.goaway).toBe(name(ErrorCode.COMPRESSION_ERROR));
     expect(result.answeredBy).toEqual([label(1)]);
+    expect(result.copies).toEqual([2]); // re-sent once
     expect(result.uncaught).toEqual([]);
   });
 

@@ -38,6 +38,7 @@ describe('RFC 9113 6.1 DATA padding', () => {
     );
     expect(result.goaway).toBeOneOf(FRAMING_ERRORS);
     expect(result.answeredBy).toEqual([label(1)]);
+    expect(result.copies).toEqual([2]); // re-sent once
     expect(result.uncaught).toEqual([]);
   });
 
@@ -48,6 +49,7 @@ describe('RFC 9113 6.1 DATA padding', () => {
     );
     expect(result.goaway).toBe(errorName(ErrorCode.PROTOCOL_ERROR));
     expect(result.answeredBy).toEqual([label(1)]);
+    expect(result.copies).toEqual([2]); // re-sent once
     expect(result.uncaught).toEqual([]);
   });
 
@@ -70,6 +72,7 @@ describe('RFC 9113 6.2 HEADERS padding', () => {
     );
     expect(result.goaway).toBeOneOf(FRAMING_ERRORS);
     expect(result.answeredBy).toEqual([label(1)]);
+    expect(result.copies).toEqual([2]); // re-sent once
     expect(result.uncaught).toEqual([]);
   });
 
@@ -84,6 +87,7 @@ describe('RFC 9113 6.2 HEADERS padding', () => {
     );
     expect(result.goaway).toBeOneOf(FRAMING_ERRORS);
     expect(result.answeredBy).toEqual([label(1)]);
+    expect(result.copies).toEqual([2]); // re-sent once
     expect(result.uncaught).toEqual([]);
   });
 
@@ -95,6 +99,7 @@ describe('RFC 9113 6.2 HEADERS padding', () => {
     );
     expect(result.goaway).toBe(errorName(ErrorCode.PROTOCOL_ERROR));
     expect(result.answeredBy).toEqual([label(1)]);
+    expect(result.copies).toEqual([2]); // re-sent once
     expect(result.uncaught).toEqual([]);
   });
 

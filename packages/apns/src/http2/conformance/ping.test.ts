@@ -32,6 +32,7 @@ describe('RFC 9113 6.7 PING', () => {
     const result = await onFirstConnection(badFrames(rawFrame(FrameType.PING, 0, 0, Buffer.alloc(length))));
     expect(result.goaway).toBe(name(ErrorCode.FRAME_SIZE_ERROR));
     expect(result.answeredBy).toEqual([label(1)]);
+    expect(result.copies).toEqual([2]); // re-sent once
     expect(result.uncaught).toEqual([]);
   });
 
@@ -39,6 +40,7 @@ describe('RFC 9113 6.7 PING', () => {
     const result = await onFirstConnection(badFrames(rawFrame(FrameType.PING, 0, 1, Buffer.alloc(8))));
     expect(result.goaway).toBe(name(ErrorCode.PROTOCOL_ERROR));
     expect(result.answeredBy).toEqual([label(1)]);
+    expect(result.copies).toEqual([2]); // re-sent once
   });
 
   it('6.7: a PING is answered with an ACK of the same payload; a PING ACK is not answered', async () => {

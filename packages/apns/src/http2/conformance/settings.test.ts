@@ -61,6 +61,7 @@ describe('RFC 9113 6.5 SETTINGS frame', () => {
     const result = await onFirstConnection(badFrames(bad));
     expect(result.goaway).toBe(name(code));
     expect(result.answeredBy).toEqual([label(1)]);
+    expect(result.copies).toEqual([2]); // re-sent once
     expect(result.uncaught).toEqual([]);
   });
 
@@ -77,6 +78,7 @@ describe('RFC 9113 6.5.2 defined settings', () => {
     const result = await onFirstConnection(badFrames(settingsFrame([[Setting.ENABLE_PUSH, 1]])));
     expect(result.goaway).toBe(name(ErrorCode.PROTOCOL_ERROR));
     expect(result.answeredBy).toEqual([label(1)]);
+    expect(result.copies).toEqual([2]); // re-sent once
     expect(result.uncaught).toEqual([]);
   });
 
@@ -99,6 +101,7 @@ describe('RFC 9113 6.5.2 defined settings', () => {
     const result = await onFirstConnection(badFrames(settingsFrame([[id, value]])));
     expect(result.goaway).toBe(name(code));
     expect(result.answeredBy).toEqual([label(1)]);
+    expect(result.copies).toEqual([2]); // re-sent once
     expect(result.uncaught).toEqual([]);
   });
 });
@@ -138,6 +141,7 @@ describe('RFC 9113 4.2 frame size', () => {
     );
     expect(result.goaway).toBe(name(ErrorCode.FRAME_SIZE_ERROR));
     expect(result.answeredBy).toEqual([label(1)]);
+    expect(result.copies).toEqual([2]); // re-sent once
     expect(result.uncaught).toEqual([]);
   });
 

@@ -40,6 +40,7 @@ describe('RFC 9113 5.1 frames on streams the client did not open', () => {
     const result = await onFirstConnection(badFrames(bad));
     expect(result.goaway).toBe(name(ErrorCode.PROTOCOL_ERROR));
     expect(result.answeredBy).toEqual([label(1)]);
+    expect(result.copies).toEqual([2]); // re-sent once
     expect(result.uncaught).toEqual([]);
   });
 
@@ -55,6 +56,7 @@ describe('RFC 9113 5.1 frames on streams the client did not open', () => {
     const result = await onFirstConnection(badFrames(bad));
     expect(result.goaway).toBe(name(ErrorCode.PROTOCOL_ERROR));
     expect(result.answeredBy).toEqual([label(1)]);
+    expect(result.copies).toEqual([2]); // re-sent once
     expect(result.uncaught).toEqual([]);
   });
 });
@@ -67,6 +69,7 @@ describe('RFC 9113 6.4 RST_STREAM', () => {
     );
     expect(result.goaway).toBe(name(ErrorCode.FRAME_SIZE_ERROR));
     expect(result.answeredBy).toEqual([label(1)]);
+    expect(result.copies).toEqual([2]); // re-sent once
     expect(result.uncaught).toEqual([]);
   });
 

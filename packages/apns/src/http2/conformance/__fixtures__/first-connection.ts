@@ -33,6 +33,8 @@ export interface FirstConnectionResult {
   readonly goaway: string;
   /** Per send: `conn-<n>` for the connection whose answer settled it, `failed: <code>`, or `pending`. */
   readonly answeredBy: string[];
+  /** Per send: how many times it reached the server, over all connections (2 = re-sent once). */
+  readonly copies: number[];
   /** RST_STREAM frames the client wrote on connection 0: `<stream> <code>`. */
   readonly resets: string[];
   /** Uncaught exceptions and unhandled rejections while it ran. */
@@ -75,6 +77,7 @@ export async function onFirstConnection(
   const result: FirstConnectionResult = {
     goaway: goaway === undefined ? 'no GOAWAY' : errorName(goaway.code),
     answeredBy: sent.map((s) => (s.settled === undefined ? 'pending' : answeredBy(s.settled))),
+    copies: sent.map((s) => copiesOf(server.connections, s.request.apnsId)),
     resets: resets(first),
     uncaught: watch.errors,
   };
@@ -94,3 +97,14 @@ export const badFrames =
     if (reaction.kind !== 'ack') return;
     for (const request of requests) connection.respond(request.streamId, 200, label(connection));
   };
+
+/** How many request streams carried `apns-id: <apnsId>`, over `connections`. */
+function copiesOf(connections: readonly RawConnection[], apnsId: string | undefined): number {
+  let n = 0;
+  for (const connection of connections) {
+    for (const request of connection.requests.values()) {
+      if (request.fields.some(([name, value]) => name === 'apns-id' && value === apnsId)) n++;
+    }
+  }
+  return n;
+}
