@@ -10,3 +10,4 @@ export * from './producer.js';
 export * from './queue-keys.js';
 export * from './shared-provider-token.js';
 export * from './token-registry.js';
+export * from './webhook-cursor.js';

@@ -10,6 +10,8 @@
  *   {pushfleet:<app>}:dlq                  hash   notification id -> JSON DeadLetter (the dead-letter list)
  *   {pushfleet:<app>}:dlq:order            zset   notification id, scored by when it was dead-lettered
  *   {pushfleet:<app>}:id:<apns-id>         string fingerprint of a caller-chosen id's notification (idempotency)
+ *   {pushfleet:<app>}:webhook:position     string the last feedback-stream id the dead-token webhook delivered
+ *   {pushfleet:<app>}:webhook:lease        string which process delivers the app's webhook now (expires)
  */
 
 /** App names become part of keys and metric labels: keep them short and plain. */
@@ -33,6 +35,8 @@ export const queueKeys = {
   deadLetters: (app: string) => `${appPrefix(app)}:dlq`,
   deadLetterOrder: (app: string) => `${appPrefix(app)}:dlq:order`,
   idempotency: (app: string, id: string) => `${appPrefix(app)}:id:${id}`,
+  webhookPosition: (app: string) => `${appPrefix(app)}:webhook:position`,
+  webhookLease: (app: string) => `${appPrefix(app)}:webhook:lease`,
 } as const;
 
 /** Where an app's BullMQ queue lives (its name and key prefix), for code outside this package that opens a Worker. */
