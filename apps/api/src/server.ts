@@ -59,6 +59,8 @@ export interface ApiServerOptions {
   logger?: FastifyServerOptions['logger'];
   /** Where the API's metrics are registered. @defaultValue a new registry */
   registry?: Registry;
+  /** Told of every route as it is added (tests compare the routes with the document). */
+  onRoute?: (method: string, url: string) => void;
 }
 
 /** Fastify's pino options for the API: the authorization header never reaches a log line. */
@@ -105,6 +107,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
 
   // Every /v1 route: the bearer scheme in the document and a per-key rate limit.
   app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) options.onRoute?.(method, route.url);
     if (!route.url.startsWith('/v1/')) return;
     route.schema = { ...route.schema, security: [{ bearer: [] }] };
     route.config = { ...(route.config as object), rateLimit: {} };

@@ -9,6 +9,7 @@ import {
   createProducer,
   failFastRedisOptions,
   type Producer,
+  redisReady,
 } from '@pushfleet/queue';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -54,6 +55,7 @@ export async function startApi(options: StartApiOptions): Promise<TestApi> {
   });
   const { client: redis } = connectRedis(redisUrl, failFastRedisOptions(timeout));
   redis.on('error', () => {});
+  await redisReady(redis, timeout, redisUrl); // tests use it at once; the API itself waits per read
   const server = await createApiServer({ ...rest, producer, redis, apiKeys: keys });
   const address = await server.listen({ port: 0, host: '127.0.0.1' });
   const byId = Object.fromEntries(keys.map((k) => [k.id, k]));
