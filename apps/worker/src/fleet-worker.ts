@@ -20,6 +20,7 @@ import { Redis } from 'ioredis';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { AdaptiveLimiter } from './adaptive-limiter.js';
 import type { WorkerConfig } from './config.js';
+import { startDeadTokenWebhooks } from './dead-token-webhook.js';
 import { DEFAULT_FEEDBACK_INTERVAL_MS, type FeedbackPoller, startFeedbackPoller } from './feedback-poller.js';
 import { log } from './log.js';
 import { createOpsServer } from './ops-server.js';
@@ -162,6 +163,8 @@ export async function startFleetWorker(
     runtimes.push({ app, worker, client, feedback });
   }
 
+  const webhooks = startDeadTokenWebhooks(config.apps, redis, registry);
+
   const beforeScrape = async () => {
     for (const r of runtimes) {
       const size = await countDeadLetters(redis, r.app.name).catch(() => undefined);
@@ -196,6 +199,7 @@ export async function startFleetWorker(
   const close = () =>
     (closing ??= (async () => {
       for (const r of runtimes) r.feedback?.stop();
+      await webhooks.stop();
       // Finish in-flight jobs first (they complete only after APNs answered), then close the sessions.
       for (const r of runtimes)
         await r.worker.close().catch((err: Error) => log('warn', 'worker close', { error: err.message }));
