@@ -1,7 +1,16 @@
 // Make a fresh clone runnable: npm dependencies, redis-server, a build. Plain Node, no dependencies,
 // because it runs before `npm install` has. Used by `npm start`, `npm test` and .ci/run.
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -58,9 +67,31 @@ export function ensureRedisServer() {
   throw new Error(hint);
 }
 
-/** Compile every workspace (Turborepo caches unchanged packages). */
+/** Compile every workspace (Turborepo caches unchanged packages), then link the CLI it built. */
 export function build() {
   run(join(root, 'node_modules', '.bin', 'turbo'), ['run', 'build', '--output-logs=errors-only']);
+  linkCli();
+}
+
+/**
+ * node_modules/.bin/pushfleet -> the built CLI. npm links workspace bins at install time, which on a fresh
+ * clone is before the build has made apps/cli/dist/main.js, so the link (and its executable bit) may be
+ * missing; made here after every build instead. Touches nothing git tracks.
+ */
+export function linkCli() {
+  const target = join(root, 'apps', 'cli', 'dist', 'main.js');
+  if (!existsSync(target)) return;
+  chmodSync(target, 0o755);
+  const bin = join(root, 'node_modules', '.bin', 'pushfleet');
+  const relativeTarget = join('..', '@pushfleet', 'cli', 'dist', 'main.js');
+  try {
+    if (lstatSync(bin).isSymbolicLink() && readlinkSync(bin) === relativeTarget) return;
+    rmSync(bin, { force: true });
+  } catch {
+    // not there yet
+  }
+  mkdirSync(dirname(bin), { recursive: true });
+  symlinkSync(relativeTarget, bin);
 }
 
 export function main(fn) {
