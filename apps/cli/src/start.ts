@@ -33,6 +33,9 @@ export interface StartOptions {
 
 export const DEMO_TOPIC = 'com.example.pushfleet';
 
+/** Where `pushfleet start`'s own Redis listens when the port is free (6379 is the system Redis's). */
+export const DEFAULT_REDIS_PORT = 6380;
+
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 /** The local API key: made once per data dir (mode 0600) and reused, so scripts keep working across restarts. */
@@ -61,7 +64,9 @@ export async function runStart(options: StartOptions): Promise<number> {
     let redisUrl = process.env.REDIS_URL;
     let redis: RedisServer | undefined;
     if (!redisUrl) {
-      redis = await startRedisServer({ dir: join(dataDir, 'redis'), persist: true });
+      // A fixed port when free, so the README's SDK example works as written; else any free port (printed).
+      const port = await pickPort(DEFAULT_REDIS_PORT);
+      redis = await startRedisServer({ dir: join(dataDir, 'redis'), persist: true, port });
       cleanups.push(() => redis!.close());
       redisUrl = redis.url;
     }
