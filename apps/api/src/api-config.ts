@@ -14,6 +14,7 @@ import {
   appNameFromEnv,
   type EnvironmentVariables,
   fleetConfigFromEnv,
+  integerFromEnv,
 } from '@pushfleet/config';
 import { type AppRoutes, routesFor, ValidationError } from '@pushfleet/queue';
 import { DEFAULT_MAX_BATCH, DEFAULT_MAX_BODY_BYTES, DEFAULT_RATE_PER_MINUTE } from './server.js';
@@ -29,21 +30,6 @@ export interface ApiConfig {
   readonly maxBodyBytes: number;
   readonly maxBatch: number;
   readonly ratePerMinute: number;
-}
-
-function integer(
-  env: EnvironmentVariables,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new ValidationError(name, `must be a whole number from ${min} to ${max}; got "${raw}"`);
-  return n;
 }
 
 /** @throws ValidationError naming the variable or config field. */
@@ -64,9 +50,15 @@ export function loadApiConfig(env: EnvironmentVariables): ApiConfig {
     routes: fleet ? routesFor(fleet.apps) : undefined,
     apiKeys,
     host: env.PUSHFLEET_API_HOST || '127.0.0.1',
-    port: integer(env, 'PUSHFLEET_API_PORT', 8080, 0, 65535),
-    maxBodyBytes: integer(env, 'PUSHFLEET_API_MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES, 1024, 1024 ** 3),
-    maxBatch: integer(env, 'PUSHFLEET_API_MAX_BATCH', DEFAULT_MAX_BATCH, 1, 1_000_000),
-    ratePerMinute: integer(env, 'PUSHFLEET_API_RATE_LIMIT', DEFAULT_RATE_PER_MINUTE, 1, 10_000_000),
+    port: integerFromEnv(env, 'PUSHFLEET_API_PORT', 8080, 0, 65535),
+    maxBodyBytes: integerFromEnv(
+      env,
+      'PUSHFLEET_API_MAX_BODY_BYTES',
+      DEFAULT_MAX_BODY_BYTES,
+      1024,
+      1024 ** 3,
+    ),
+    maxBatch: integerFromEnv(env, 'PUSHFLEET_API_MAX_BATCH', DEFAULT_MAX_BATCH, 1, 1_000_000),
+    ratePerMinute: integerFromEnv(env, 'PUSHFLEET_API_RATE_LIMIT', DEFAULT_RATE_PER_MINUTE, 1, 10_000_000),
   };
 }

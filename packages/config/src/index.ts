@@ -31,6 +31,7 @@ export {
   configuredApps,
   type EnvironmentVariables,
   fleetConfigFromEnv,
+  integerFromEnv,
   simulatorEndpointFromEnv,
 } from './env-config.js';
 export { loadFleetConfig, parseFleetConfig } from './fleet-config.js';

@@ -2,40 +2,19 @@
  * The built `pushfleet` command as a user runs it: `--help` on every command and subcommand exits 0, a
  * mistake says what to type instead (no stack trace), and send / status / feedback work against a real Redis.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { recordInvalidToken } from '@pushfleet/queue';
 import { startRedisServer } from '@pushfleet/queue/redis-server';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CLI, runCli } from '../helpers/run-cli.js';
 
-const cli = fileURLToPath(new URL('../../../apps/cli/dist/main.js', import.meta.url));
 const cwd = mkdtempSync(join(tmpdir(), 'pushfleet-cli-')); // no running fleet here
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
-function run(args: string[], env: Record<string, string> = {}, timeoutMs = 15_000) {
-  const base = { ...process.env };
-  for (const k of ['REDIS_URL', 'PUSHFLEET_CONFIG', 'APNS_KEY_FILE', 'PUSHFLEET_API_KEYS']) delete base[k];
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], {
-      cwd,
-      env: { ...base, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[], env: Record<string, string> = {}) => runCli(args, { env, cwd });
 
 const COMMANDS = [
   'start',
@@ -54,7 +33,7 @@ const COMMANDS = [
   'api-key',
 ];
 
-describe.skipIf(!existsSync(cli))('pushfleet (built)', () => {
+describe.skipIf(!existsSync(CLI))('pushfleet (built)', () => {
   it('lists every command on --help and exits 0', async () => {
     const { code, stdout } = await run(['--help']);
     expect(code).toBe(0);
