@@ -35,8 +35,11 @@ export function ensureNodeModules() {
   if (existsSync(marker) && (!existsSync(lock) || statSync(marker).mtimeMs >= statSync(lock).mtimeMs)) return;
   say('installing npm dependencies (first run)...');
   // `npm install` rather than `npm ci`: npm 11 here writes locks without other platforms' optional binaries,
-  // which `npm ci` then calls out of sync. install still honours the lock's versions.
-  run('npm', ['install', '--no-audit', '--no-fund']);
+  // which `npm ci` then calls out of sync. install still honours the lock's versions. --no-save: starting or
+  // testing never rewrites package.json or package-lock.json (a saving install rewrites the lock whenever it
+  // is out of step with package.json or with this platform's optional packages, leaving the tree modified);
+  // changing dependencies stays an explicit `npm install <pkg>`.
+  run('npm', ['install', '--no-audit', '--no-fund', '--no-save']);
 }
 
 /** redis-server on PATH, installing it with the system package manager when we can. */
