@@ -1,7 +1,16 @@
 // Make a fresh clone runnable: npm dependencies, redis-server, a build. Plain Node, no dependencies,
 // because it runs before `npm install` has. Used by `npm start`, `npm test` and .ci/run.
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,8 +35,11 @@ export function ensureNodeModules() {
   if (existsSync(marker) && (!existsSync(lock) || statSync(marker).mtimeMs >= statSync(lock).mtimeMs)) return;
   say('installing npm dependencies (first run)...');
   // `npm install` rather than `npm ci`: npm 11 here writes locks without other platforms' optional binaries,
-  // which `npm ci` then calls out of sync. install still honours the lock's versions.
-  run('npm', ['install', '--no-audit', '--no-fund']);
+  // which `npm ci` then calls out of sync. install still honours the lock's versions. --no-save: starting or
+  // testing never rewrites package.json or package-lock.json (a saving install rewrites the lock whenever it
+  // is out of step with package.json or with this platform's optional packages, leaving the tree modified);
+  // changing dependencies stays an explicit `npm install <pkg>`.
+  run('npm', ['install', '--no-audit', '--no-fund', '--no-save']);
 }
 
 /** redis-server on PATH, installing it with the system package manager when we can. */
@@ -58,9 +70,31 @@ export function ensureRedisServer() {
   throw new Error(hint);
 }
 
-/** Compile every workspace (Turborepo caches unchanged packages). */
+/** Compile every workspace (Turborepo caches unchanged packages), then link the CLI it built. */
 export function build() {
   run(join(root, 'node_modules', '.bin', 'turbo'), ['run', 'build', '--output-logs=errors-only']);
+  linkCli();
+}
+
+/**
+ * node_modules/.bin/pushfleet -> the built CLI. npm links workspace bins at install time, which on a fresh
+ * clone is before the build has made apps/cli/dist/main.js, so the link (and its executable bit) may be
+ * missing; made here after every build instead. Touches nothing git tracks.
+ */
+export function linkCli() {
+  const target = join(root, 'apps', 'cli', 'dist', 'main.js');
+  if (!existsSync(target)) return;
+  chmodSync(target, 0o755);
+  const bin = join(root, 'node_modules', '.bin', 'pushfleet');
+  const relativeTarget = join('..', '@pushfleet', 'cli', 'dist', 'main.js');
+  try {
+    if (lstatSync(bin).isSymbolicLink() && readlinkSync(bin) === relativeTarget) return;
+    rmSync(bin, { force: true });
+  } catch {
+    // not there yet
+  }
+  mkdirSync(dirname(bin), { recursive: true });
+  symlinkSync(relativeTarget, bin);
 }
 
 export function main(fn) {

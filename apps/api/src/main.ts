@@ -1,50 +1,59 @@
 #!/usr/bin/env node
 /**
- * `node apps/api/dist/main.js`: the ingestion API. REDIS_URL (required), PUSHFLEET_CONFIG (fleet config: route
- * by topic) or PUSHFLEET_APP (one app, default "default"), PUSHFLEET_API_HOST/PORT (default 127.0.0.1:8080; 0 = free).
+ * `node apps/api/dist/main.js`: the HTTP API, configured from environment variables (api-config.ts).
+ * Reports `{ type: 'ready', url }` over IPC when started by `pushfleet start`.
  */
-import type { AddressInfo } from 'node:net';
-import { appNameFromEnv, fleetConfigFromEnv } from '@pushfleet/config';
-import { createProducer, routesFor } from '@pushfleet/queue';
-import { createApiServer } from './server.js';
+import { connectRedis, createProducer, failFastRedisOptions, ValidationError } from '@pushfleet/queue';
+import { loadApiConfig } from './api-config.js';
+import { API_LOGGER_OPTIONS, createApiServer } from './server.js';
+
+const REDIS_TIMEOUT_MS = 5000;
 
 async function main(): Promise<void> {
-  const redisUrl = process.env.REDIS_URL;
-  if (!redisUrl) throw new Error('REDIS_URL: is required');
-  const port = Number(process.env.PUSHFLEET_API_PORT ?? 8080);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new Error(`PUSHFLEET_API_PORT: "${process.env.PUSHFLEET_API_PORT}" is not a port`);
-  const host = process.env.PUSHFLEET_API_HOST || '127.0.0.1';
-  // With a fleet config, each notification goes to the app owning its topic; unknown topics are refused.
-  const config = fleetConfigFromEnv(process.env);
+  const config = loadApiConfig(process.env);
   const producer = createProducer({
-    redis: redisUrl,
-    ...(config ? { routes: routesFor(config.apps) } : { app: appNameFromEnv(process.env) }),
+    redis: config.redisUrl,
+    redisTimeoutMs: REDIS_TIMEOUT_MS,
+    ...(config.routes ? { routes: config.routes } : { app: config.apps[0]! }),
   });
-  const server = createApiServer({ producer });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
+  const { client: redis } = connectRedis(config.redisUrl, failFastRedisOptions(REDIS_TIMEOUT_MS));
+  redis.on('error', () => {}); // each read answers 503 instead
+  const server = await createApiServer({
+    producer,
+    redis,
+    apps: config.apps,
+    apiKeys: config.apiKeys,
+    maxBodyBytes: config.maxBodyBytes,
+    maxBatch: config.maxBatch,
+    ratePerMinute: config.ratePerMinute,
+    redisTimeoutMs: REDIS_TIMEOUT_MS,
+    logger: API_LOGGER_OPTIONS,
   });
-  const addr = server.address() as AddressInfo;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`;
-  process.stderr.write(
-    `${JSON.stringify({ time: new Date().toISOString(), level: 'info', msg: 'api ready', url })}\n`,
-  );
+  const address = await server.listen({ port: config.port, host: config.host });
+  const url = address.replace('://localhost', '://127.0.0.1');
+  server.log.info({ url, apps: config.apps, keys: config.apiKeys.map((k) => k.id) }, 'api ready');
   process.send?.({ type: 'ready', url });
+  let stopping = false;
   const stop = () => {
-    server.close();
-    server.closeAllConnections();
-    producer.close().finally(() => process.exit(0));
+    if (stopping) return;
+    stopping = true;
+    server
+      .close()
+      .then(() => producer.close())
+      .finally(() => {
+        redis.disconnect();
+        process.exit(0);
+      });
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   process.on('disconnect', stop);
 }
 
-main().catch((err: Error) => {
+main().catch((err: unknown) => {
+  const msg = err instanceof ValidationError ? `configuration: ${err.message}` : (err as Error).message;
   process.stderr.write(
-    `${JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: 'api failed to start', error: err.message })}\n`,
+    `${JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: 'api failed to start', error: msg })}\n`,
   );
   process.exit(1);
 });

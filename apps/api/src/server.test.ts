@@ -1,30 +1,22 @@
-import type { AddressInfo } from 'node:net';
-import { createProducer, type Producer } from '@pushfleet/queue';
 import { type RedisServer, startRedisServer } from '@pushfleet/queue/redis-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiServer } from './server.js';
+import { startApi, type TestApi } from './__fixtures__/api-harness.js';
 
 let redis: RedisServer;
-let producer: Producer;
-let base: string;
-let server: ReturnType<typeof createApiServer>;
+let api: TestApi;
 
 beforeAll(async () => {
   redis = await startRedisServer();
-  producer = createProducer({ redis: redis.url, app: 'api-test' });
-  server = createApiServer({ producer });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  api = await startApi({ redisUrl: redis.url, apps: ['api-test'] });
 });
 afterAll(async () => {
-  server.close();
-  await producer.close();
+  await api.close();
   await redis.close();
 });
 
 const token = 'ef'.repeat(32);
 const post = (body: unknown, type = 'application/json') =>
-  fetch(`${base}/v1/notifications`, {
+  api.call('/v1/notifications', {
     method: 'POST',
     headers: { 'content-type': type },
     body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -37,11 +29,11 @@ describe('API', () => {
     const { ids, jobIds } = (await res.json()) as { ids: string[]; jobIds: string[] };
     expect(ids).toHaveLength(1);
     expect(jobIds).toEqual(ids);
-    const status = await fetch(`${base}/v1/notifications/${ids[0]}`);
+    const status = await api.call(`/v1/notifications/${ids[0]}`);
     expect(status.status).toBe(200);
     expect(await status.json()).toMatchObject({
-      id: ids[0],
       app: 'api-test',
+      id: ids[0],
       state: 'pending',
       jobState: 'waiting',
       attempts: 0,
@@ -60,7 +52,7 @@ describe('API', () => {
   });
 
   it('refuses bad input with the field and the problem, enqueuing nothing', async () => {
-    const before = await producer.queue.count();
+    const before = await api.producer.queue.count();
     const res = await post({
       notifications: [
         { token, topic: 'com.example.app', payload: { aps: {} } },
@@ -70,8 +62,9 @@ describe('API', () => {
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({
       error: { field: 'notifications[1].token', problem: 'must be hexadecimal (0-9, a-f)' },
+      errors: [{ index: 1, field: 'token', problem: 'must be hexadecimal (0-9, a-f)' }],
     });
-    expect(await producer.queue.count()).toBe(before);
+    expect(await api.producer.queue.count()).toBe(before);
   });
 
   it.each([
@@ -84,7 +77,11 @@ describe('API', () => {
   });
 
   it('404s an unknown notification id and an unknown path', async () => {
-    expect((await fetch(`${base}/v1/notifications/00000000-0000-4000-8000-000000000000`)).status).toBe(404);
-    expect((await fetch(`${base}/nope`)).status).toBe(404);
+    const unknown = await api.call('/v1/notifications/00000000-0000-4000-8000-000000000000');
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { error: { field: string } }).error.field).toBe('id');
+    const nope = await api.call('/nope');
+    expect(nope.status).toBe(404);
+    expect(((await nope.json()) as { error: { field: string } }).error.field).toBe('path');
   });
 });

@@ -1,116 +1,167 @@
 /**
- * HTTP ingestion for producers that are not Node. Built without listening (the kitchen-sink way); main.ts
- * listens. Validation is the queue package's: the same errors, naming the field, as the SDK.
+ * The HTTP API on Fastify, built without listening (the kitchen-sink way: main.ts listens). Request and
+ * response shapes are TypeBox schemas, from which the OpenAPI 3.1 document is generated (`/openapi.json`,
+ * browsable at `/docs`). Validation of notifications is the queue's: the same errors, naming the field, as
+ * the SDK, and every problem of a batch at once.
  *
- *   POST /v1/notifications        one notification, or { "notifications": [...] }   -> 202 { ids, jobIds }
- *   GET  /v1/notifications/:id    where a notification's job stands                  -> 200 status | 404
- *   POST /v1/tokens/:token/reactivate  { app }: the device registered it again -> 200 { reactivated }
- *   GET  /healthz                 200 while Redis answers, else 503
+ *   POST /v1/notifications               one, { notifications: [...] }, or { tokens: [...], topic, payload } -> 202
+ *   GET  /v1/notifications/:id           where a notification stands, in any app of the key
+ *   GET  /v1/feedback?app=&since=        dead tokens recorded for an app, paged
+ *   POST /v1/tokens/:token/reactivate    { app }: the device registered it again
+ *   GET  /v1/dlq?app=                    the app's dead letters;  POST /v1/dlq/:app/retry { ids | all }
+ *   GET  /v1/apps                        the key's apps: paused or not, queue depth
+ *   GET  /healthz /readyz /metrics       alive; Redis answers; the API's request metrics (no key needed)
  *
- * Redis away: 503 with Retry-After (nothing enqueued, or exactly `enqueued`); an apnsId reused for another
- * notification: 409.
+ * /v1 needs `Authorization: Bearer <key>` (401 without, 403 for another app's data), rate-limited per key
+ * (429 with Retry-After). Redis away: 503 with Retry-After; an apnsId reused for another notification: 409.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import {
-  IdempotencyConflictError,
-  PartialEnqueueError,
-  type Producer,
-  RedisUnavailableError,
-  ValidationError,
-} from '@pushfleet/queue';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { ApiKeyConfig } from '@pushfleet/config';
+import { createApiMetrics, Registry } from '@pushfleet/metrics';
+import type { Producer } from '@pushfleet/queue';
+import Fastify, { type FastifyInstance, type FastifyLoggerOptions, type FastifyServerOptions } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { ApiContext } from './api-context.js';
+import { createApiKeyRing } from './api-keys.js';
+import { HttpError, sendError } from './http-error.js';
+import { redisReads } from './redis-reads.js';
+import { appRoutes } from './routes/apps.js';
+import { deadLetterRoutes } from './routes/dead-letters.js';
+import { feedbackRoutes } from './routes/feedback.js';
+import { notificationRoutes } from './routes/notifications.js';
+import { operationRoutes } from './routes/operations.js';
+import { tokenRoutes } from './routes/tokens.js';
+import { SHARED_SCHEMAS } from './schemas.js';
+
+export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
+export const DEFAULT_MAX_BATCH = 10_000;
+export const DEFAULT_RATE_PER_MINUTE = 1200;
 
 export interface ApiServerOptions {
   producer: Producer;
-  /** Largest request body accepted. @defaultValue 10 MiB */
+  /** Redis for the API's reads (feedback, dead letters, pauses); the caller owns it. */
+  redis: Redis;
+  /** Every app this API serves. */
+  apps: readonly string[];
+  /** The keys that may call /v1 (hashes only). None: every /v1 call is 401. */
+  apiKeys: readonly ApiKeyConfig[];
+  /** Largest request body; refused with 413 from its Content-Length, or as soon as more arrives. @defaultValue 10 MiB */
   maxBodyBytes?: number;
+  /** Most notifications (or fan-out tokens) in one request. @defaultValue 10000 */
+  maxBatch?: number;
+  /** Requests per minute per key, unless the key sets its own `ratePerMinute`. @defaultValue 1200 */
+  ratePerMinute?: number;
+  /** How long a read waits for Redis before 503. @defaultValue 5000 */
+  redisTimeoutMs?: number;
+  /** Fastify's pino logger options (authorization headers are always redacted). @defaultValue no logging */
+  logger?: FastifyServerOptions['logger'];
+  /** Where the API's metrics are registered. @defaultValue a new registry */
+  registry?: Registry;
+  /** Told of every route as it is added (tests compare the routes with the document). */
+  onRoute?: (method: string, url: string) => void;
 }
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly field: string,
-    readonly problem: string,
-  ) {
-    super(`${field}: ${problem}`);
-  }
-}
+/** Fastify's pino options for the API: the authorization header never reaches a log line. */
+export const API_LOGGER_OPTIONS: FastifyLoggerOptions & { redact: { paths: string[]; censor: string } } = {
+  level: 'info',
+  redact: { paths: ['req.headers.authorization', 'headers.authorization'], censor: '[redacted]' },
+};
 
-function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(`${JSON.stringify(body)}\n`);
-}
-
-async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
-  const type = req.headers['content-type'] ?? '';
-  if (!type.startsWith('application/json'))
-    throw new HttpError(415, 'content-type', 'must be application/json');
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new HttpError(413, 'body', `over ${limit} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    throw new HttpError(400, 'body', 'is not valid JSON');
-  }
-}
-
-export function createApiServer(options: ApiServerOptions): Server {
-  const { producer } = options;
-  const limit = options.maxBodyBytes ?? 10 * 1024 * 1024;
-
-  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    if (path === '/healthz' && req.method === 'GET') {
-      await producer.ping(); // Redis away: RedisUnavailableError, answered 503 below
-      return send(res, 200, { status: 'ok', redis: 'ready' });
-    }
-    if (path === '/v1/notifications') {
-      if (req.method !== 'POST') throw new HttpError(405, 'method', 'use POST');
-      const body = await readJson(req, limit);
-      const isBatch = typeof body === 'object' && body !== null && 'notifications' in body;
-      const result = isBatch
-        ? await producer.sendMany((body as { notifications: never[] }).notifications)
-        : await producer.send(body as never);
-      return send(res, 202, result);
-    }
-    const re = /^\/v1\/tokens\/([0-9A-Fa-f]+)\/reactivate$/.exec(path);
-    if (re && req.method === 'POST') {
-      const body = (await readJson(req, limit)) as { app?: unknown };
-      if (typeof body?.app !== 'string')
-        throw new HttpError(400, 'app', 'is required (the app the token belongs to)');
-      const reactivated = await producer.reactivateToken(body.app, re[1]!);
-      return send(res, 200, { token: re[1]!.toLowerCase(), app: body.app, reactivated });
-    }
-    const m = /^\/v1\/notifications\/([^/]+)$/.exec(path);
-    if (m && req.method === 'GET') {
-      const status = await producer.status(decodeURIComponent(m[1]!));
-      if (!status)
-        throw new HttpError(404, 'id', 'no such notification (never enqueued, or past its retention)');
-      return send(res, 200, status);
-    }
-    throw new HttpError(404, 'path', `${req.method} ${path} is not an endpoint`);
-  }
-
-  return createServer((req, res) => {
-    route(req, res).catch((err: unknown) => {
-      if (err instanceof ValidationError)
-        return send(res, 400, { error: { field: err.field, problem: err.problem } });
-      if (err instanceof HttpError)
-        return send(res, err.status, { error: { field: err.field, problem: err.problem } });
-      if (err instanceof IdempotencyConflictError)
-        return send(res, 409, {
-          error: { field: err.field, problem: err.message.slice(err.field.length + 2) },
-        });
-      if (err instanceof RedisUnavailableError || err instanceof PartialEnqueueError) {
-        // Retry-After: a client's retry (with the same apnsIds) is safe once Redis is back.
-        res.setHeader('retry-after', '5');
-        const enqueued = err instanceof PartialEnqueueError ? { enqueued: err.enqueued } : {};
-        return send(res, 503, { error: { field: 'redis', problem: err.message }, ...enqueued });
-      }
-      send(res, 500, { error: { field: 'server', problem: (err as Error).message } });
-    });
+export async function createApiServer(options: ApiServerOptions): Promise<FastifyInstance> {
+  const maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
+  const ratePerMinute = options.ratePerMinute ?? DEFAULT_RATE_PER_MINUTE;
+  const keys = createApiKeyRing(options.apiKeys);
+  const logger: FastifyServerOptions['logger'] =
+    options.logger === true ? API_LOGGER_OPTIONS : (options.logger ?? false);
+  const app: FastifyInstance = Fastify({
+    logger,
+    bodyLimit: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    // Unknown fields are refused, not silently dropped (Fastify's default removes them).
+    ajv: { customOptions: { removeAdditional: false } },
   });
+  const ctx: ApiContext = {
+    producer: options.producer,
+    read: redisReads(options.redis, options.redisTimeoutMs ?? 5000),
+    apps: options.apps,
+    metrics: createApiMetrics(options.registry ?? new Registry()),
+    maxBatch,
+  };
+
+  // JSON only (Fastify also parses text/plain by default): anything else is 415 before it is read.
+  app.removeContentTypeParser('text/plain');
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
+  app.setErrorHandler((err, request, reply) => sendError(err, request, reply));
+  app.setNotFoundHandler((request, reply) =>
+    sendError(
+      new HttpError(
+        404,
+        'path',
+        `${request.method} ${request.url.split('?')[0]} is not an endpoint (see /docs)`,
+      ),
+      request,
+      reply,
+    ),
+  );
+
+  // Every /v1 route: the bearer scheme in the document and a per-key rate limit.
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) options.onRoute?.(method, route.url);
+    if (!route.url.startsWith('/v1/')) return;
+    route.schema = { ...route.schema, security: [{ bearer: [] }] };
+    route.config = { ...(route.config as object), rateLimit: {} };
+  });
+  // Before the body is read: an unauthenticated request costs a hash, not a parse.
+  app.addHook('onRequest', async (request) => {
+    if (request.routeOptions.url?.startsWith('/v1/')) request.apiKey = keys.authenticate(request);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    ctx.metrics.requests.inc({ route, method: request.method, status: String(reply.statusCode) });
+    ctx.metrics.duration.observe({ route, method: request.method }, reply.elapsedTime / 1000);
+  });
+
+  await app.register(rateLimit, {
+    global: false,
+    hook: 'onRequest',
+    timeWindow: 60_000,
+    max: (request) => request.apiKey?.ratePerMinute ?? ratePerMinute,
+    keyGenerator: (request) => `key:${request.apiKey?.id ?? `ip:${request.ip}`}`,
+    errorResponseBuilder: (_request, context) => ({
+      statusCode: 429,
+      message: `over ${context.max} requests per minute for this API key; retry after ${Math.ceil(context.ttl / 1000)} s`,
+    }),
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'pushfleet HTTP API',
+        version: '1',
+        description:
+          'Enqueue Apple push notifications and read where they stand. Every problem of a request is reported at once; a refused request enqueues nothing.',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'An API key from the fleet configuration' },
+        },
+      },
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.get(
+    '/openapi.json',
+    { schema: { summary: 'This API described as OpenAPI 3.1', tags: ['operations'] } },
+    async () => app.swagger(),
+  );
+  notificationRoutes(app, ctx);
+  feedbackRoutes(app, ctx);
+  tokenRoutes(app, ctx);
+  deadLetterRoutes(app, ctx);
+  appRoutes(app, ctx);
+  operationRoutes(app, ctx);
+  return app;
 }

@@ -16,10 +16,19 @@ export interface FleetChild {
   stop(): Promise<void>;
 }
 
+export type AppProcess = 'worker' | 'api' | 'board';
+
+/** Where each process's entry point is, beside this CLI in the monorepo. */
+const APP_MAINS: Record<AppProcess, string> = {
+  worker: '../../worker/dist/main.js',
+  api: '../../api/dist/main.js',
+  board: '../../api/dist/board-main.js',
+};
+
 /** Entry point of an app's process, beside this CLI in the monorepo (override with PUSHFLEET_<NAME>_MAIN). */
-export function appMain(name: 'worker' | 'api'): string {
+export function appMain(name: AppProcess): string {
   const override = process.env[`PUSHFLEET_${name.toUpperCase()}_MAIN`];
-  const path = override ?? fileURLToPath(new URL(`../../${name}/dist/main.js`, import.meta.url));
+  const path = override ?? fileURLToPath(new URL(APP_MAINS[name], import.meta.url));
   if (!existsSync(path)) throw new Error(`${name}: ${path} not found; run \`npm run build\` first`);
   return path;
 }

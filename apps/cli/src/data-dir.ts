@@ -15,3 +15,13 @@ export function simulatorDir(dataDir: string = DEFAULT_DATA_DIR): string {
 export function simulatorCaFile(dataDir: string = DEFAULT_DATA_DIR): string {
   return join(simulatorDir(dataDir), 'ca.pem');
 }
+
+/** Where a running `pushfleet start` says what it runs (Redis URL, API URL and key), for the other commands. */
+export function runningFile(dataDir: string = DEFAULT_DATA_DIR): string {
+  return join(resolve(dataDir), 'running.json');
+}
+
+/** The local API key `pushfleet start` generates once and reuses (mode 0600). */
+export function localApiKeyFile(dataDir: string = DEFAULT_DATA_DIR): string {
+  return join(resolve(dataDir), 'api-key');
+}

@@ -1,59 +1,62 @@
 #!/usr/bin/env node
 /**
- * `pushfleet`: one command line for people.
- *
- *   pushfleet start [--demo N] [--data-dir DIR] [--api-port P] [--metrics-port P]
- *   pushfleet simulator [--port P] [--certificate-port P] [fault options...]
- *   pushfleet doctor [--config FILE]
- *   pushfleet dlq list|show|retry|purge APP ...  |  pushfleet reactivate APP TOKEN
- *   pushfleet cert inspect|convert ...
- *   pushfleet help
+ * `pushfleet`: one command line for people. Every command answers `--help` (exit 0); a mistake on the
+ * command line prints what to type instead and exits 2; a failure prints one line saying what went wrong
+ * (no stack trace) and exits 1.
  */
 import { parseArgs } from 'node:util';
 import { configuredApps, localSimulatorEndpoint, simulatorEndpointFromEnv } from '@pushfleet/config';
-import { runCertCommand } from './cert/index.js';
+import { ValidationError } from '@pushfleet/queue';
+import { API_KEY_USAGE, runApiKey } from './api-key-command.js';
+import { runAppProcess } from './app-process.js';
+import { BOARD_USAGE, runBoard } from './board-command.js';
+import { CERT_USAGE, runCertCommand } from './cert/index.js';
+import { portOption, readRunningFleet, redisUrlOf, UsageError, wholeNumber } from './cli-options.js';
 import { simulatorCaFile } from './data-dir.js';
 import { DLQ_USAGE, DlqUsageError, runDlqCommand } from './dlq-command.js';
 import { runDoctor } from './doctor.js';
+import { FEEDBACK_USAGE, runFeedback } from './feedback-command.js';
 import { runReactivate } from './reactivate.js';
 import { runResume } from './resume.js';
+import { runSend, SEND_USAGE } from './send-command.js';
 import { runSimulatorCommand, SIMULATOR_USAGE } from './simulator-command.js';
 import { runStart } from './start.js';
+import { runStatus, STATUS_USAGE } from './status-command.js';
 
-const USAGE = `usage: pushfleet <command> [options]
+const REDIS_FLAG =
+  "  --redis-url URL   the fleet's Redis (default $REDIS_URL, or the running `pushfleet start`'s)\n";
 
-commands:
-  start       run the fleet locally: Redis, APNs simulator (unless APNS_KEY_FILE is set), worker, HTTP API
-              --demo N          also enqueue N demo notifications, wait for them and exit
-              --data-dir DIR    Redis data, simulator credentials and logs (default .data)
-              --api-port P      HTTP API port (default 8080, or a free one)
-              --metrics-port P  worker /metrics port (default 9464, or a free one)
-${SIMULATOR_USAGE}  doctor      check every configured app: credentials, expiry, TLS + HTTP/2 handshake, a test request
-              --config FILE     the fleet config (default: $PUSHFLEET_CONFIG, else the APNS_* variables)
-  resume APP  resume an app paused because APNs refused its credentials (after fixing them)
-              --redis-url URL   default $REDIS_URL
-  dlq         list, show, retry or purge an app's dead-letter list (pushfleet dlq --help)
-  reactivate APP TOKEN  the device registered this token again: stop suppressing sends to it
-              --redis-url URL   default $REDIS_URL
-  cert        inspect a certificate, .p12 or .p8; convert .cer/.p12 to PEM (pushfleet cert --help)
-  help        this text
-`;
-
-function positiveInt(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name}: "${value}" is not a whole number`);
-  return n;
+interface Command {
+  /** One line for `pushfleet --help`. */
+  readonly summary: string;
+  /** The command's own help. */
+  readonly usage: string;
+  readonly run: (args: string[]) => Promise<number>;
 }
 
-class UsageError extends Error {}
+const START_USAGE = `usage: pushfleet start [--demo N] [--data-dir DIR] [--api-port P] [--metrics-port P]
 
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'start': {
+  run the fleet locally: Redis (unless REDIS_URL is set), the APNs simulator (unless APNS_KEY_FILE or
+  PUSHFLEET_CONFIG configures Apple), a worker and the HTTP API; prints where each listens and a local
+  API key. A worker or API that dies is restarted (and why it died is printed); Ctrl-C stops it all.
+  --demo N          also enqueue N demo notifications, wait for them and exit (0 when all were delivered)
+  --data-dir DIR    Redis data, simulator credentials, the API key and logs (default .data)
+  --api-port P      HTTP API port (default 8080, or a free one if taken; 0 = a free one)
+  --metrics-port P  worker /metrics port (default 9464, or a free one if taken)
+`;
+
+const PROCESS_USAGE = (name: string, what: string, env: string) => `usage: pushfleet ${name}
+
+  ${what}, in the foreground (Ctrl-C stops it), configured by environment variables:
+${env}`;
+
+const COMMANDS: Record<string, Command> = {
+  start: {
+    summary: 'run the whole fleet locally (Redis, simulator, worker, API)',
+    usage: START_USAGE,
+    run: async (args) => {
       const { values } = parseArgs({
-        args: rest,
+        args,
         options: {
           demo: { type: 'string' },
           'data-dir': { type: 'string' },
@@ -62,42 +65,77 @@ async function main(argv: string[]): Promise<number> {
         },
         strict: true,
       });
-      const demo = positiveInt('demo', values.demo);
-      const apiPort = positiveInt('api-port', values['api-port']);
-      const metricsPort = positiveInt('metrics-port', values['metrics-port']);
+      const demo = wholeNumber('demo', values.demo);
+      const apiPort = portOption('api-port', values['api-port']);
+      const metricsPort = portOption('metrics-port', values['metrics-port']);
       return runStart({
         ...(demo !== undefined ? { demo } : {}),
         ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
         ...(apiPort !== undefined ? { apiPort } : {}),
         ...(metricsPort !== undefined ? { metricsPort } : {}),
       });
-    }
-    case 'simulator':
-      return runSimulatorCommand(rest);
-    case 'doctor': {
-      const { values } = parseArgs({ args: rest, options: { config: { type: 'string' } }, strict: true });
-      const env = values.config ? { ...process.env, PUSHFLEET_CONFIG: values.config } : process.env;
-      const simulator = simulatorEndpointFromEnv(env, localSimulatorEndpoint(simulatorCaFile()));
-      return runDoctor(configuredApps(env), { env, simulator });
-    }
-    case 'resume': {
+    },
+  },
+  worker: {
+    summary: 'run one worker process (scale by running more)',
+    usage: PROCESS_USAGE(
+      'worker',
+      'one worker process: takes jobs from every app queue and sends them to APNs',
+      '  REDIS_URL (required), PUSHFLEET_CONFIG or the APNS_* variables (docs/configuration.md),\n  PUSHFLEET_METRICS_HOST/PORT (default 127.0.0.1:9464), PUSHFLEET_CONCURRENCY (default 256)\n',
+    ),
+    run: async (args) => {
+      parseArgs({ args, options: {}, strict: true });
+      return runAppProcess('worker');
+    },
+  },
+  api: {
+    summary: 'run the HTTP API',
+    usage: PROCESS_USAGE(
+      'api',
+      'the HTTP API (OpenAPI document at /openapi.json, browsable at /docs)',
+      '  REDIS_URL (required), PUSHFLEET_CONFIG or PUSHFLEET_APP, PUSHFLEET_API_KEYS (id:sha256:apps; see\n  `pushfleet api-key`), PUSHFLEET_API_HOST/PORT (default 127.0.0.1:8080), PUSHFLEET_API_MAX_BODY_BYTES,\n  PUSHFLEET_API_MAX_BATCH (default 10000), PUSHFLEET_API_RATE_LIMIT (requests per minute per key, 1200)\n',
+    ),
+    run: async (args) => {
+      parseArgs({ args, options: {}, strict: true });
+      return runAppProcess('api');
+    },
+  },
+  board: {
+    summary: 'a web view of every app queue (Bull Board), behind the API keys',
+    usage: BOARD_USAGE,
+    run: runBoardWithLocalKeys,
+  },
+  simulator: {
+    summary: 'run the APNs simulator alone and print the client settings to use',
+    usage: `usage: pushfleet simulator [options]\n\n${SIMULATOR_USAGE.replace(/^ {2}simulator {3}/, '  ')}`,
+    run: (args) => runSimulatorCommand(args),
+  },
+  send: {
+    summary: 'send one test push to any configured app',
+    usage: SEND_USAGE,
+    run: (args) => runSend(args),
+  },
+  status: {
+    summary: 'where a notification stands, by its id',
+    usage: STATUS_USAGE,
+    run: (args) => runStatus(args),
+  },
+  feedback: {
+    summary: 'the dead device tokens recorded for an app',
+    usage: FEEDBACK_USAGE,
+    run: (args) => runFeedback(args),
+  },
+  dlq: {
+    summary: "list, show, retry or purge an app's dead letters",
+    usage: DLQ_USAGE,
+    run: (args) => runDlqCommand(args),
+  },
+  reactivate: {
+    summary: 'the device registered this token again: stop suppressing sends to it',
+    usage: `usage: pushfleet reactivate APP TOKEN [--redis-url URL]\n\n  stop suppressing sends to TOKEN for APP (its device registered it again)\n${REDIS_FLAG}`,
+    run: async (args) => {
       const { values, positionals } = parseArgs({
-        args: rest,
-        options: { 'redis-url': { type: 'string' } },
-        allowPositionals: true,
-        strict: true,
-      });
-      const app = positionals[0];
-      if (!app || positionals.length > 1) throw new UsageError('resume takes one app name');
-      const url = values['redis-url'] ?? process.env.REDIS_URL;
-      if (!url) throw new UsageError('resume needs --redis-url or REDIS_URL');
-      return runResume(url, app);
-    }
-    case 'dlq':
-      return runDlqCommand(rest);
-    case 'reactivate': {
-      const { values, positionals } = parseArgs({
-        args: rest,
+        args,
         options: { 'redis-url': { type: 'string' } },
         allowPositionals: true,
         strict: true,
@@ -105,32 +143,110 @@ async function main(argv: string[]): Promise<number> {
       const [app, token] = positionals;
       if (!app || !token || positionals.length > 2)
         throw new UsageError('reactivate takes an app and a token');
-      const url = values['redis-url'] ?? process.env.REDIS_URL;
-      if (!url) throw new UsageError('reactivate needs --redis-url or REDIS_URL');
-      return runReactivate(url, app, token);
-    }
-    case 'cert':
-      return runCertCommand(rest);
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      process.stdout.write(USAGE);
-      return command === undefined ? 2 : 0;
-    default:
-      throw new UsageError(`unknown command "${command}"`);
+      return runReactivate(redisUrlOf(values['redis-url'], 'reactivate'), app, token);
+    },
+  },
+  resume: {
+    summary: 'resume an app paused because APNs refused its credentials',
+    usage: `usage: pushfleet resume APP [--redis-url URL]\n\n  resume APP after fixing the credentials APNs refused (its held jobs run again)\n${REDIS_FLAG}`,
+    run: async (args) => {
+      const { values, positionals } = parseArgs({
+        args,
+        options: { 'redis-url': { type: 'string' } },
+        allowPositionals: true,
+        strict: true,
+      });
+      const app = positionals[0];
+      if (!app || positionals.length > 1) throw new UsageError('resume takes one app name');
+      return runResume(redisUrlOf(values['redis-url'], 'resume'), app);
+    },
+  },
+  doctor: {
+    summary: 'check every configured app: credentials, expiry, TLS + HTTP/2, a test request',
+    usage:
+      'usage: pushfleet doctor [--config FILE]\n\n  check every configured app: credentials, expiry, TLS + HTTP/2 handshake, a test request\n  --config FILE     the fleet config (default: $PUSHFLEET_CONFIG, else the APNS_* variables)\n',
+    run: async (args) => {
+      const { values } = parseArgs({ args, options: { config: { type: 'string' } }, strict: true });
+      const env = values.config ? { ...process.env, PUSHFLEET_CONFIG: values.config } : process.env;
+      const simulator = simulatorEndpointFromEnv(env, localSimulatorEndpoint(simulatorCaFile()));
+      return runDoctor(configuredApps(env), { env, simulator });
+    },
+  },
+  cert: {
+    summary: 'inspect a certificate, .p12 or .p8; convert .cer/.p12 to PEM',
+    usage: CERT_USAGE,
+    run: (args) => runCertCommand(args),
+  },
+  'api-key': {
+    summary: 'make a new API key and print its config entry',
+    usage: API_KEY_USAGE,
+    run: (args) => runApiKey(args),
+  },
+};
+
+/** `pushfleet board` beside `pushfleet start`: the local key opens it unless keys are configured. */
+function runBoardWithLocalKeys(args: string[]): Promise<number> {
+  const running = readRunningFleet() as { apiKeys?: string } | undefined;
+  if (!process.env.PUSHFLEET_API_KEYS && !process.env.PUSHFLEET_CONFIG && running?.apiKeys)
+    process.env.PUSHFLEET_API_KEYS = running.apiKeys;
+  return runBoard(args);
+}
+
+const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+const USAGE = `usage: pushfleet <command> [options]     (pushfleet <command> --help for its options)
+
+commands:
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
+  .join('\n')}
+  ${'help'.padEnd(width)}  this text
+`;
+
+const wantsHelp = (args: readonly string[]) => args.some((a) => a === '--help' || a === '-h');
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined) {
+    process.stderr.write(USAGE);
+    return 2;
   }
+  if (name === 'help' || name === '--help' || name === '-h') {
+    const topic = rest[0] ? COMMANDS[rest[0]] : undefined;
+    process.stdout.write(topic?.usage ?? USAGE);
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) throw new UsageError(`unknown command "${name}"`);
+  // `--help` anywhere (`pushfleet dlq list --help`, `npm start -- --help`) is the command's help.
+  if (wantsHelp(rest)) {
+    process.stdout.write(command.usage);
+    return 0;
+  }
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof DlqUsageError || isParseArgsError(err)) {
+      process.stderr.write(`pushfleet ${name}: ${(err as Error).message}\n\n${command.usage}`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+function isParseArgsError(err: unknown): boolean {
+  return (err as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS') === true;
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (err instanceof DlqUsageError) {
-      process.stderr.write(`pushfleet: ${err.message}\n\n${DLQ_USAGE}`);
+    if (err instanceof UsageError) {
+      process.stderr.write(`pushfleet: ${err.message}\n\n${USAGE}`);
       process.exit(2);
     }
-    const usage = err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-    process.stderr.write(`pushfleet: ${(err as Error).message}\n${usage ? `\n${USAGE}` : ''}`);
-    process.exit(usage ? 2 : 1);
+    // A failure, said in one line: what went wrong, never a stack trace.
+    const message = err instanceof ValidationError ? err.message : ((err as Error)?.message ?? String(err));
+    process.stderr.write(`pushfleet: ${message}\n`);
+    process.exit(1);
   },
 );

@@ -103,7 +103,20 @@ describe('runSimulatorCommand', () => {
       const stop = new AbortController();
       let sim: Simulator | undefined;
       const done = runSimulatorCommand(
-        ['--port', '0', '--certificate-port', '0', '--dir', dir, '--rate-500', '0', '--seed', '3'],
+        [
+          '--port',
+          '0',
+          '--certificate-port',
+          '0',
+          '--admin-port',
+          '0',
+          '--dir',
+          dir,
+          '--rate-500',
+          '0',
+          '--seed',
+          '3',
+        ],
         { out: (l) => lines.push(l), signal: stop.signal, onListening: (s) => (sim = s) },
       );
       await expect.poll(() => sim, { timeout: 8000 }).toBeDefined();
@@ -125,4 +138,96 @@ describe('runSimulatorCommand', () => {
       expect(lines.at(-1)).toBe('stopped: 2 accepted, 0 rejected');
     },
   );
+
+  it('runs the legacy gateway and feedback service, marks --dead-token dead, and serves the admin endpoint', async () => {
+    const lines: string[] = [];
+    const stop = new AbortController();
+    let sim: Simulator | undefined;
+    const dead = 'dd'.repeat(32);
+    const done = runSimulatorCommand(
+      [
+        '--port',
+        '0',
+        '--certificate-port',
+        '0',
+        '--legacy-port',
+        '0',
+        '--feedback-port',
+        '0',
+        '--admin-port',
+        '0',
+        '--dir',
+        dir,
+        '--dead-token',
+        dead,
+        '--dead-token',
+        'EE'.repeat(32),
+      ],
+      { out: (l) => lines.push(l), signal: stop.signal, onListening: (s) => (sim = s) },
+    );
+    await expect.poll(() => sim, { timeout: 8000 }).toBeDefined();
+    const text = lines.join('\n');
+    expect(sim!.legacyUrl).toMatch(/^tls:\/\/127\.0\.0\.1:\d+$/);
+    expect(text).toContain(`url            ${sim!.legacyUrl}`);
+    expect(text).toContain(`url            tls://127.0.0.1:${sim!.feedbackPort}`);
+    expect(sim!.devices.get(dead)?.dead?.reason).toBe('Unregistered');
+    expect(sim!.devices.get('ee'.repeat(32))?.dead?.reason).toBe('Unregistered');
+    const admin = /admin +(http:\/\/127\.0\.0\.1:\d+)/.exec(text)?.[1];
+    expect(admin).toBeDefined();
+
+    // Any language's test suite: mark a token dead, forget it again, read the recorder.
+    const other = 'ab'.repeat(32);
+    const marked = await fetch(`${admin}/devices/${other}/dead`, {
+      method: 'POST',
+      body: JSON.stringify({ reason: 'ExpiredToken', timestamp: 1_700_000_000_000 }),
+    });
+    expect(marked.status).toBe(200);
+    expect(sim!.devices.get(other)?.dead).toEqual({ reason: 'ExpiredToken', timestamp: 1_700_000_000_000 });
+    const bad = await fetch(`${admin}/devices/${other}/dead`, { method: 'POST', body: '{"reason":"Gone"}' });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { field: string } }).error.field).toBe('reason');
+    expect((await fetch(`${admin}/devices/${other}`, { method: 'DELETE' })).status).toBe(200);
+    expect(sim!.devices.get(other)).toBeUndefined();
+    const devices = (await (await fetch(`${admin}/devices`)).json()) as { devices: Record<string, unknown> };
+    expect(Object.keys(devices.devices).sort()).toEqual([dead, 'ee'.repeat(32)]);
+
+    // A real request to the dead token over HTTP/2: 410, and the recorder shows it.
+    const { ensureSimulatorCredentials } = await import('./simulator-credentials.js');
+    const { signProviderToken } = await import('@pushfleet/simulator');
+    const { readFileSync } = await import('node:fs');
+    const { connect } = await import('node:http2');
+    const creds = await ensureSimulatorCredentials(dir, 'com.example.pushfleet');
+    const jwt = signProviderToken({
+      keyId: creds.keyId,
+      teamId: creds.teamId,
+      privateKeyPem: readFileSync(creds.keyFile, 'utf8'),
+    });
+    const session = connect(sim!.url, { ca: readFileSync(creds.caFile) });
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = session.request({
+        ':method': 'POST',
+        ':path': `/3/device/${dead}`,
+        authorization: `bearer ${jwt}`,
+        'apns-topic': 'com.example.pushfleet',
+        'apns-push-type': 'alert',
+      });
+      req.on('response', (h) => resolve(Number(h[':status'])));
+      req.on('error', reject);
+      req.end('{"aps":{"alert":"x"}}');
+    });
+    session.close();
+    expect(status).toBe(410);
+    const recorder = (await (await fetch(`${admin}/recorder`)).json()) as {
+      counters: { rejected: number; byReason: Record<string, number> };
+      rejected: Array<{ path: string; status: number; reason: string }>;
+      legacy?: { counters: { accepted: number } };
+    };
+    expect(recorder.counters.byReason).toEqual({ Unregistered: 1 });
+    expect(recorder.rejected).toMatchObject([
+      { path: `/3/device/${dead}`, status: 410, reason: 'Unregistered' },
+    ]);
+    expect(recorder.legacy?.counters.accepted).toBe(0);
+    stop.abort();
+    expect(await done).toBe(0);
+  });
 });

@@ -4,6 +4,7 @@
  * ready-to-paste curl lines, and runs until Ctrl-C (or `signal`).
  */
 import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -16,12 +17,17 @@ import {
   type TestCredentialsManifest,
 } from '@pushfleet/simulator';
 import { simulatorDir } from './data-dir.js';
+import { createSimulatorAdmin } from './simulator-admin.js';
 import { ensureSimulatorCredentials } from './simulator-credentials.js';
 
 /** The `parseArgs` spec of `pushfleet simulator` (every value is a string; `parseSimulatorArgs` checks them). */
 export const SIMULATOR_OPTIONS = {
   port: { type: 'string' },
   'certificate-port': { type: 'string' },
+  'legacy-port': { type: 'string' },
+  'feedback-port': { type: 'string' },
+  'admin-port': { type: 'string' },
+  'dead-token': { type: 'string', multiple: true },
   host: { type: 'string' },
   dir: { type: 'string' },
   topic: { type: 'string' },
@@ -47,6 +53,11 @@ export const SIMULATOR_OPTIONS = {
 export const SIMULATOR_USAGE = `  simulator   run the APNs simulator alone and print the client settings to use
               --port P                   token-auth HTTP/2 port (default 2197; 0 = a free port)
               --certificate-port P       certificate-auth port (default 2198; 0 = a free port)
+              --legacy-port P            also run the legacy binary gateway (Apple's was 2195; 0 = a free port)
+              --feedback-port P          also run the legacy feedback service (Apple's was 2196; 0 = a free port)
+              --admin-port P             the admin endpoint: mark tokens dead, read the recorder as JSON
+                                         (default 2199; 0 = a free port; see GET /recorder, POST /devices/TOKEN/dead)
+              --dead-token HEX           answer 410 Unregistered for this token (repeat for more)
               --host H                   address to listen on (default 127.0.0.1)
               --dir DIR                  where its certificates and keys are written (default .data/simulator)
               --topic ID                 bundle id accepted (default com.example.pushfleet)
@@ -70,6 +81,10 @@ export const SIMULATOR_USAGE = `  simulator   run the APNs simulator alone and p
 export interface SimulatorCommandOptions {
   port?: number;
   certificatePort?: number;
+  legacyPort?: number;
+  feedbackPort?: number;
+  adminPort?: number;
+  deadTokens?: string[];
   host?: string;
   dir?: string;
   topic?: string;
@@ -93,7 +108,8 @@ class SimulatorArgsError extends Error {
 
 export function parseSimulatorArgs(argv: readonly string[]): SimulatorCommandOptions {
   const { values: v } = parseArgs({ args: [...argv], options: SIMULATOR_OPTIONS, strict: true });
-  const num = (flag: keyof typeof SIMULATOR_OPTIONS, integer = false): number | undefined => {
+  type NumberFlag = Exclude<keyof typeof SIMULATOR_OPTIONS, 'dead-token'>;
+  const num = (flag: NumberFlag, integer = false): number | undefined => {
     const raw = v[flag];
     if (raw === undefined) return undefined;
     const n = Number(raw);
@@ -133,10 +149,27 @@ export function parseSimulatorArgs(argv: readonly string[]): SimulatorCommandOpt
   set('disconnectAfterErrors', num('disconnect-after-errors', true));
 
   const options: SimulatorCommandOptions = {};
-  const port = num('port', true);
-  const certificatePort = num('certificate-port', true);
-  if (port !== undefined) options.port = port;
-  if (certificatePort !== undefined) options.certificatePort = certificatePort;
+  const port = (flag: NumberFlag) => {
+    const n = num(flag, true);
+    if (n !== undefined && n > 65535)
+      throw new SimulatorArgsError(
+        `--${flag}: "${v[flag]}" is not a port; give 1-65535, or 0 for a free one`,
+      );
+    return n;
+  };
+  const ports = {
+    port: port('port'),
+    certificatePort: port('certificate-port'),
+    legacyPort: port('legacy-port'),
+    feedbackPort: port('feedback-port'),
+    adminPort: port('admin-port'),
+  };
+  for (const [k, n] of Object.entries(ports)) if (n !== undefined) options[k as keyof typeof ports] = n;
+  for (const token of v['dead-token'] ?? []) {
+    if (!/^[0-9a-fA-F]{64,200}$/.test(token) || token.length % 2 !== 0)
+      throw new SimulatorArgsError(`--dead-token: "${token}" is not a device token (64 to 200 hex digits)`);
+    (options.deadTokens ??= []).push(token.toLowerCase());
+  }
   if (v.host) options.host = v.host;
   if (v.dir) options.dir = v.dir;
   if (v.topic) options.topic = v.topic;
@@ -161,13 +194,25 @@ export async function runSimulatorCommand(
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 2197,
     certificatePort: options.certificatePort ?? 2198,
+    legacyPort: options.legacyPort ?? null,
+    feedbackPort: options.feedbackPort ?? null,
     environment,
     tls: { cert: creds.serverCertPem, key: creds.serverKeyPem, ca: creds.caPem },
     keys: [{ keyId: creds.keyId, teamId: creds.teamId, publicKeyPem: creds.publicKeyPem }],
     topics: [topic],
-    record: 'counters',
+    // Records kept (the newest 10,000 of each list) for the admin endpoint; counts are exact either way.
+    record: 'all',
+    recordLimit: 10_000,
     faults: options.faults,
   });
+  for (const token of options.deadTokens ?? []) sim.devices.markDead(token);
+  const admin = createSimulatorAdmin(sim);
+  await new Promise<void>((resolveListen, reject) => {
+    admin.once('error', reject);
+    admin.listen(options.adminPort ?? 2199, options.host ?? '127.0.0.1', () => resolveListen());
+  });
+  const adminAddress = admin.address() as AddressInfo;
+  const adminUrl = `http://${(options.host ?? '127.0.0.1').includes(':') ? `[${options.host}]` : (options.host ?? '127.0.0.1')}:${adminAddress.port}`;
   const out = io.out ?? ((s: string) => process.stdout.write(`${s}\n`));
   const jwt = signProviderToken({
     keyId: creds.keyId,
@@ -204,7 +249,25 @@ export async function runSimulatorCommand(
     `  or .p12        ${files.p12}   (passphrase in ${files.passphraseFile})`,
     `  topic          ${topic}`,
     '',
+    ...(sim.legacyUrl
+      ? [
+          'legacy binary gateway (certificate auth)',
+          `  url            ${sim.legacyUrl}   (instead of gateway.push.apple.com:2195)`,
+          '',
+        ]
+      : []),
+    ...(sim.feedbackPort !== undefined
+      ? [
+          'legacy feedback service',
+          `  url            tls://${options.host ?? '127.0.0.1'}:${sim.feedbackPort}`,
+          '',
+        ]
+      : []),
     `faults           ${describeFaults(options.faults)}`,
+    `dead tokens      ${options.deadTokens?.length ? options.deadTokens.join(' ') : 'none (--dead-token HEX, or POST the admin endpoint)'}`,
+    '',
+    `admin            ${adminUrl}   (JSON: GET /recorder, POST /devices/TOKEN/dead, DELETE /devices/TOKEN)`,
+    `  curl -s ${adminUrl}/recorder`,
     '',
     'try it (the bearer token is valid for one hour):',
     `  curl --http2 --cacert ${files.ca} -H 'authorization: bearer ${jwt}' ${common} ${sim.url}/3/device/${device}`,
@@ -224,6 +287,8 @@ export async function runSimulatorCommand(
     process.once('SIGTERM', () => done());
   });
   const { accepted, rejected } = sim.recorder.counters;
+  await new Promise<void>((done) => admin.close(() => done()));
+  admin.closeAllConnections();
   await sim.close();
   out(`stopped: ${accepted} accepted, ${rejected} rejected`);
   return 0;

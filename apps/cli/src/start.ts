@@ -5,9 +5,9 @@
  * through the SDK, shows progress, prints `delivered N/N in X s (Y/s)` and exits (non-zero if any is missing).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { appNameFromEnv, fleetConfigFromEnv } from '@pushfleet/config';
+import { appNameFromEnv, fleetConfigFromEnv, generateApiKey, hashApiKey } from '@pushfleet/config';
 import {
   createProducer,
   getNotificationStatus,
@@ -18,10 +18,12 @@ import {
 import { type RedisServer, startRedisServer } from '@pushfleet/queue/redis-server';
 import { type Simulator, startSimulator } from '@pushfleet/simulator';
 import { Redis } from 'ioredis';
-import { type FleetChild, pickPort, startChild } from './children.js';
-import { DEFAULT_DATA_DIR, simulatorCaFile, simulatorDir } from './data-dir.js';
+import { pickPort, startChild } from './children.js';
+import type { RunningFleet } from './cli-options.js';
+import { DEFAULT_DATA_DIR, localApiKeyFile, runningFile, simulatorCaFile, simulatorDir } from './data-dir.js';
 import { createProgressBar } from './progress.js';
 import { ensureSimulatorCredentials } from './simulator-credentials.js';
+import { type SupervisedProcess, supervise } from './supervisor.js';
 
 export interface StartOptions {
   /** Enqueue this many demo notifications, wait for them, then exit. */
@@ -38,7 +40,21 @@ export interface StartOptions {
 
 export const DEMO_TOPIC = 'com.example.pushfleet';
 
+/** Where `pushfleet start`'s own Redis listens when the port is free (6379 is the system Redis's). */
+export const DEFAULT_REDIS_PORT = 6380;
+
 const say = (line: string) => process.stdout.write(`${line}\n`);
+
+/** The local API key: made once per data dir (mode 0600) and reused, so scripts keep working across restarts. */
+function localApiKey(dataDir: string): { key: string; variable: string } {
+  const file = localApiKeyFile(dataDir);
+  let key = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
+  if (!key) {
+    key = generateApiKey().key;
+    writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  }
+  return { key, variable: `local:${hashApiKey(key)}:*` };
+}
 
 export async function runStart(options: StartOptions): Promise<number> {
   const dataDir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
@@ -55,7 +71,9 @@ export async function runStart(options: StartOptions): Promise<number> {
     let redisUrl = process.env.REDIS_URL;
     let redis: RedisServer | undefined;
     if (!redisUrl) {
-      redis = await startRedisServer({ dir: join(dataDir, 'redis'), persist: true });
+      // A fixed port when free, so the README's SDK example works as written; else any free port (printed).
+      const port = await pickPort(DEFAULT_REDIS_PORT);
+      redis = await startRedisServer({ dir: join(dataDir, 'redis'), persist: true, port });
       cleanups.push(() => redis!.close());
       redisUrl = redis.url;
     }
@@ -87,44 +105,67 @@ export async function runStart(options: StartOptions): Promise<number> {
       });
     }
 
-    // 3. Worker and API processes.
+    // 3. Worker and API processes, restarted when they die.
     const logDir = join(dataDir, 'logs');
-    const children: FleetChild[] = [];
+    const processes: SupervisedProcess[] = [];
     cleanups.push(async () => {
-      await Promise.all(children.map((c) => c.stop()));
+      await Promise.all(processes.map((p) => p.current.stop()));
     });
     const metricsPort = await pickPort(options.metricsPort ?? 9464);
-    const worker = await startChild(
-      'worker',
-      { ...apnsEnv, REDIS_URL: redisUrl, PUSHFLEET_METRICS_PORT: String(metricsPort) },
-      logDir,
-    );
-    children.push(worker);
+    const workerEnv = { ...apnsEnv, REDIS_URL: redisUrl, PUSHFLEET_METRICS_PORT: String(metricsPort) };
+    const startWorker = () => startChild('worker', workerEnv, logDir);
+    processes.push({ name: 'worker', start: startWorker, current: await startWorker() });
     const apiPort = await pickPort(options.apiPort ?? 8080);
-    const api = await startChild('api', { REDIS_URL: redisUrl, PUSHFLEET_API_PORT: String(apiPort) }, logDir);
-    children.push(api);
+    const apiKey = localApiKey(dataDir);
+    const apiEnv = {
+      REDIS_URL: redisUrl,
+      PUSHFLEET_API_PORT: String(apiPort),
+      PUSHFLEET_API_KEYS: [process.env.PUSHFLEET_API_KEYS, apiKey.variable].filter(Boolean).join(';'),
+    };
+    const startApi = () => startChild('api', apiEnv, logDir);
+    processes.push({ name: 'api', start: startApi, current: await startApi() });
+    const [worker, api] = processes as [SupervisedProcess, SupervisedProcess];
+    const apiUrl = String(api.current.ready.url);
+
+    // Where the other commands (send, status, board...) run beside this one find the fleet.
+    const running: RunningFleet & { apiKeys: string } = { redisUrl, apiUrl, apiKeys: apiKey.variable };
+    writeFileSync(runningFile(dataDir), `${JSON.stringify(running, null, 2)}\n`);
+    cleanups.push(async () => rmSync(runningFile(dataDir), { force: true }));
 
     say('pushfleet is running');
-    say(`  API        ${api.ready.url}  (POST /v1/notifications)`);
-    say(`  metrics    ${worker.ready.metricsUrl}`);
+    say(`  API        ${apiUrl}  (POST /v1/notifications, docs at ${apiUrl}/docs)`);
+    say(`  API key    ${apiKey.key}  (every app; kept in ${localApiKeyFile(dataDir)})`);
+    say(`  metrics    ${worker.current.ready.metricsUrl}`);
     if (sim) say(`  simulator  ${sim.url}  (APNs HTTP/2, trust ${simulatorCaFile(dataDir)})`);
     else if (process.env.PUSHFLEET_CONFIG) say(`  APNs       the apps of ${process.env.PUSHFLEET_CONFIG}`);
     else say(`  APNs       ${process.env.APNS_URL ?? `Apple (${process.env.APNS_ENV ?? 'sandbox'})`}`);
     say(`  redis      ${redisUrl}${redis ? `  (data in ${redis.dir})` : ''}`);
     say(`  logs       ${logDir}`);
 
+    const supervisor = supervise(processes, { say });
+    cleanups.push(async () => supervisor.stop());
+    const gaveUp = supervisor.failed.then((reason) => {
+      say(`pushfleet: ${reason}; stopping (see the logs in ${logDir})`);
+      return 1;
+    });
     if (options.demo !== undefined) {
-      return await runDemo(redisUrl, demoTopic(), options.demo, options.demoTimeoutMs ?? 120_000);
+      return await Promise.race([
+        runDemo(redisUrl, demoTopic(), options.demo, options.demoTimeoutMs ?? 120_000),
+        gaveUp,
+      ]);
     }
     say('Ctrl-C to stop.');
-    await new Promise<void>((resolveStop) => {
-      const onSignal = () => resolveStop();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      for (const c of children) c.process.once('exit', () => resolveStop());
-    });
+    const code = await Promise.race([
+      new Promise<number>((resolveStop) => {
+        const onSignal = () => resolveStop(0);
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+      }),
+      gaveUp,
+    ]);
+    supervisor.stop();
     say('stopping...');
-    return 0;
+    return code;
   } finally {
     await stopAll();
   }

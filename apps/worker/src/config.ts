@@ -11,6 +11,7 @@
 import {
   configuredApps,
   type EnvironmentVariables,
+  integerFromEnv,
   type ResolvedApp,
   resolveApp,
   type SimulatorEndpoint,
@@ -42,21 +43,6 @@ function required(env: EnvironmentVariables, name: string): string {
   return v.trim();
 }
 
-function integer(
-  env: EnvironmentVariables,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new ValidationError(name, `must be an integer from ${min} to ${max}; got "${raw}"`);
-  return n;
-}
-
 function logLevel(env: EnvironmentVariables): LogLevel {
   const raw = env.PUSHFLEET_LOG_LEVEL?.trim();
   if (!raw) return DEFAULT_LOG_LEVEL;
@@ -76,9 +62,9 @@ export function loadWorkerConfig(
     redisUrl,
     apps: configuredApps(env).map((app) => resolveApp(app, { env, simulator })),
     metricsHost: env.PUSHFLEET_METRICS_HOST || '127.0.0.1',
-    metricsPort: integer(env, 'PUSHFLEET_METRICS_PORT', 9464, 0, 65535),
-    concurrency: integer(env, 'PUSHFLEET_CONCURRENCY', 256, 1, 100_000),
-    legacyConcurrency: integer(env, 'PUSHFLEET_LEGACY_CONCURRENCY', 4096, 1, 100_000),
+    metricsPort: integerFromEnv(env, 'PUSHFLEET_METRICS_PORT', 9464, 0, 65535),
+    concurrency: integerFromEnv(env, 'PUSHFLEET_CONCURRENCY', 256, 1, 100_000),
+    legacyConcurrency: integerFromEnv(env, 'PUSHFLEET_LEGACY_CONCURRENCY', 4096, 1, 100_000),
     logLevel: logLevel(env),
   };
 }

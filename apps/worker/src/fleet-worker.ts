@@ -20,6 +20,7 @@ import { Redis } from 'ioredis';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { AdaptiveLimiter } from './adaptive-limiter.js';
 import type { WorkerConfig } from './config.js';
+import { startDeadTokenWebhooks } from './dead-token-webhook.js';
 import { DRAIN_DEADLINE_MS, drainWorker } from './drain.js';
 import { DEFAULT_FEEDBACK_INTERVAL_MS, type FeedbackPoller, startFeedbackPoller } from './feedback-poller.js';
 import { createOpsServer } from './ops-server.js';
@@ -178,6 +179,9 @@ export async function startFleetWorker(
     metrics,
     { cacheMs: options.queueDepthCacheMs ?? DEFAULT_QUEUE_DEPTH_CACHE_MS },
   );
+
+  const webhooks = startDeadTokenWebhooks(config.apps, redis, registry, { log });
+
   const beforeScrape = async () => {
     await scrapeGauges();
     for (const r of runtimes) {
@@ -204,6 +208,7 @@ export async function startFleetWorker(
   const close = () =>
     (closing ??= (async () => {
       for (const r of runtimes) r.feedback?.stop();
+      await webhooks.stop();
       // Finish in-flight jobs first (they complete only after APNs answered), then close the sessions.
       const deadlineMs = options.drainDeadlineMs ?? DRAIN_DEADLINE_MS;
       for (const r of runtimes) {

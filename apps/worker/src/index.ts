@@ -1,5 +1,6 @@
 export * from './adaptive-limiter.js';
 export * from './config.js';
+export * from './dead-token-webhook.js';
 export * from './drain.js';
 export * from './feedback-poller.js';
 export * from './fleet-worker.js';
@@ -8,3 +9,4 @@ export * from './ops-server.js';
 export * from './push-processor.js';
 export * from './retry-policy.js';
 export * from './senders.js';
+export * from './webhook-signature.js';

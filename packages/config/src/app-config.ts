@@ -3,6 +3,7 @@
  * and where its secrets are. The config file and the APNS_* variables both produce an `AppConfig`;
  * `resolveApp` turns one into a `ResolvedApp`.
  */
+import type { ApiKeyConfig } from './api-keys.js';
 
 export const TRANSPORTS = ['http2', 'legacy'] as const;
 export type Transport = (typeof TRANSPORTS)[number];
@@ -50,6 +51,18 @@ export interface AppConfig {
   readonly retry?: RetryConfig | undefined;
   /** Bounds of this app's dead-letter list. */
   readonly deadLetters?: DeadLetterConfig | undefined;
+  /** Where newly recorded dead tokens are POSTed, signed (see the README's dead-token webhook). */
+  readonly webhook?: WebhookConfig | undefined;
+}
+
+/** An app's dead-token webhook: the receiver's URL and the variable holding the signing secret. */
+export interface WebhookConfig {
+  /** `http://` or `https://` URL the batches are POSTed to. */
+  readonly url: string;
+  /** Environment variable holding the HMAC-SHA256 secret (the secret is never in the file). */
+  readonly secretEnv: string;
+  /** Dead tokens per POST at most. @defaultValue 100 */
+  readonly batchSize?: number | undefined;
 }
 
 /** How long and how often an app's notifications are retried; every field optional, in milliseconds. */
@@ -81,7 +94,9 @@ export interface DeadLetterConfig {
   readonly maxAgeMs?: number;
 }
 
-/** The config file's contents: every app the fleet serves. */
+/** The config file's contents: every app the fleet serves, and the API keys that may reach them. */
 export interface FleetConfig {
   readonly apps: readonly AppConfig[];
+  /** Keys of the HTTP API and the queue board (hashes only). @defaultValue none (see PUSHFLEET_API_KEYS) */
+  readonly apiKeys?: readonly ApiKeyConfig[] | undefined;
 }

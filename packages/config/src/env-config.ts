@@ -25,6 +25,22 @@ function requiredEnv(env: EnvironmentVariables, name: string): string {
   return v.trim();
 }
 
+/** A whole-number variable from `min` to `max`; `fallback` when unset or empty. @throws ValidationError naming it */
+export function integerFromEnv(
+  env: EnvironmentVariables,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new ValidationError(name, `must be an integer from ${min} to ${max}; got "${raw}"`);
+  return n;
+}
+
 /** PUSHFLEET_APP, checked as an app name; `default` when unset. */
 export function appNameFromEnv(env: EnvironmentVariables): string {
   const name = env.PUSHFLEET_APP || 'default';

@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { APP_NAME_PATTERN, ValidationError } from '@pushfleet/queue';
+import { checkApiKeysUnique, parseApiKey } from './api-keys.js';
 import {
   APP_ENVIRONMENTS,
   type AppConfig,
@@ -20,6 +21,7 @@ import {
   type SecretSource,
   TRANSPORTS,
   type Transport,
+  type WebhookConfig,
 } from './app-config.js';
 
 const KEY_OR_TEAM_ID = /^[A-Z0-9]{10}$/;
@@ -100,6 +102,7 @@ function app(v: unknown, path: string, baseDir: string): AppConfig {
     'credentials',
     'retry',
     'deadLetters',
+    'webhook',
   ]);
   const name = str(v, 'name', path)!;
   if (!APP_NAME_PATTERN.test(name)) fail(`${path}.name`, `"${name}" must be 1-63 chars of a-z, 0-9, . _ -`);
@@ -143,7 +146,28 @@ function app(v: unknown, path: string, baseDir: string): AppConfig {
     ...(v.deadLetters !== undefined
       ? { deadLetters: deadLetters(v.deadLetters, `${path}.deadLetters`) }
       : {}),
+    ...(v.webhook !== undefined ? { webhook: webhook(v.webhook, `${path}.webhook`) } : {}),
   };
+}
+
+function webhook(v: unknown, path: string): WebhookConfig {
+  if (!isObj(v)) fail(path, 'must be an object: { "url": URL, "secretEnv": VARIABLE }');
+  only(v, path, ['url', 'secretEnv', 'batchSize']);
+  const url = str(v, 'url', path)!;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return fail(`${path}.url`, `"${url}" is not a URL`);
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+    fail(`${path}.url`, 'must be an http:// or https:// URL');
+  const secretEnv = str(v, 'secretEnv', path)!;
+  if (!ENV_NAME.test(secretEnv))
+    fail(`${path}.secretEnv`, `"${secretEnv}" is not an environment variable name`);
+  const { batchSize } = wholeNumbers({ batchSize: v.batchSize }, path, ['batchSize']);
+  if (batchSize !== undefined && batchSize > 10_000) fail(`${path}.batchSize`, 'must be at most 10000');
+  return { url, secretEnv, ...(batchSize !== undefined ? { batchSize } : {}) };
 }
 
 function wholeNumbers(v: unknown, path: string, fields: readonly string[]): Record<string, number> {
@@ -179,7 +203,7 @@ function deadLetters(v: unknown, path: string): DeadLetterConfig {
 /** Validate a parsed config object. Relative paths resolve against `baseDir`. */
 export function parseFleetConfig(raw: unknown, baseDir = process.cwd()): FleetConfig {
   if (!isObj(raw)) fail('config', 'must be a JSON object with an "apps" array');
-  only(raw, 'config', ['apps', '$schema']);
+  only(raw, 'config', ['apps', 'apiKeys', '$schema']);
   if (!Array.isArray(raw.apps) || raw.apps.length === 0) fail('apps', 'must list at least one app');
   const apps = raw.apps.map((a, i) => app(a, `apps[${i}]`, baseDir));
   const names = new Set<string>();
@@ -193,7 +217,13 @@ export function parseFleetConfig(raw: unknown, baseDir = process.cwd()): FleetCo
       owners.set(t, a.name);
     });
   });
-  return { apps };
+  if (raw.apiKeys !== undefined && !Array.isArray(raw.apiKeys))
+    fail('apiKeys', 'must be a list of { "id", "sha256", "apps" }');
+  const apiKeys = (raw.apiKeys ?? []).map((k: unknown, i: number) =>
+    parseApiKey(k, `apiKeys[${i}]`, [...names]),
+  );
+  checkApiKeysUnique(apiKeys);
+  return { apps, ...(raw.apiKeys !== undefined ? { apiKeys } : {}) };
 }
 
 /** Read and validate a config file; errors start with the file name. */

@@ -1,5 +1,15 @@
 // The public surface of @pushfleet/config: the fleet's configuration, from the file or the environment, and
 // each app resolved to its endpoint and loaded credentials.
+
+export {
+  ALL_APPS,
+  type ApiKeyConfig,
+  apiKeysFromEnv,
+  generateApiKey,
+  hashApiKey,
+  keyAllowsApp,
+  parseApiKeysVariable,
+} from './api-keys.js';
 export {
   APP_ENVIRONMENTS,
   type AppConfig,
@@ -13,6 +23,7 @@ export {
   type TokenCredentialsConfig,
   TRANSPORTS,
   type Transport,
+  type WebhookConfig,
 } from './app-config.js';
 export {
   appFromEnv,
@@ -20,8 +31,15 @@ export {
   configuredApps,
   type EnvironmentVariables,
   fleetConfigFromEnv,
+  integerFromEnv,
   simulatorEndpointFromEnv,
 } from './env-config.js';
 export { loadFleetConfig, parseFleetConfig } from './fleet-config.js';
-export { type ResolveAppOptions, type ResolvedApp, type ResolvedAuth, resolveApp } from './resolve-app.js';
+export {
+  type ResolveAppOptions,
+  type ResolvedApp,
+  type ResolvedAuth,
+  type ResolvedWebhook,
+  resolveApp,
+} from './resolve-app.js';
 export { localSimulatorEndpoint, type SimulatorEndpoint } from './simulator-endpoint.js';

@@ -26,7 +26,14 @@ import {
   loadPemCredentials,
   loadSigningKey,
 } from '@pushfleet/credentials';
-import type { AppConfig, DeadLetterConfig, RetryConfig, SecretSource, Transport } from './app-config.js';
+import type {
+  AppConfig,
+  DeadLetterConfig,
+  RetryConfig,
+  SecretSource,
+  Transport,
+  WebhookConfig,
+} from './app-config.js';
 import type { EnvironmentVariables } from './env-config.js';
 import type { SimulatorEndpoint } from './simulator-endpoint.js';
 
@@ -57,6 +64,15 @@ export interface ResolvedApp {
   /** The app's overrides of the fleet's retry policy, as configured. */
   readonly retry?: RetryConfig | undefined;
   readonly deadLetters?: DeadLetterConfig | undefined;
+  /** The dead-token webhook, its secret read from the environment. */
+  readonly webhook?: ResolvedWebhook | undefined;
+}
+
+export interface ResolvedWebhook {
+  readonly url: string;
+  /** The HMAC-SHA256 key (never logged). */
+  readonly secret: string;
+  readonly batchSize: number;
 }
 
 function readSecret(
@@ -197,5 +213,16 @@ export function resolveApp(app: AppConfig, options: ResolveAppOptions): Resolved
     auth,
     ...(app.retry ? { retry: app.retry } : {}),
     ...(app.deadLetters ? { deadLetters: app.deadLetters } : {}),
+    ...(app.webhook ? { webhook: resolveWebhook(app.name, app.webhook, env) } : {}),
   };
+}
+
+function resolveWebhook(app: string, webhook: WebhookConfig, env: EnvironmentVariables): ResolvedWebhook {
+  const secret = env[webhook.secretEnv];
+  if (secret === undefined || secret.length < 16)
+    throw new CredentialsError(
+      app,
+      `environment variable ${webhook.secretEnv} (the webhook secret) is ${secret === undefined ? 'not set' : 'shorter than 16 characters'}`,
+    );
+  return { url: webhook.url, secret, batchSize: webhook.batchSize ?? 100 };
 }

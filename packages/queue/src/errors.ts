@@ -3,7 +3,7 @@
  * Nothing is enqueued when this is thrown.
  */
 export class ValidationError extends Error {
-  override readonly name = 'ValidationError';
+  override readonly name: string = 'ValidationError';
   constructor(
     /** Dotted path of the bad field, e.g. `payload` or `notifications[3].token`. */
     readonly field: string,
@@ -16,6 +16,32 @@ export class ValidationError extends Error {
   /** The same error with its field path placed under `prefix` (used for batches). */
   under(prefix: string): ValidationError {
     return new ValidationError(`${prefix}.${this.field}`, this.problem);
+  }
+}
+
+/** One problem of a batch: which notification (its index in the input), which of its fields, what was wrong. */
+export interface BatchProblem {
+  readonly index: number;
+  /** The field inside that notification, e.g. `token` or `payload.aps`. */
+  readonly field: string;
+  readonly problem: string;
+}
+
+/**
+ * A batch refused whole: `problems` lists every bad notification and field, in input order, so a caller fixes
+ * them all in one go. Still a ValidationError whose `field` and `problem` are the first problem's
+ * (`notifications[2].token`), for callers written before batches reported everything.
+ */
+export class BatchValidationError extends ValidationError {
+  override readonly name: string = 'BatchValidationError';
+  constructor(
+    readonly problems: readonly BatchProblem[],
+    /** What the batch is called in field paths. @defaultValue `'notifications'` */
+    readonly listName = 'notifications',
+  ) {
+    const first = problems[0] ?? { index: 0, field: 'notification', problem: 'is invalid' };
+    super(`${listName}[${first.index}].${first.field}`, first.problem);
+    if (problems.length > 1) this.message += ` (and ${problems.length - 1} more: see problems)`;
   }
 }
 

@@ -13,3 +13,4 @@ export * from './queue-depth.js';
 export * from './queue-keys.js';
 export * from './shared-provider-token.js';
 export * from './token-registry.js';
+export * from './webhook-cursor.js';

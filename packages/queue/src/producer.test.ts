@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ValidationError } from './errors.js';
+import { BatchValidationError, ValidationError } from './errors.js';
 import { PUSH_JOB_NAME } from './job.js';
 import { createProducer, type Producer } from './producer.js';
 import { queueKeys } from './queue-keys.js';
@@ -87,6 +87,32 @@ describe('createProducer', () => {
     expect(err).toBeInstanceOf(ValidationError);
     expect((err as ValidationError).field).toBe('notifications[2].token');
     expect(await p.queue.count()).toBe(0);
+  });
+
+  it('sendMany reports every problem of a batch at once: 1,000 with 3 bad names exactly those 3', async () => {
+    const p = producer();
+    const batch: unknown[] = Array.from({ length: 1000 }, (_, i) => notification(i));
+    batch[17] = { ...notification(17), token: 'nothex' };
+    batch[500] = { ...notification(500), priority: 7 };
+    batch[999] = { ...notification(999), payload: { noAps: true } };
+    const err = await p.sendMany(batch as never).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BatchValidationError);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as BatchValidationError).problems).toEqual([
+      { index: 17, field: 'token', problem: 'must be hexadecimal (0-9, a-f)' },
+      { index: 500, field: 'priority', problem: 'must be 10, 5 or 1; got 7' },
+      { index: 999, field: 'payload.aps', problem: 'is required and must be an object' },
+    ]);
+    expect((err as ValidationError).field).toBe('notifications[17].token');
+    expect((err as Error).message).toBe(
+      'notifications[17].token: must be hexadecimal (0-9, a-f) (and 2 more: see problems)',
+    );
+    expect(await p.queue.count()).toBe(0);
+    // checkMany finds the same, without Redis, and says where the good ones would go.
+    const check = p.checkMany(batch);
+    expect(check.problems).toEqual((err as BatchValidationError).problems);
+    expect(check.apps[0]).toBe(`app${n}`);
+    expect(check.apps[17]).toBeUndefined();
   });
 
   it('sendMany bulk-adds in chunks, packing each chunk into jobs of up to jobSize, in order', async () => {

@@ -7,7 +7,7 @@
 import { type JobsOptions, Queue } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { AppRoutes } from './app-routes.js';
-import { RedisUnavailableError, ValidationError } from './errors.js';
+import { type BatchProblem, BatchValidationError, RedisUnavailableError, ValidationError } from './errors.js';
 import {
   checkIdempotency,
   DEFAULT_IDEMPOTENCY_WINDOW_MS,
@@ -101,14 +101,25 @@ export class PartialEnqueueError extends Error {
   }
 }
 
+export interface BatchCheck {
+  readonly apps: readonly (string | undefined)[];
+  readonly problems: readonly BatchProblem[];
+}
+
 export interface Producer {
   /** Validate and enqueue one notification as one job. */
   send(notification: NotificationInput): Promise<Enqueued>;
   /**
-   * Validate every notification first; if any is bad, throw naming its index and enqueue nothing. A failure
-   * part-way through is a PartialEnqueueError naming what was enqueued.
+   * Validate every notification first; if any is bad, throw one BatchValidationError listing every problem
+   * and enqueue nothing. A failure part-way through is a PartialEnqueueError naming what was enqueued.
    */
   sendMany(notifications: readonly NotificationInput[]): Promise<Enqueued>;
+  /**
+   * Validate and route without enqueuing (no Redis): every problem, in input order, and the app each
+   * notification would go to (`undefined` for a bad one). The HTTP API uses it to merge these problems with
+   * its own and to check a key's apps before anything is enqueued.
+   */
+  checkMany(notifications: readonly unknown[]): BatchCheck;
   /** The device registered this token again: notifications to it are no longer suppressed. */
   reactivateToken(app: string, token: string): Promise<boolean>;
   /** Resolves when Redis answers within the timeout; else RedisUnavailableError. */
@@ -321,16 +332,29 @@ export function createProducer(options: ProducerOptions): Producer {
     return { jobIds, ids: routed.map((r) => r.record.id) };
   }
 
-  async function sendMany(notifications: readonly NotificationInput[]): Promise<Enqueued> {
-    if (!Array.isArray(notifications)) throw new ValidationError('notifications', 'must be an array');
-    const routed = notifications.map((n, i) => {
+  /** Validate every notification, collecting every problem instead of stopping at the first. */
+  function validateAll(notifications: readonly unknown[]): {
+    routed: (Routed | undefined)[];
+    problems: BatchProblem[];
+  } {
+    const problems: BatchProblem[] = [];
+    const routed = notifications.map((n, index) => {
       try {
-        return validate(n);
+        return validate(n as NotificationInput);
       } catch (err) {
-        throw err instanceof ValidationError ? err.under(`notifications[${i}]`) : err;
+        if (!(err instanceof ValidationError)) throw err;
+        problems.push({ index, field: err.field, problem: err.problem });
+        return undefined;
       }
     });
-    return enqueue(routed, (i) => `notifications[${i}].apnsId`);
+    return { routed, problems };
+  }
+
+  async function sendMany(notifications: readonly NotificationInput[]): Promise<Enqueued> {
+    if (!Array.isArray(notifications)) throw new ValidationError('notifications', 'must be an array');
+    const { routed, problems } = validateAll(notifications);
+    if (problems.length > 0) throw new BatchValidationError(problems);
+    return enqueue(routed as Routed[], (i) => `notifications[${i}].apnsId`);
   }
 
   return {
@@ -348,6 +372,10 @@ export function createProducer(options: ProducerOptions): Producer {
         if (found) return { ...found, app };
       }
       return undefined;
+    },
+    checkMany(notifications) {
+      const { routed, problems } = validateAll(notifications);
+      return { apps: routed.map((r) => r?.app), problems };
     },
     async ping() {
       await withRedis(() => client.ping());

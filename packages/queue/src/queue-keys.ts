@@ -13,6 +13,8 @@
  *   {pushfleet:<app>}:where:<hour>         hash   notification id -> job id (notification-status.ts)
  *   {pushfleet:<app>}:final:<hour>         hash   notification id -> JSON FinalRecord
  *   {pushfleet:<app>}:outcomes             hash   outcome -> count of notifications that ended so
+ *   {pushfleet:<app>}:webhook:position     string the last feedback-stream id the dead-token webhook delivered
+ *   {pushfleet:<app>}:webhook:lease        string which process delivers the app's webhook now (expires)
  */
 
 /** App names become part of keys and metric labels: keep them short and plain. */
@@ -39,6 +41,8 @@ export const queueKeys = {
   notificationJobs: (app: string, hour: number) => `${appPrefix(app)}:where:${hour}`,
   finalOutcomes: (app: string, hour: number) => `${appPrefix(app)}:final:${hour}`,
   outcomeCounts: (app: string) => `${appPrefix(app)}:outcomes`,
+  webhookPosition: (app: string) => `${appPrefix(app)}:webhook:position`,
+  webhookLease: (app: string) => `${appPrefix(app)}:webhook:lease`,
 } as const;
 
 /** Where an app's BullMQ queue lives (its name and key prefix), for code outside this package that opens a Worker. */

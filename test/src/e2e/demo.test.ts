@@ -3,40 +3,21 @@
  * up Redis, the simulator, a worker process and the API, delivers 1,000 notifications and exits 0.
  * Runs the built CLI (npm test builds first).
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CLI, runCli } from '../helpers/run-cli.js';
 
-const cli = fileURLToPath(new URL('../../../apps/cli/dist/main.js', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'pushfleet-demo-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-function runCli(args: string[], timeoutMs: number) {
-  const env = { ...process.env };
-  for (const k of ['REDIS_URL', 'APNS_KEY_FILE', 'APNS_URL']) delete env[k];
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
 describe('pushfleet start --demo', () => {
   it('delivers 1000/1000 through a real Redis, worker process and simulator, then exits 0', async () => {
-    if (!existsSync(cli)) return expect.fail(`${cli} is missing: run npm run build (npm test does)`);
+    if (!existsSync(CLI)) return expect.fail(`${CLI} is missing: run npm run build (npm test does)`);
     const { code, stdout, stderr } = await runCli(
       ['start', '--demo', '1000', '--data-dir', dataDir, '--api-port', '0', '--metrics-port', '0'],
-      90_000,
+      { timeoutMs: 90_000 },
     );
     expect(stderr).not.toMatch(/pushfleet: /);
     expect(stdout).toMatch(/^ {2}API {8}http:\/\/127\.0\.0\.1:\d+/m);
@@ -50,8 +31,8 @@ describe('pushfleet start --demo', () => {
   }, 120_000);
 
   it('refuses a bad --demo value with a usage error', async () => {
-    if (!existsSync(cli)) return expect.fail(`${cli} is missing: run npm run build (npm test does)`);
-    const { code, stderr } = await runCli(['start', '--demo', 'lots'], 10_000);
+    if (!existsSync(CLI)) return expect.fail(`${CLI} is missing: run npm run build (npm test does)`);
+    const { code, stderr } = await runCli(['start', '--demo', 'lots'], { timeoutMs: 10_000 });
     expect(code).toBe(2);
     expect(stderr).toContain('--demo: "lots" is not a whole number');
   });

@@ -1,0 +1,104 @@
+/**
+ * `pushfleet start` as a user meets it: the API it prints takes a notification with the key it prints
+ * (and refuses one without), the simulator delivers it, and a worker killed under it is restarted with the
+ * cause said; Ctrl-C stops everything with exit 0.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const cli = fileURLToPath(new URL('../../../apps/cli/dist/main.js', import.meta.url));
+const dataDir = mkdtempSync(join(tmpdir(), 'pushfleet-start-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+/** Direct children of `pid` whose command line contains `needle`. */
+function childPids(pid: number, needle: string): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        return ppid === pid && readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(needle);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe.skipIf(!existsSync(cli) || !existsSync('/proc'))('pushfleet start', () => {
+  it('serves the printed API with the printed key, and restarts a killed worker', {
+    timeout: 90_000,
+  }, async () => {
+    const env = { ...process.env };
+    for (const k of ['REDIS_URL', 'APNS_KEY_FILE', 'APNS_URL', 'PUSHFLEET_CONFIG', 'PUSHFLEET_API_KEYS'])
+      delete env[k];
+    const child = spawn(
+      process.execPath,
+      [cli, 'start', '--data-dir', dataDir, '--api-port', '0', '--metrics-port', '0'],
+      {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await until('the fleet', () => stdout.includes('Ctrl-C to stop.'), 60_000);
+      const api = /^ {2}API {8}(http:\/\/127\.0\.0\.1:\d+)/m.exec(stdout)![1]!;
+      const key = /^ {2}API key {4}(pf_\S+)/m.exec(stdout)![1]!;
+      expect(readFileSync(join(dataDir, 'api-key'), 'utf8').trim()).toBe(key);
+      const body = JSON.stringify({
+        token: 'a1'.repeat(32),
+        topic: 'com.example.pushfleet',
+        payload: { aps: { alert: 'hi' } },
+      });
+      const post = (authorization?: string) =>
+        fetch(`${api}/v1/notifications`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+          body,
+        });
+      expect((await post()).status).toBe(401);
+      const res = await post(`Bearer ${key}`);
+      expect(res.status).toBe(202);
+      const { ids } = (await res.json()) as { ids: string[] };
+      await until('delivered', async () => {
+        const s = (await (
+          await fetch(`${api}/v1/notifications/${ids[0]}`, { headers: { authorization: `Bearer ${key}` } })
+        ).json()) as { state: string };
+        return s.state === 'completed';
+      });
+
+      const [worker] = childPids(child.pid!, 'worker/dist/main.js');
+      expect(worker).toBeDefined();
+      process.kill(worker!, 'SIGKILL');
+      await until('the restart', () => stdout.includes('worker is running again'), 30_000);
+      expect(stdout).toMatch(/^worker was killed by SIGKILL; its log \(.*worker\.log\) ends:/m);
+      expect(stdout).toMatch(/^restarting worker \(1 of at most 5 within 60 s\)/m);
+      const [again] = childPids(child.pid!, 'worker/dist/main.js');
+      expect(again).toBeDefined();
+      expect(again).not.toBe(worker);
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+    expect(stderr).not.toMatch(/pushfleet: /);
+    expect(existsSync(join(dataDir, 'running.json'))).toBe(false);
+  });
+});
