@@ -277,3 +277,18 @@ describe('Http2Pool connection life', () => {
     expect(server.sockets.at(-1)!.isSessionReused()).toBe(true);
   });
 });
+
+describe('Http2Pool request timeouts', () => {
+  it('times out requests waiting for a stream slot, and the slot freed later finds no empty place in the queue', async () => {
+    // One stream at a time and no answers: the first request times out on its stream, the other two in the
+    // queue, in the same tick; the stream's end then pumps the queue.
+    await using server = await startTestServer(() => {}, { settings: { maxConcurrentStreams: 1 } });
+    await using p = pool(server, { requestTimeoutMs: 300 });
+    const errors = await Promise.all(
+      Array.from({ length: 3 }, () => p.send(request()).catch((e: unknown) => e)),
+    );
+    expect(errors.map((e) => (e as TransportError).code)).toEqual(['TIMEOUT', 'TIMEOUT', 'TIMEOUT']);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(p.stats.queued).toBe(0);
+  });
+});

@@ -243,9 +243,10 @@ export class Http2Pool implements AsyncDisposable {
     while (this.#head < this.#queue.length) {
       const target = session.free > 0 ? session : this.#leastLoaded();
       if (target === undefined) break;
-      const pending = this.#queue[this.#head]!;
+      // A request that timed out while waiting left an empty slot (see #tick): skip it.
+      const pending = this.#queue[this.#head];
       this.#queue[this.#head++] = undefined;
-      if (!pending.settled) target.write(pending);
+      if (pending !== undefined && !pending.settled) target.write(pending);
     }
     if (this.#head === this.#queue.length) {
       this.#queue.length = 0;
