@@ -117,6 +117,8 @@ export class FrameSession {
   #accepting = true;
   #connected = false;
   #closed = false;
+  /** A connection error was found: nothing more is read, and the socket ends once our GOAWAY is out. */
+  #failed = false;
   #goawayReason: string | undefined;
   #closeReason: SessionCloseReason | undefined;
   #error: Error | undefined;
@@ -362,9 +364,18 @@ export class FrameSession {
   /** Once draining and idle: GOAWAY, end our side, destroy if the peer keeps its side open. */
   #closeWhenDrained(): void {
     if (this.#accepting || this.#closed || this.#streams.size > 0 || this.#drainTimer !== undefined) return;
-    const socket = this.#socket;
-    if (socket === undefined || !this.#connected) return;
-    this.#writeControl(frame(FrameType.GOAWAY, 0, 0, goawayPayload(0, ErrorCode.NO_ERROR)));
+    if (this.#socket === undefined || !this.#connected) return;
+    this.#goawayAndEnd(goawayPayload(0, ErrorCode.NO_ERROR));
+  }
+
+  /**
+   * Write GOAWAY and end our side once it is flushed (socket.end() sends what is queued, then FIN), so the
+   * peer reads it; a destroy() right after the write may drop it. Destroy if the peer is not gone in
+   * DRAIN_GRACE_MS.
+   */
+  #goawayAndEnd(payload: Buffer): void {
+    const socket = this.#socket!;
+    this.#writeControl(frame(FrameType.GOAWAY, 0, 0, payload));
     this.#flush();
     socket.end();
     this.#drainTimer = setTimeout(
@@ -386,15 +397,26 @@ export class FrameSession {
     }
   }
 
-  /** A connection error (RFC 9113 5.4.1): GOAWAY with the code, then close. */
+  /**
+   * A connection error (RFC 9113 §5.4.1): stop reading (the rest of this read is not processed), take no new
+   * streams, send GOAWAY with the code, then close. Open streams are handed back when the socket closes.
+   */
   #connectionError(code: number, message: string): void {
     this.#error ??= new Error(`HTTP/2 connection error ${code}: ${message}`);
     this.#closeReason ??= 'error';
-    if (this.#socket !== undefined && !this.#socket.destroyed) {
-      this.#writeControl(frame(FrameType.GOAWAY, 0, 0, goawayPayload(0, code, message.slice(0, 200))));
-      this.#flush();
+    if (this.#failed || this.#closed) return;
+    this.#failed = true;
+    this.#carry = undefined;
+    const socket = this.#socket;
+    if (socket === undefined || socket.destroyed || !this.#connected || this.#drainTimer !== undefined) {
+      this.#destroy('error', undefined);
+      return;
     }
-    this.#destroy('error', undefined);
+    if (this.#accepting) {
+      this.#accepting = false;
+      this.#owner.onDraining(this);
+    }
+    this.#goawayAndEnd(goawayPayload(0, code, message.slice(0, 200)));
   }
 
   #onClose(): void {
@@ -443,7 +465,8 @@ export class FrameSession {
   #flush(): void {
     if (this.#outLength === 0) return;
     const socket = this.#socket;
-    if (socket === undefined || socket.destroyed || !this.#connected) {
+    // After end() (a GOAWAY went out) nothing more may be written.
+    if (socket === undefined || socket.destroyed || socket.writableEnded || !this.#connected) {
       this.#outLength = 0;
       return;
     }
@@ -524,6 +547,7 @@ export class FrameSession {
   // ---- reading ----------------------------------------------------------------------------------------------
 
   #onData(chunk: Buffer): void {
+    if (this.#failed) return;
     this.#lastActivity = performance.now();
     let buf = chunk;
     if (this.#carry !== undefined) {
@@ -532,7 +556,7 @@ export class FrameSession {
     }
     let pos = 0;
     const end = buf.length;
-    while (end - pos >= FRAME_HEADER_LENGTH && !this.#closed) {
+    while (end - pos >= FRAME_HEADER_LENGTH && !this.#closed && !this.#failed) {
       const length = (buf[pos]! << 16) | (buf[pos + 1]! << 8) | buf[pos + 2]!;
       if (length > DEFAULT_MAX_FRAME_SIZE) {
         this.#connectionError(ErrorCode.FRAME_SIZE_ERROR, `frame of ${length} bytes > our MAX_FRAME_SIZE`);
@@ -546,7 +570,7 @@ export class FrameSession {
       pos = start + length;
       this.#onFrame(buf, type, flags, streamId, start, pos);
     }
-    if (pos < end && !this.#closed) this.#carry = buf.subarray(pos);
+    if (pos < end && !this.#closed && !this.#failed) this.#carry = buf.subarray(pos);
   }
 
   #onFrame(buf: Buffer, type: number, flags: number, streamId: number, start: number, end: number): void {

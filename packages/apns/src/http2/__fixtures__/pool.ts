@@ -33,7 +33,7 @@ export function request(overrides: Partial<ApnsRequest> = {}): ApnsRequest {
 }
 
 /** A pool trusting the server's CA, token auth (CountingTokens), 5 s request timeout. */
-export function pool(server: TestServer, extra: Partial<Http2PoolOptions> = {}): Http2Pool {
+export function pool(server: Pick<TestServer, 'url' | 'ca'>, extra: Partial<Http2PoolOptions> = {}): Http2Pool {
   return new Http2Pool({
     url: server.url,
     ca: server.ca,
