@@ -1,5 +1,5 @@
 // The public surface of @pushfleet/apns: the APNs provider API (request, verdict, reason table), the HTTP/2
-// session pool, provider tokens, and app resolution.
+// session pool, provider tokens, app resolution, and what every transport shares (pending sends, backoff).
 export {
   type AppSpec,
   DEFAULT_SIMULATOR_ENDPOINT,
@@ -42,14 +42,10 @@ export {
   MAX_UNPROCESSED_RESENDS,
 } from './http2/client-options.js';
 export { SESSION_CLOSE_REASONS, type SessionCloseReason } from './http2/close-reasons.js';
-export {
-  DEFAULT_MAX_SESSIONS,
-  DEFAULT_MIN_SESSIONS,
-  Http2Pool,
-  type Http2PoolOptions,
-  type Http2PoolStats,
-} from './http2/http2-pool.js';
+export { Http2Pool, type Http2PoolStats } from './http2/http2-pool.js';
+export { DEFAULT_MAX_SESSIONS, DEFAULT_MIN_SESSIONS, type Http2PoolOptions } from './http2/pool-options.js';
 export { NOOP_LISTENER, type TransportListener } from './listener.js';
+export { PendingSends, type SettleableSend } from './pending-sends.js';
 export {
   ACTIONS,
   type Action,
@@ -62,6 +58,7 @@ export {
   type Reason,
   type ReasonInfo,
 } from './reasons.js';
+export { ReconnectBackoff } from './reconnect-backoff.js';
 export {
   APNS_ALTERNATE_PORT,
   APNS_HOSTS,
