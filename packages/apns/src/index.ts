@@ -14,13 +14,18 @@ export {
   type SimulatorEndpoint,
 } from './apps/resolve-app.js';
 export {
-  DEFAULT_TOKEN_MIN_REFRESH_INTERVAL_MS,
-  DEFAULT_TOKEN_REFRESH_AFTER_MS,
   ProviderToken,
   type ProviderTokenClaims,
   type ProviderTokenOptions,
   signProviderToken,
 } from './auth/provider-token.js';
+export {
+  DEFAULT_TOKEN_MIN_REFRESH_INTERVAL_MS,
+  DEFAULT_TOKEN_REFRESH_AFTER_MS,
+  type TokenRefreshRule,
+  tokenRefreshDue,
+  tokenRefreshRule,
+} from './auth/provider-token-refresh.js';
 export type { ProviderTokenSource } from './auth/provider-token-source.js';
 export type { ClientCertificate, ExtraCa, TlsEndpointOptions } from './connection-options.js';
 export {
