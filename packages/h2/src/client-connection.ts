@@ -53,6 +53,8 @@ export class ClientConnection<S extends ClientStream, R extends string = never> 
   #limit = INITIAL_STREAM_LIMIT;
   #sawSettings = false;
   #accepting = true;
+  /** TLS is up (a copy of the socket's state, read on every request by `free`). */
+  #connected = false;
   /** A connection error was found: nothing more is read or written but our GOAWAY. */
   #failed = false;
 
@@ -63,6 +65,7 @@ export class ClientConnection<S extends ClientStream, R extends string = never> 
     this.#flow = new FlowControl(this.#batch, this.#streams.map);
     this.#life = new ConnectionLife<R>(options, this.#batch, {
       onSecure: (socket) => {
+        this.#connected = true;
         socket.write(CLIENT_PREFACE);
         this.#handler.onOpened(this);
         this.#handler.onCapacity(this);
@@ -93,8 +96,8 @@ export class ClientConnection<S extends ClientStream, R extends string = never> 
   }
   /** Streams that could be opened right now. */
   get free(): number {
-    if (!this.#accepting || !this.#life.connected) return 0;
-    return Math.max(0, this.#limit - this.#streams.size);
+    if (!this.#accepting || !this.#connected) return 0;
+    return Math.max(0, this.#limit - this.#streams.map.size);
   }
   /** The HPACK encoder modelling this connection's peer: encode this connection's header blocks with it. */
   get encoder(): HpackEncoder {
