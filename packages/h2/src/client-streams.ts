@@ -3,8 +3,8 @@
  * its body read, then exactly one report to the owner: answered, reset, not processed (above a GOAWAY's
  * last-stream-id), lost with the connection, or timed out.
  *
- * Every header block is decoded, even one for a stream we no longer track: the HPACK dynamic table must stay in
- * step with the peer's encoder (RFC 7541 §2.2).
+ * Every header block is decoded, even one for a stream we no longer track: a connection has one decompression
+ * context (RFC 9113 §4.3), whose dynamic table must stay in step with the peer's encoder.
  */
 import type { ClientConnection } from './client-connection.js';
 import type { ClientConnectionHandler, ClientStream } from './connection-handler.js';
