@@ -70,11 +70,13 @@ export async function createSender(
     teamId: app.auth.teamId,
   });
   const pool = new Http2Pool({ url: app.url, ...ca, auth: { kind: 'token', token }, listener, ...sessions });
-  return Object.assign(pool, {
+  return {
+    send: (request) => pool.send(request),
     tokenAgeSeconds: () => (token.current ? (Date.now() - token.current.issuedAt) / 1000 : 0),
+    // The pool never closes its token source; we made the token, so we stop it, after the pool drained.
     async close() {
-      await Http2Pool.prototype.close.call(pool);
+      await pool.close();
       await token.close();
     },
-  });
+  };
 }

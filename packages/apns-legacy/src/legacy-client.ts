@@ -1,5 +1,5 @@
 /**
- * The legacy binary provider: the same contract as the HTTP/2 client,
+ * The legacy binary provider (Apple's retired Binary Provider API): the same contract as the HTTP/2 client,
  * `send(request) → Verdict`, over one long-lived TLS connection with a client certificate.
  *
  *   send() ─▶ queue ─(setImmediate: every send of one event-loop turn)─▶ ONE socket write of command-2
@@ -13,9 +13,9 @@
  *
  * A Verdict means the gateway answered (or stayed silent for the whole window, which is how this protocol
  * says yes); a {@link TransportError} means the fate is unknown: CONNECT_FAILED after `maxConnectAttempts`
- * failed attempts in a row (with a clear message when the gateway closes right after the handshake,
- * as it does for a certificate of the other environment), CLOSED or
- * LEGACY_SHUTDOWN after repeated unconfirmed re-sends, CLOSED after close(). Requests the gateway could
+ * failed attempts in a row (with a clear message when the gateway closes right after the handshake, which is
+ * how it refuses a certificate of the other environment), CLOSED or LEGACY_SHUTDOWN after repeated unconfirmed
+ * re-sends, CLOSED after close(). Requests the gateway could
  * only refuse are answered locally with the status it would send, without poisoning the connection:
  * a token that is not 32 bytes of hex (5 InvalidTokenSize, or 8 InvalidToken when not hex), an empty
  * payload (4) or one over `maxPayloadBytes` (7). The topic and push type are not on this wire: the
@@ -23,7 +23,15 @@
  */
 
 import type { ApnsRequest, Verdict } from '@pushfleet/apns';
-import { ApnsValidationError, NOOP_LISTENER, TransportError, type TransportListener } from '@pushfleet/apns';
+import {
+  ApnsValidationError,
+  NOOP_LISTENER,
+  PendingSends,
+  ReconnectBackoff,
+  type SettleableSend,
+  TransportError,
+  type TransportListener,
+} from '@pushfleet/apns';
 import {
   checkHost,
   checkPort,
@@ -50,14 +58,11 @@ import { SHUTDOWN_STATUS } from './resend-buffer.js';
 import { checkPayloadLimit, isHex } from './validation.js';
 import { LEGACY_MAX_UINT32, LEGACY_TOKEN_HEX_CHARS } from './wire.js';
 
-/** The port of Apple's legacy gateway (gateway.push.apple.com). */
+/** The legacy gateway port (Apple's binary provider API: gateway.push.apple.com:2195). */
 export const DEFAULT_LEGACY_GATEWAY_PORT = 2195;
 
-interface Pending extends LegacyFrame {
+interface Pending extends LegacyFrame, SettleableSend {
   readonly apnsId: string;
-  readonly resolve: (verdict: Verdict) => void;
-  readonly reject: (error: TransportError) => void;
-  settled: boolean;
   /** Re-sends whose need nobody confirmed (silent close, shutdown, buffer too small). */
   unconfirmed: number;
   /** performance.now() of the first write. */
@@ -68,21 +73,19 @@ export class LegacyClient implements AsyncDisposable {
   readonly #connection: Omit<LegacyConnectionOptions, 'graceMs'>;
   readonly #graceMs: number;
   readonly #maxConnectAttempts: number;
-  readonly #reconnectMaxDelayMs: number;
   readonly #maxPayload: number;
   readonly #listener: TransportListener;
+  readonly #pending: PendingSends;
+  readonly #backoff: ReconnectBackoff;
   #queue: Pending[] = [];
   #head = 0;
   #current: LegacyConnection<Pending> | undefined;
   /** The gateway accepted this certificate once: later connections skip the grace period. */
   #verified = false;
-  #failures = 0;
   #connectFailures = 0;
   #flushScheduled = false;
   #reconnectTimer: NodeJS.Timeout | undefined;
-  #pending = 0;
   #closing: Promise<void> | undefined;
-  #drained: (() => void) | undefined;
   #stats = { connections: 0, resent: 0, bufferTooSmall: 0, errorResponses: 0 };
 
   /** @throws ApnsValidationError or CredentialsError naming the bad option. */
@@ -97,17 +100,19 @@ export class LegacyClient implements AsyncDisposable {
     );
     this.#maxPayload = checkPayloadLimit(options.maxPayloadBytes);
     this.#graceMs = durationMs('connectGraceMs', options.connectGraceMs, DEFAULT_CONNECT_GRACE_MS, true);
-    this.#reconnectMaxDelayMs = durationMs(
+    const reconnectMaxDelayMs = durationMs(
       'reconnectMaxDelayMs',
       options.reconnectMaxDelayMs,
       DEFAULT_LEGACY_RECONNECT_MAX_DELAY_MS,
     );
+    this.#backoff = new ReconnectBackoff(DEFAULT_LEGACY_RECONNECT_BASE_DELAY_MS, reconnectMaxDelayMs);
     this.#maxConnectAttempts = integerAtLeast(
       'maxConnectAttempts',
       options.maxConnectAttempts,
       DEFAULT_MAX_CONNECT_ATTEMPTS,
     );
     this.#listener = options.listener ?? NOOP_LISTENER;
+    this.#pending = new PendingSends(this.#listener);
     this.#connection = {
       address: `${host}:${gatewayPort}`,
       tls: { host, port: gatewayPort, ...tls },
@@ -144,7 +149,7 @@ export class LegacyClient implements AsyncDisposable {
       return Promise.reject(new ApnsValidationError('expiration', `must be UNIX seconds in 0..2^32-1`));
     }
     const priority = request.priority === undefined || request.priority === 10 ? 10 : 5;
-    this.#pending++;
+    this.#pending.accept();
     return new Promise<Verdict>((resolve, reject) => {
       this.#queue.push({
         token,
@@ -176,7 +181,7 @@ export class LegacyClient implements AsyncDisposable {
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      if (this.#pending > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
+      await this.#pending.drained();
       clearTimeout(this.#reconnectTimer);
       this.#current?.end();
       this.#current = undefined;
@@ -241,7 +246,7 @@ export class LegacyClient implements AsyncDisposable {
         onConnectFailed: (connection, error) => this.#onConnectFailed(connection, error),
         onWritable: () => this.#flush(),
         onDelivered: (_connection, entries) => {
-          this.#failures = 0;
+          this.#backoff.succeeded();
           for (const e of entries) this.#deliver(e.notification);
           this.#flush(); // the resend buffer has room again
         },
@@ -254,7 +259,7 @@ export class LegacyClient implements AsyncDisposable {
   #onConnectFailed(connection: LegacyConnection<Pending>, error: TransportError): void {
     if (this.#current !== connection) return;
     this.#current = undefined;
-    this.#failures++;
+    this.#backoff.failed();
     this.#listener.onConnectFailed?.(error);
     if (++this.#connectFailures >= this.#maxConnectAttempts) {
       this.#connectFailures = 0;
@@ -263,21 +268,21 @@ export class LegacyClient implements AsyncDisposable {
       const queued = this.#queue.slice(this.#head);
       this.#queue = [];
       this.#head = 0;
-      for (const p of queued) this.#fail(p, failed);
+      for (const p of queued) this.#pending.reject(p, failed);
       return;
     }
     this.#reconnectLater();
   }
 
   #onErrorResponse(connection: LegacyConnection<Pending>, outcome: ResendOutcome<Pending>): void {
-    this.#failures = 0;
+    this.#backoff.succeeded();
     this.#stats.errorResponses++;
     if (this.#current === connection) this.#current = undefined;
     this.#listener.onConnectionClosed?.(`error-response-${outcome.status}`);
     for (const e of outcome.delivered) this.#deliver(e.notification);
     if (outcome.failed !== undefined) {
       const p = outcome.failed.notification;
-      this.#settle(p, legacyErrorVerdict(outcome.status, p.apnsId));
+      this.#pending.resolve(p, legacyErrorVerdict(outcome.status, p.apnsId), p.firstWrittenAt);
     }
     if (outcome.bufferTooSmall) this.#stats.bufferTooSmall++;
     // After an error naming another notification, the rest was discarded unread: re-sending is progress.
@@ -294,7 +299,7 @@ export class LegacyClient implements AsyncDisposable {
   #onClosed(connection: LegacyConnection<Pending>, unconfirmed: ResendEntry<Pending>[]): void {
     if (this.#current === connection) this.#current = undefined;
     this.#listener.onConnectionClosed?.('closed');
-    if (unconfirmed.length > 0) this.#failures++;
+    if (unconfirmed.length > 0) this.#backoff.failed();
     this.#requeue(unconfirmed, true, 'CLOSED');
     if (this.#head < this.#queue.length) this.#reconnectLater();
   }
@@ -305,7 +310,7 @@ export class LegacyClient implements AsyncDisposable {
     for (const { notification: p } of entries) {
       if (p.settled) continue;
       if (unconfirmed && ++p.unconfirmed > MAX_LEGACY_UNCONFIRMED_RESENDS) {
-        this.#fail(
+        this.#pending.reject(
           p,
           new TransportError(
             code,
@@ -326,7 +331,7 @@ export class LegacyClient implements AsyncDisposable {
 
   #reconnectLater(): void {
     if (this.#reconnectTimer !== undefined || this.#current !== undefined) return;
-    const delay = this.#backoffMs();
+    const delay = this.#backoff.delayMs();
     if (delay === 0) {
       this.#scheduleFlush();
       return;
@@ -337,36 +342,7 @@ export class LegacyClient implements AsyncDisposable {
     }, delay);
   }
 
-  #backoffMs(): number {
-    if (this.#failures === 0) return 0;
-    const exp = DEFAULT_LEGACY_RECONNECT_BASE_DELAY_MS * 2 ** Math.min(this.#failures - 1, 16);
-    return Math.round(Math.min(this.#reconnectMaxDelayMs, exp) * (0.5 + Math.random() * 0.5));
-  }
-
   #deliver(p: Pending): void {
-    this.#settle(p, legacyDeliveredVerdict(p.apnsId));
-  }
-
-  #settle(p: Pending, verdict: Verdict): void {
-    if (p.settled) return;
-    p.settled = true;
-    this.#listener.onVerdict?.(verdict, (performance.now() - p.firstWrittenAt) / 1000);
-    p.resolve(verdict);
-    this.#settled();
-  }
-
-  #fail(p: Pending, error: TransportError): void {
-    if (p.settled) return;
-    p.settled = true;
-    this.#listener.onTransportError?.(error.code);
-    p.reject(error);
-    this.#settled();
-  }
-
-  #settled(): void {
-    if (--this.#pending === 0 && this.#drained !== undefined) {
-      this.#drained();
-      this.#drained = undefined;
-    }
+    this.#pending.resolve(p, legacyDeliveredVerdict(p.apnsId), p.firstWrittenAt);
   }
 }

@@ -1,13 +1,19 @@
 // The public surface of @pushfleet/apns: the APNs provider API (request, verdict, reason table), the HTTP/2
-// session pool, provider tokens, and Apple's host names (HTTP/2 and the legacy gateway).
+// session pool, provider tokens, Apple's host names (HTTP/2 and the legacy gateway), and what every
+// transport shares (pending sends, backoff).
 export {
-  DEFAULT_TOKEN_MIN_REFRESH_INTERVAL_MS,
-  DEFAULT_TOKEN_REFRESH_AFTER_MS,
   ProviderToken,
   type ProviderTokenClaims,
   type ProviderTokenOptions,
   signProviderToken,
 } from './auth/provider-token.js';
+export {
+  DEFAULT_TOKEN_MIN_REFRESH_INTERVAL_MS,
+  DEFAULT_TOKEN_REFRESH_AFTER_MS,
+  type TokenRefreshRule,
+  tokenRefreshDue,
+  tokenRefreshRule,
+} from './auth/provider-token-refresh.js';
 export type { ProviderTokenSource } from './auth/provider-token-source.js';
 export type { ClientCertificate, ExtraCa, TlsEndpointOptions } from './connection-options.js';
 export {
@@ -29,13 +35,8 @@ export {
   MAX_UNPROCESSED_RESENDS,
 } from './http2/client-options.js';
 export { SESSION_CLOSE_REASONS, type SessionCloseReason } from './http2/close-reasons.js';
-export {
-  DEFAULT_MAX_SESSIONS,
-  DEFAULT_MIN_SESSIONS,
-  Http2Pool,
-  type Http2PoolOptions,
-  type Http2PoolStats,
-} from './http2/http2-pool.js';
+export { Http2Pool, type Http2PoolStats } from './http2/http2-pool.js';
+export { DEFAULT_MAX_SESSIONS, DEFAULT_MIN_SESSIONS, type Http2PoolOptions } from './http2/pool-options.js';
 export {
   FEEDBACK_HOSTS,
   FEEDBACK_SERVICE_PORT,
@@ -43,6 +44,7 @@ export {
   LEGACY_GATEWAY_PORT,
 } from './legacy-hosts.js';
 export { NOOP_LISTENER, type TransportListener } from './listener.js';
+export { PendingSends, type SettleableSend } from './pending-sends.js';
 export {
   ACTIONS,
   type Action,
@@ -55,6 +57,7 @@ export {
   type Reason,
   type ReasonInfo,
 } from './reasons.js';
+export { ReconnectBackoff } from './reconnect-backoff.js';
 export {
   APNS_ALTERNATE_PORT,
   APNS_HOSTS,

@@ -1,7 +1,7 @@
 /**
- * HTTP/2 framing constants (RFC 9113) for the frame-level session.
+ * HTTP/2 framing constants (RFC 9113 §6, §7, §11) and builders of the frames a client writes.
  *
- * Frame layout (RFC 9113 4.1), 9-byte header then payload:
+ * Frame layout (RFC 9113 §4.1), 9-byte header then payload:
  *
  *   +-----------------------------------------------+
  *   |                 Length (24)                   |
@@ -68,6 +68,12 @@ export const ErrorCode = {
   INADEQUATE_SECURITY: 0xc,
   HTTP_1_1_REQUIRED: 0xd,
 } as const;
+
+/** A connection error (RFC 9113 §5.4.1): the code and text of the GOAWAY that answers it. */
+export interface ConnectionError {
+  readonly code: number;
+  readonly message: string;
+}
 
 export const DEFAULT_WINDOW = 65_535;
 export const DEFAULT_MAX_FRAME_SIZE = 16_384;

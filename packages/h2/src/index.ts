@@ -1,4 +1,14 @@
-// The public surface of @pushfleet/h2: frame constants and builders, and the HPACK coder.
+// The public surface of @pushfleet/h2: an HTTP/2 client connection, frame constants and builders, and the HPACK
+// coder.
+export { ClientConnection, type ClientConnectionOptions } from './client-connection.js';
+export { DEFAULT_MAX_BODY_BYTES } from './client-streams.js';
+export {
+  type ClientConnectionHandler,
+  type ClientStream,
+  CONNECTION_CLOSE_REASONS,
+  type ConnectionCloseReason,
+  type HeaderBlock,
+} from './connection-handler.js';
 export {
   DEFAULT_MAX_FRAME_SIZE,
   DEFAULT_WINDOW,

@@ -1,14 +1,16 @@
 /**
- * A provider token shared by the whole fleet (apns-protocol.md B.9): one signed JWT per (team, key) in Redis,
- * minted by exactly one process at a time under a short lease and read by every other worker and session, so fifty
- * pods present one token to APNs and never draw 429 TooManyProviderTokenUpdates.
+ * A provider token shared by the whole fleet: one signed JWT per (team, key) in Redis, minted by exactly one process
+ * at a time under a short lease and read by every other worker and session, so fifty pods present one token to APNs
+ * and never draw 429 TooManyProviderTokenUpdates (fleets whose processes each mint their own token for one key have
+ * hit it; Apple allows one token to be used from many servers).
  *
  *   KEYS   {pushfleet:token:<team>:<kid>}        JSON {"bearer":"bearer <jwt>","issuedAt":<ms>}
  *          {pushfleet:token:<team>:<kid>}:lease  owner id, SET NX PX leaseMs (the minter's lease)
  *
- * Rules: a token is re-minted once it is `refreshAfterMs` old (45 min by default, inside Apple's 60) and never
- * sooner than `minRefreshIntervalMs` (20 min) after the stored one was issued, even after 403
- * ExpiredProviderToken. `bearer()` stays synchronous for the hot path: it returns the token held in memory; a
+ * When to mint is @pushfleet/apns's one rule (`tokenRefreshDue`): once the stored token is `refreshAfterMs` old
+ * (45 min by default here, inside Apple's 60), never sooner than `minRefreshIntervalMs` (20 min) after it was
+ * issued, even after 403 ExpiredProviderToken. `bearer()` stays synchronous for the hot path: it returns the token
+ * held in memory; a
  * background poll (every `pollIntervalMs`) adopts a newer token from Redis and, when the token is due, tries to
  * take the lease and mint. The mint itself is a compare-and-set script, so a token is never replaced by an older
  * one, whatever the timing.
@@ -16,10 +18,12 @@
 
 import { type KeyObject, randomUUID } from 'node:crypto';
 import {
-  DEFAULT_TOKEN_MIN_REFRESH_INTERVAL_MS,
   type ProviderTokenOptions,
   type ProviderTokenSource,
   signProviderToken,
+  type TokenRefreshRule,
+  tokenRefreshDue,
+  tokenRefreshRule,
 } from '@pushfleet/apns';
 import type { Redis } from 'ioredis';
 import { queueKeys } from './queue-keys.js';
@@ -97,8 +101,7 @@ export class SharedProviderToken implements ProviderTokenSource, AsyncDisposable
   readonly #keyId: string;
   readonly #teamId: string;
   readonly #clock: () => number;
-  readonly #refreshAfterMs: number;
-  readonly #minIntervalMs: number;
+  readonly #rule: TokenRefreshRule;
   readonly #pollMs: number;
   readonly #leaseMs: number;
   readonly #tokenKey: string;
@@ -119,11 +122,7 @@ export class SharedProviderToken implements ProviderTokenSource, AsyncDisposable
     this.#keyId = options.keyId;
     this.#teamId = options.teamId;
     this.#clock = options.clock ?? Date.now;
-    this.#minIntervalMs = options.minRefreshIntervalMs ?? DEFAULT_TOKEN_MIN_REFRESH_INTERVAL_MS;
-    this.#refreshAfterMs = Math.max(
-      options.refreshAfterMs ?? DEFAULT_SHARED_TOKEN_REFRESH_AFTER_MS,
-      this.#minIntervalMs,
-    );
+    this.#rule = tokenRefreshRule(options, DEFAULT_SHARED_TOKEN_REFRESH_AFTER_MS);
     this.#pollMs = options.pollIntervalMs ?? DEFAULT_SHARED_TOKEN_POLL_MS;
     this.#leaseMs = options.leaseMs ?? DEFAULT_SHARED_TOKEN_LEASE_MS;
     this.#tokenKey = queueKeys.providerToken(options.teamId, options.keyId);
@@ -139,7 +138,7 @@ export class SharedProviderToken implements ProviderTokenSource, AsyncDisposable
       throw new Error('shared provider token: not started (use startSharedProviderToken)');
     const now = this.#clock();
     // Due: look in Redis in the background, at most once a second whatever the request rate.
-    if (now - current.issuedAt >= this.#refreshAfterMs && now - this.#lastSyncAt >= 1000) {
+    if (tokenRefreshDue(this.#rule, now - current.issuedAt, false) && now - this.#lastSyncAt >= 1000) {
       this.#lastSyncAt = now;
       void this.sync().catch(() => {});
     }
@@ -247,10 +246,8 @@ export class SharedProviderToken implements ProviderTokenSource, AsyncDisposable
   /** Is a new token needed, given what Redis holds? */
   #due(stored: StoredToken | undefined): boolean {
     if (stored === undefined) return true;
-    const age = this.#clock() - stored.issuedAt;
-    if (age < this.#minIntervalMs) return false;
-    if (age >= this.#refreshAfterMs) return true;
-    return this.#rejected !== undefined && this.#rejected === stored.bearer;
+    const rejected = this.#rejected !== undefined && this.#rejected === stored.bearer;
+    return tokenRefreshDue(this.#rule, this.#clock() - stored.issuedAt, rejected);
   }
 
   #adopt(stored: StoredToken): void {

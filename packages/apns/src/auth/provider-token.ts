@@ -1,20 +1,16 @@
 import { type KeyObject, sign } from 'node:crypto';
 import { assertSigningKey, CredentialsError } from '@pushfleet/credentials';
+import { type TokenRefreshRule, tokenRefreshDue, tokenRefreshRule } from './provider-token-refresh.js';
 import type { ProviderTokenSource } from './provider-token-source.js';
 
 /**
- * ES256 provider tokens for token-based APNs authentication (apns-protocol.md B.9).
+ * ES256 provider tokens for token-based APNs authentication (Apple, "Establishing a token-based connection to
+ * APNs").
  *
  * A token is the compact JWS `b64url({"alg":"ES256","kid"}).b64url({"iss","iat"}).b64url(r‖s)`, signed with the
- * team's `.p8` key. Apple rejects a token whose `iat` is over an hour old and answers 429
- * `TooManyProviderTokenUpdates` to one that changes more often than every 20 minutes, so a token is minted once and
- * shared by every request until it is due.
+ * team's `.p8` key (the signature is the 64-byte r‖s form, not DER). It is minted once and shared by every
+ * request until it is due (provider-token-refresh.ts).
  */
-
-/** Re-sign a token once it is this old (apns2 and pushy use 50 minutes; Apple's limit is 60). */
-export const DEFAULT_TOKEN_REFRESH_AFTER_MS = 50 * 60_000;
-/** Never mint more often than this (Apple: more than once every 20 minutes gets 429). */
-export const DEFAULT_TOKEN_MIN_REFRESH_INTERVAL_MS = 20 * 60_000;
 
 const ID_PATTERN = /^[A-Z0-9]{10}$/;
 
@@ -68,8 +64,7 @@ export class ProviderToken implements ProviderTokenSource {
   readonly #teamId: string;
   readonly #header: string;
   readonly #clock: () => number;
-  readonly #refreshAfterMs: number;
-  readonly #minRefreshIntervalMs: number;
+  readonly #rule: TokenRefreshRule;
   #bearer: string;
   #issuedAtMs: number;
 
@@ -82,11 +77,7 @@ export class ProviderToken implements ProviderTokenSource {
     this.#teamId = options.teamId;
     this.#header = encodeHeader(options.keyId);
     this.#clock = options.clock ?? Date.now;
-    this.#minRefreshIntervalMs = options.minRefreshIntervalMs ?? DEFAULT_TOKEN_MIN_REFRESH_INTERVAL_MS;
-    this.#refreshAfterMs = Math.max(
-      options.refreshAfterMs ?? DEFAULT_TOKEN_REFRESH_AFTER_MS,
-      this.#minRefreshIntervalMs,
-    );
+    this.#rule = tokenRefreshRule(options);
     this.#issuedAtMs = this.#clock();
     this.#bearer = this.#mint(this.#issuedAtMs);
   }
@@ -94,14 +85,14 @@ export class ProviderToken implements ProviderTokenSource {
   /** The cached `bearer <jwt>`; re-signed first when it is due. */
   bearer(): string {
     const now = this.#clock();
-    if (now - this.#issuedAtMs >= this.#refreshAfterMs) this.#refresh(now);
+    if (tokenRefreshDue(this.#rule, now - this.#issuedAtMs, false)) this.#refresh(now);
     return this.#bearer;
   }
 
   /** See {@link ProviderTokenSource.refreshAfterRejection}. */
   refreshAfterRejection(rejected: string): string {
     const now = this.#clock();
-    if (rejected === this.#bearer && now - this.#issuedAtMs >= this.#minRefreshIntervalMs) this.#refresh(now);
+    if (tokenRefreshDue(this.#rule, now - this.#issuedAtMs, rejected === this.#bearer)) this.#refresh(now);
     return this.#bearer;
   }
 

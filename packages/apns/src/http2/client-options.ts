@@ -6,7 +6,7 @@ import type { TransportListener } from '../listener.js';
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 /** Time to establish a connection (TCP + TLS + HTTP/2 preface) before it counts as failed. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-/** Silence on a connection before it is checked with an HTTP/2 PING (B.10). */
+/** Silence on a connection before it is checked with an HTTP/2 PING (clients ping after 15-60 s of silence). */
 export const DEFAULT_PING_INTERVAL_MS = 60_000;
 /** Time to wait for a PING ACK before the connection is dropped. */
 export const DEFAULT_PING_TIMEOUT_MS = 10_000;
@@ -16,7 +16,10 @@ export const DEFAULT_RECONNECT_MAX_DELAY_MS = 5_000;
 export const DEFAULT_RECONNECT_BASE_DELAY_MS = 100;
 /** Re-sends after 403 ExpiredProviderToken, each with a fresh token on a new connection (2 writes in total). */
 export const MAX_EXPIRED_TOKEN_RETRIES = 1;
-/** Re-sends of a request APNs did not process (REFUSED_STREAM, above a GOAWAY's last stream id). */
+/**
+ * Re-sends of a request that came back unanswered: above a GOAWAY's last-stream-id, or lost with its connection.
+ * REFUSED_STREAM does not count (never processed, RFC 9113 §8.7): it is re-sent until the request deadline.
+ */
 export const MAX_UNPROCESSED_RESENDS = 3;
 
 /** How the client authenticates: a provider token in every request, or a TLS client certificate. */

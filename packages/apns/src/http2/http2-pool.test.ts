@@ -11,6 +11,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { TransportError } from '../errors.js';
 import { CountingTokens, pool, request } from './__fixtures__/pool.js';
 import { startTestServer } from './__fixtures__/test-server.js';
+import { MAX_UNPROCESSED_RESENDS } from './client-options.js';
 import { Http2Pool } from './http2-pool.js';
 
 function ok(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
@@ -290,5 +291,18 @@ describe('Http2Pool request timeouts', () => {
     expect(errors.map((e) => (e as TransportError).code)).toEqual(['TIMEOUT', 'TIMEOUT', 'TIMEOUT']);
     await new Promise((r) => setTimeout(r, 100));
     expect(p.stats.queued).toBe(0);
+  });
+});
+
+describe('Http2Pool resend limit', () => {
+  it('REFUSED_STREAM does not count towards MAX_UNPROCESSED_RESENDS: refused more often, still delivered', async () => {
+    let refused = 0;
+    await using server = await startTestServer((stream, headers) => {
+      if (refused++ < MAX_UNPROCESSED_RESENDS + 2) stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
+      else ok(stream, headers);
+    });
+    await using p = pool(server);
+    expect((await p.send(request())).outcome).toBe('delivered');
+    expect(p.stats.resent).toBe(0);
   });
 });

@@ -1,37 +1,26 @@
+import type { ClientStream } from '@pushfleet/h2';
 import type { TransportError } from '../errors.js';
 import type { ApnsRequest, Verdict } from '../types.js';
 
 /**
- * One `send()` in flight inside {@link Http2Pool}: the request, how to settle its promise, and the state of its
- * current stream. It moves between sessions (GOAWAY, refused streams, lost connections, ExpiredProviderToken)
- * until it settles, once. One object per send: the stream state lives here, so a stream costs no other object.
+ * One `send()` in flight inside {@link Http2Pool}: the request, how to settle its promise, and (as a
+ * `ClientStream`) the state of its current HTTP/2 stream. It moves between connections (GOAWAY, refused streams,
+ * lost connections, ExpiredProviderToken) until it settles, once. One object per send: the stream state lives
+ * here, so a stream costs no other object.
  */
-export interface PoolRequest {
+export interface PoolRequest extends ClientStream {
   readonly request: ApnsRequest;
   readonly resolve: (verdict: Verdict) => void;
   readonly reject: (error: TransportError) => void;
-  /** `performance.now()` after which the request fails with `TIMEOUT`, wherever it is. */
-  readonly deadline: number;
-  settled: boolean;
-  /** Writes that came back without an answer (refused, above a GOAWAY's last stream id, connection lost). */
+  /** Writes that came back without an answer: above a GOAWAY's last-stream-id, or lost with the connection. */
   resends: number;
   /** Re-sends after 403 ExpiredProviderToken. */
   jwtRetries: number;
   /** The `authorization` value of the last write (token auth). */
   bearer: string | undefined;
-  /** `performance.now()` of the last write. */
-  writtenAt: number;
-  /** Stream id of the current attempt; 0 when not on a stream. */
-  streamId: number;
-  /** Answer being read: `:status` (0 until the response headers came). */
-  status: number;
+  /** `apns-id` and `retry-after` of the answer being read. */
   apnsId: string | undefined;
   retryAfter: string | undefined;
-  /** Body chunks of a non-200 answer. */
-  chunks: Buffer[] | undefined;
-  /** Payload bytes already sent on the current stream, and the stream's send window (flow control). */
-  dataOffset: number;
-  sendWindow: number;
   /** The last failure seen, as the `cause` of a TransportError. */
   cause: unknown;
 }
@@ -44,6 +33,7 @@ export function createPoolRequest(
 ): PoolRequest {
   return {
     request,
+    body: request.payload,
     resolve,
     reject,
     deadline,

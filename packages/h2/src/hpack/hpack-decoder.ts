@@ -13,15 +13,15 @@
  *
  *   string:   H (1 bit, Huffman) + length (7-bit prefix integer), then the octets
  *
- * Strings are decoded as latin1 (header values are octets; APNs sends ASCII). The dynamic table is a ring of
- * entries, newest first for indexing (index 62 is the newest), evicted oldest first.
+ * Strings are decoded as latin1 (header values are octets, and latin1 keeps every one). The dynamic table is a
+ * ring of entries, newest first for indexing (index 62 is the newest), evicted oldest first.
  */
 import { decodeHuffman, HuffmanError } from './huffman.js';
 import { ENTRY_OVERHEAD, STATIC_TABLE, STATIC_TABLE_LENGTH } from './static-table.js';
 
-/** A header block could not be decoded: a connection error of type COMPRESSION_ERROR (RFC 9113 4.3). */
 const EMPTY = Buffer.alloc(0);
 
+/** A header block could not be decoded: a connection error of type COMPRESSION_ERROR (RFC 9113 §4.3). */
 export class HpackError extends Error {
   override readonly name = 'HpackError';
 }
@@ -51,7 +51,7 @@ export class HpackDecoder {
   get tableLength(): number {
     return this.#count;
   }
-  /** Its size in HPACK octets (RFC 7541 4.1). */
+  /** Its size in HPACK octets (RFC 7541 §4.1). */
   get tableSize(): number {
     return this.#size;
   }
@@ -128,7 +128,7 @@ export class HpackDecoder {
   #add(name: string, value: string): void {
     const size = name.length + value.length + ENTRY_OVERHEAD;
     if (size > this.#max) {
-      // RFC 7541 4.4: an entry larger than the table empties it and is not added.
+      // RFC 7541 §4.4: an entry larger than the table empties it and is not added.
       this.#evict(this.#max);
       return;
     }
@@ -166,7 +166,7 @@ export class HpackDecoder {
     this.#head = 0;
   }
 
-  /** An integer with an N-bit prefix (RFC 7541 5.1). */
+  /** An integer with an N-bit prefix (RFC 7541 §5.1). */
   #int(prefix: number, end: number): number {
     const buf = this.#buf;
     const mask = (1 << prefix) - 1;

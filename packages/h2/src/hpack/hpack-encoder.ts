@@ -1,16 +1,17 @@
 /**
- * HPACK encoder for APNs requests (RFC 7541; apns-protocol.md B.3).
+ * HPACK encoder (RFC 7541) for the header blocks of a client's POST requests, built for requests that repeat most
+ * of their headers on a connection.
  *
- * Headers that repeat on every request of a connection (`:authority`, `authorization`, `apns-topic`,
- * `apns-push-type`, `apns-priority`) are sent once as "literal with incremental indexing" and as a one-byte
- * indexed field after that; `:method POST` and `:scheme https` are static-table indexes. Per-request headers
- * (`:path`, `apns-id`, `apns-expiration`, `apns-collapse-id`) are "literal without indexing", so they never
- * churn the table (Apple's older guidance for `:path` and `apns-id`).
+ * `prefix()` encodes the headers that stay the same from request to request (`:authority`, then whatever the
+ * caller lists): each is sent once as "literal with incremental indexing" (§6.2.1) and as a one-byte indexed
+ * field (§6.1) after that; `:method POST` and `:scheme https` are static-table indexes. The per-request headers
+ * the caller writes itself (`writePath`, `writeLiteral`) are "literal without indexing" (§6.2.2), so they never
+ * churn the table.
  *
  * The encoder keeps an exact model of the peer decoder's dynamic table (insertions, sizes, eviction at the size
  * the peer allows in SETTINGS_HEADER_TABLE_SIZE), so an index it emits always names the entry it means. While
- * nothing is inserted the table does not move, so the indexed prefix of a (topic, push type, priority, bearer)
- * is built once and copied per request (`prefix`), and rebuilt only after the table changed.
+ * nothing is inserted the table does not move, so the indexed prefix of one set of values is built once and
+ * copied per request, and rebuilt only after the table changed.
  *
  * Wire forms written here:
  *   indexed            1xxxxxxx (7-bit index)
@@ -30,7 +31,7 @@ const SCHEME_HTTPS = 0x87;
 /**
  * The shared part of a request's header block: `bytes[0, split)` are the pseudo-headers (`:method`, `:scheme`,
  * `:authority`, after any size update), `bytes[split, end)` the regular headers. `:path` goes between them, since
- * every pseudo-header must come before the first regular one (RFC 9113 8.3).
+ * every pseudo-header must come before the first regular one (RFC 9113 §8.3).
  */
 export interface HeaderPrefix {
   readonly bytes: Buffer;
@@ -186,7 +187,7 @@ export function intLength(prefix: number, value: number): number {
   return n;
 }
 
-/** An N-bit-prefix integer (RFC 7541 5.1) at `offset` with the high bits `flags`. */
+/** An N-bit-prefix integer (RFC 7541 §5.1) at `offset` with the high bits `flags`. */
 export function writeIntAt(
   out: Buffer,
   offset: number,

@@ -3,12 +3,12 @@
  *
  * The code is canonical: codes of one length are consecutive in symbol order, and each length starts where the
  * previous one ended, shifted left. So the table is carried as the 257 code lengths (symbols 0-255 and EOS = 256)
- * and the codes are rebuilt from them at load; `huffman.test.ts` checks rebuilt codes against Appendix B values
- * and decodes the Appendix C.4 and C.6 vectors.
+ * and the codes are rebuilt from them at load; `hpack.test.ts` checks rebuilt codes against Appendix B values
+ * and decodes the Appendix C.4 strings.
  *
  * Decoding walks the code tree 4 bits at a time through a table built once: for each of the 256 inner nodes
  * (states) and each nibble, the state it leads to and the symbol it completes, if any (every code is 5 bits or
- * longer, so a nibble completes at most one). Padding (RFC 7541 5.2) must be a prefix of EOS (all ones) shorter
+ * longer, so a nibble completes at most one). Padding (RFC 7541 §5.2) must be a prefix of EOS (all ones) shorter
  * than 8 bits; anything else, or an EOS symbol in the data, is a decoding error.
  */
 
@@ -109,7 +109,7 @@ const SYM = new Int16Array(STATES * 16);
   }
 })();
 
-/** A Huffman string was malformed (RFC 7541 5.2): a decoding error, so a connection error. */
+/** A Huffman string was malformed (RFC 7541 §5.2): a decoding error, so a connection error. */
 export class HuffmanError extends Error {
   override readonly name = 'HuffmanError';
 }

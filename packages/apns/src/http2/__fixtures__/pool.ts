@@ -2,7 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ProviderTokenSource } from '../../auth/provider-token-source.js';
 import type { ApnsRequest } from '../../types.js';
-import { Http2Pool, type Http2PoolOptions } from '../http2-pool.js';
+import { Http2Pool } from '../http2-pool.js';
+import type { Http2PoolOptions } from '../pool-options.js';
 import type { TestServer } from './test-server.js';
 
 export const TOKEN = 'ab'.repeat(32);
@@ -33,7 +34,10 @@ export function request(overrides: Partial<ApnsRequest> = {}): ApnsRequest {
 }
 
 /** A pool trusting the server's CA, token auth (CountingTokens), 5 s request timeout. */
-export function pool(server: TestServer, extra: Partial<Http2PoolOptions> = {}): Http2Pool {
+export function pool(
+  server: Pick<TestServer, 'url' | 'ca'>,
+  extra: Partial<Http2PoolOptions> = {},
+): Http2Pool {
   return new Http2Pool({
     url: server.url,
     ca: server.ca,
