@@ -47,6 +47,9 @@ export function transportMetricsListener(
       metrics.connectionsOpen.dec({ app, transport });
       metrics.connectionsClosed.inc({ app, transport, reason: closeReasonLabel(reason) });
     },
+    onResend(cause: string) {
+      metrics.resends.inc({ app, cause });
+    },
     onConnectFailed() {
       metrics.connectFailures.inc({ app, transport });
     },

@@ -141,6 +141,7 @@ describe('push processor: retry', () => {
     });
     const { id, settled } = await t.enqueue([notification(A), notification(B)]);
     expect((await settled).kind).toBe('delayed');
+    expect(t.sender.recycled).toBe(1); // InternalServerError's action is `reconnect`: fresh connections asked for
 
     const again = t.nextSettle(id);
     await (await t.job(id)).promote();

@@ -72,6 +72,7 @@ export async function createSender(
   const pool = new Http2Pool({ url: app.url, ...ca, auth: { kind: 'token', token }, listener, ...sessions });
   return {
     send: (request) => pool.send(request),
+    recycleConnections: () => pool.recycleConnections(),
     tokenAgeSeconds: () => (token.current ? (Date.now() - token.current.issuedAt) / 1000 : 0),
     // The pool never closes its token source; we made the token, so we stop it, after the pool drained.
     async close() {

@@ -12,6 +12,11 @@ export interface TransportListener {
   onConnectionOpened?(): void;
   onConnectionClosed?(reason: string): void;
   onConnectFailed?(error: Error): void;
+  /**
+   * A request the server may already have processed is sent again by the transport itself (its connection was
+   * lost before the answer): a possible duplicate at Apple. `cause` is a bounded label.
+   */
+  onResend?(cause: string): void;
 }
 
 export const NOOP_LISTENER: TransportListener = Object.freeze({});

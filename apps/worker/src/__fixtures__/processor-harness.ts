@@ -60,6 +60,11 @@ export const noAnswer = (code: TransportErrorCode): Answer => ({ noAnswer: code 
  */
 export class ScriptedSender implements PushSender {
   readonly requests: ApnsRequest[] = [];
+  /** How often the processor asked for fresh connections (a `reconnect` answer). */
+  recycled = 0;
+  recycleConnections(): void {
+    this.recycled++;
+  }
   private readonly script: Map<string, Answer[]>;
 
   constructor(script: Record<string, Answer[]>) {

@@ -58,6 +58,7 @@ export class Http2Pool implements AsyncDisposable {
   readonly #answered = new WeakSet<PoolSession>();
   #tlsTicket: Buffer | undefined;
   #resent = 0;
+  #recycledAt = 0;
   #opened = 0;
   #timer: NodeJS.Timeout | undefined;
   #closing: Promise<void> | undefined;
@@ -102,6 +103,19 @@ export class Http2Pool implements AsyncDisposable {
       streamLimits: sessions.map((s) => s.maxConcurrentStreams),
       connectionsOpened: this.#opened,
     };
+  }
+
+  /**
+   * An answer asked for a fresh connection (the reason table's `reconnect`: IdleTimeout, InternalServerError,
+   * Shutdown): the open sessions take no new streams, finish what they carry and close; new ones are opened.
+   * At most once a second, however many answers ask.
+   */
+  recycleConnections(): void {
+    const now = Date.now();
+    if (this.#closing !== undefined || now - this.#recycledAt < 1000) return;
+    this.#recycledAt = now;
+    for (const s of this.#router.sessions) s.retire('closed');
+    this.#grow();
   }
 
   /** Refuse new sends, wait for every accepted one to settle, then close the connections. Idempotent. */
@@ -254,6 +268,7 @@ export class Http2Pool implements AsyncDisposable {
         // At or below a GOAWAY's last-stream-id, or no GOAWAY: unknown; at-least-once delivery sends it again
         // (same apns-id), bounded by the resend limit.
         pending.cause ??= error;
+        this.#o.listener.onResend?.('connection-lost');
         this.#resend(pending, true);
       },
       onTimeout: (pending) =>
