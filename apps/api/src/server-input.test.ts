@@ -150,15 +150,17 @@ describe('POST /v1/notifications refuses', () => {
 });
 
 describe('fan-out: one payload, many tokens', () => {
-  it('expands to one notification per token, each its own id and job', async () => {
+  it('expands to one notification per token, each its own id, status and notification record', async () => {
     const tokens = [1, 2, 3].map((i) => i.toString(16).padStart(64, 'a'));
     const res = await send(api, { tokens, topic: 'com.example.app', payload: { aps: { alert: 'all' } } });
     expect(res.status).toBe(202);
     const { ids } = (await res.json()) as { ids: string[] };
     expect(new Set(ids).size).toBe(3);
     for (const [i, id] of ids.entries()) {
-      const job = await api.producer.queue.getJob(id);
-      expect(job?.data.notifications[0]?.token).toBe(tokens[i]);
+      const status = await api.producer.status(id);
+      expect(status).toMatchObject({ id, state: 'pending' });
+      const job = await api.producer.queue.getJob(status!.jobId);
+      expect(job?.data.notifications.find((n) => n.id === id)?.token).toBe(tokens[i]);
     }
   });
 

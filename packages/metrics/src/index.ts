@@ -1,4 +1,19 @@
 export { Registry } from 'prom-client';
-export * from './api-catalogue.js';
-export * from './catalogue.js';
-export * from './webhook-catalogue.js';
+export {
+  API_DURATION_BUCKETS,
+  API_METRIC_NAMES,
+  type ApiMetrics,
+  createApiMetrics,
+} from './api-catalogue.js';
+export {
+  APNS_ROUND_TRIP_BUCKETS,
+  type AppTransportLabels,
+  createFleetMetrics,
+  END_TO_END_BUCKETS,
+  type FleetMetrics,
+  METRIC_NAMES,
+  QUEUE_STATES,
+  type QueueState,
+  WEBHOOK_LAG_BUCKETS,
+} from './catalogue.js';
+export { createWebhookMetrics, WEBHOOK_METRIC_NAMES, type WebhookMetrics } from './webhook-catalogue.js';

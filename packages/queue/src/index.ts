@@ -1,16 +1,98 @@
-export * from './app-pause.js';
-export * from './app-routes.js';
-export * from './dead-letter.js';
-export * from './errors.js';
-export * from './eviction-policy.js';
-export * from './idempotency.js';
-export * from './job.js';
-export * from './job-status.js';
-export * from './notification.js';
-export * from './notification-status.js';
-export * from './producer.js';
-export * from './queue-depth.js';
-export * from './queue-keys.js';
-export * from './shared-provider-token.js';
-export * from './token-registry.js';
-export * from './webhook-cursor.js';
+export { type AppPause, getAppPause, pauseApp, resumeApp } from './app-pause.js';
+export { type AppRoutes, routesFor } from './app-routes.js';
+export {
+  addDeadLetters,
+  countDeadLetters,
+  DEFAULT_DEAD_LETTER_LIMITS,
+  type DeadLetter,
+  type DeadLetterLimits,
+  getDeadLetter,
+  listDeadLetters,
+  purgeDeadLetters,
+  redriveDeadLetters,
+} from './dead-letter.js';
+export { type BatchProblem, BatchValidationError, RedisUnavailableError, ValidationError } from './errors.js';
+export { assertNoEviction, readEvictionPolicy, SAFE_EVICTION_POLICY } from './eviction-policy.js';
+export {
+  checkIdempotency,
+  DEFAULT_IDEMPOTENCY_WINDOW_MS,
+  fingerprint,
+  type IdempotencyCheck,
+  IdempotencyConflictError,
+  rememberIds,
+} from './idempotency.js';
+export {
+  type AttemptRecord,
+  JOB_RECORD_VERSION,
+  type NotificationOutcome,
+  type NotificationState,
+  PUSH_JOB_NAME,
+  type PushJobData,
+  type PushJobResult,
+} from './job.js';
+export {
+  getNotificationStatus,
+  getPushJobStatus,
+  type NotificationStatus,
+  type PushJobState,
+  type PushJobStatus,
+  resultFromState,
+  type WatchOptions,
+  type WatchProgress,
+  waitForJobs,
+} from './job-status.js';
+export { type NotificationInput, type NotificationRecord, validateNotification } from './notification.js';
+export {
+  type FinalRecord,
+  findNotification,
+  indexNotifications,
+  type NotificationWaitOptions,
+  outcomeCounts,
+  recordFinalOutcomes,
+  STATUS_RETENTION_MS,
+  waitForNotifications,
+} from './notification-status.js';
+export {
+  type BatchCheck,
+  checkAppName,
+  connectRedis,
+  createProducer,
+  DEFAULT_JOB_OPTIONS,
+  DEFAULT_JOB_SIZE,
+  type Enqueued,
+  failFastRedisOptions,
+  PartialEnqueueError,
+  type Producer,
+  type ProducerOptions,
+  type RedisTarget,
+  redisReady,
+} from './producer.js';
+export { type QueueDepth, type QueueHead, readQueueDepth } from './queue-depth.js';
+export { APP_NAME_PATTERN, appPrefix, appQueue, QUEUE_NAME, queueKeys } from './queue-keys.js';
+export {
+  DEFAULT_SHARED_TOKEN_LEASE_MS,
+  DEFAULT_SHARED_TOKEN_POLL_MS,
+  DEFAULT_SHARED_TOKEN_REFRESH_AFTER_MS,
+  SharedProviderToken,
+  type SharedProviderTokenOptions,
+  startSharedProviderToken,
+} from './shared-provider-token.js';
+export {
+  FEEDBACK_STREAM_MAX_LEN,
+  type FeedbackEntry,
+  findSuppressed,
+  getInvalidToken,
+  type InvalidTokenRecord,
+  type InvalidTokenReport,
+  type InvalidTokenSource,
+  reactivateToken,
+  readFeedback,
+  recordInvalidToken,
+  type SuppressionCandidate,
+} from './token-registry.js';
+export {
+  advanceWebhookPosition,
+  getWebhookPosition,
+  holdWebhookLease,
+  releaseWebhookLease,
+} from './webhook-cursor.js';

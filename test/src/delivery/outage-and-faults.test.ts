@@ -47,7 +47,7 @@ describe('delivery under trouble', () => {
     const seen = new Set(fleet.sim.recorder.accepted.map((r) => r.apnsId));
     expect(ids.filter((id) => !seen.has(id))).toEqual([]);
     expect(await counter(fleet.worker.metricsUrl, 'pushfleet_retries_total')).toBeGreaterThan(0);
-  });
+  }, 90_000);
 
   it('5% 503, 1% 429, GOAWAY every 1,000 streams and stream resets over 20,000: all delivered, duplicates counted', async () => {
     await using fleet = await startTestFleet({

@@ -117,6 +117,7 @@ describe('deploy/compose.yaml', () => {
     const sources = [
       'apps/worker/src/config.ts',
       'apps/api/src/main.ts',
+      'apps/api/src/api-config.ts',
       'packages/config/src/env-config.ts',
       'packages/config/src/fleet-config.ts',
     ]

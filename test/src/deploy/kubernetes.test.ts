@@ -193,15 +193,18 @@ describe('deploy/k8s against the code', () => {
     expect(Number(trigger.metadata.threshold)).toBeGreaterThan(0);
   });
 
-  it('serves the API on the port its Service targets, with readiness on the /healthz it answers', () => {
+  it('serves the API on the port its Service targets, with readiness /readyz and liveness /healthz as it answers them', () => {
     const api = get('Deployment', 'pushfleet-api');
     const c = api.spec.template.spec.containers[0];
     const svc = get('Service', 'pushfleet-api');
     expect(svc.spec.selector).toEqual(api.spec.template.metadata.labels);
     expect(svc.spec.ports[0].targetPort).toBe('http');
     expect(String(portNamed(c, 'http'))).toBe(env(c, 'PUSHFLEET_API_PORT'));
-    expect(c.readinessProbe.httpGet.path).toBe('/healthz');
-    expect(readText('apps/api/src/server.ts')).toContain("'/healthz'");
+    expect(c.readinessProbe.httpGet.path).toBe('/readyz');
+    expect(c.livenessProbe.httpGet.path).toBe('/healthz');
+    const routes = readText('apps/api/src/routes/operations.ts');
+    expect(routes).toContain("'/readyz'");
+    expect(routes).toContain("'/healthz'");
   });
 
   it('takes credentials from Secrets that exist, with the keys the pods read', () => {

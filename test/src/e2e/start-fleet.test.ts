@@ -81,8 +81,8 @@ describe.skipIf(!existsSync(cli) || !existsSync('/proc'))('pushfleet start', () 
       await until('delivered', async () => {
         const s = (await (
           await fetch(`${api}/v1/notifications/${ids[0]}`, { headers: { authorization: `Bearer ${key}` } })
-        ).json()) as { state: string };
-        return s.state === 'completed';
+        ).json()) as { state: string; outcome?: string };
+        return s.state === 'final' && s.outcome === 'delivered';
       });
 
       const [worker] = childPids(child.pid!, 'worker/dist/main.js');

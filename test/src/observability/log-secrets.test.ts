@@ -11,10 +11,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadFleetConfig } from '@pushfleet/config';
-import { createProducer, routesFor, waitForJobs } from '@pushfleet/queue';
+import { generateApiKey, loadFleetConfig } from '@pushfleet/config';
+import { createProducer, outcomeCounts, routesFor, waitForNotifications } from '@pushfleet/queue';
 import { startRedisServer } from '@pushfleet/queue/redis-server';
 import { startSimulator, writeTestCredentials } from '@pushfleet/simulator';
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 
 const main = (app: string) => fileURLToPath(new URL(`../../../apps/${app}/dist/main.js`, import.meta.url));
@@ -109,7 +110,10 @@ describe('logs under real credentials', () => {
 
     const redisDir = join(dir, 'redis');
     let redis = await startRedisServer({ dir: redisDir, persist: true });
+    const apps = loadFleetConfig(configFile).apps.map((a) => a.name);
+    const apiKey = generateApiKey(); // the API needs one; it is a secret too
     const env = {
+      PUSHFLEET_API_KEYS: `logs:${apiKey.sha256}:${apps.join(',')}`,
       REDIS_URL: redis.url,
       PUSHFLEET_CONFIG: configFile,
       CERTS_P12_PASSPHRASE: PASSPHRASE,
@@ -136,10 +140,28 @@ describe('logs under real credentials', () => {
           payload: { aps: { alert: `${i}` } },
         })),
       );
-      const sent = await producer.sendMany(notifications);
-      const done = await waitForJobs(producer.queue, sent.jobIds.slice(0, 40), { timeoutMs: 20_000 });
-      expect(done.missing).toEqual([]);
-      expect(done.completed).toBe(35);
+      const counters = new Redis(redis.url);
+      const baseline = Object.fromEntries(
+        await Promise.all(apps.map(async (a) => [a, await outcomeCounts(counters, a)])),
+      );
+      await producer.sendMany(notifications);
+      const done = await waitForNotifications(counters, {
+        baseline,
+        expected: Object.fromEntries(apps.map((a) => [a, 40])),
+        timeoutMs: 20_000,
+      });
+      expect(done.ended).toBe(80);
+      expect(done.byOutcome).toMatchObject({ delivered: 70, 'token-invalid': 10 });
+      // One more to a token now recorded dead: suppressed, so its job (of one) fails, logged with its ids.
+      const again = { tokens: await outcomeCounts(counters, 'tokens') };
+      await producer.send({ token: tokenOf(0), topic: TOKEN_TOPIC, payload: { aps: { alert: 'again' } } });
+      const one = await waitForNotifications(counters, {
+        baseline: again,
+        expected: { tokens: 1 },
+        timeoutMs: 20_000,
+      });
+      expect(one.byOutcome).toMatchObject({ suppressed: 1 });
+      counters.disconnect();
       await producer.close();
 
       // Redis goes away and comes back: the worker logs the outage, with its errors, once.
@@ -181,7 +203,12 @@ describe('logs under real credentials', () => {
     const keyLines = [p8, clientKey].flatMap((pem) =>
       pem.split('\n').filter((l) => l.length >= 16 && !l.startsWith('-----')),
     );
-    const secrets = [PASSPHRASE, ...keyLines, ...Array.from({ length: 40 }, (_, i) => tokenOf(i))];
+    const secrets = [
+      PASSPHRASE,
+      apiKey.key,
+      ...keyLines,
+      ...Array.from({ length: 40 }, (_, i) => tokenOf(i)),
+    ];
     for (const line of lines) {
       for (const s of secrets) expect(line.includes(s), `a log line holds a secret: ${line}`).toBe(false);
       expect(line, 'a log line holds a JWT').not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]+/);
