@@ -110,7 +110,10 @@ describe('dead letters', () => {
     const retry = await api.call('/v1/dlq/reads/retry', { json: { ids: [records[0]!.id] } });
     expect(retry.status).toBe(200);
     expect(await retry.json()).toEqual({ app: 'reads', redriven: [records[0]!.id], missing: [] });
-    expect(await api.producer.status(records[0]!.id)).toMatchObject({ state: 'pending', jobState: 'waiting' });
+    expect(await api.producer.status(records[0]!.id)).toMatchObject({
+      state: 'pending',
+      jobState: 'waiting',
+    });
     const rest = (await (await api.call('/v1/dlq?app=reads')).json()) as { total: number };
     expect(rest.total).toBe(1);
   });
