@@ -55,20 +55,17 @@ export {
 export {
   type BatchCheck,
   checkAppName,
-  connectRedis,
   createProducer,
   DEFAULT_JOB_OPTIONS,
   DEFAULT_JOB_SIZE,
   type Enqueued,
-  failFastRedisOptions,
   PartialEnqueueError,
   type Producer,
   type ProducerOptions,
-  type RedisTarget,
-  redisReady,
 } from './producer.js';
 export { type QueueDepth, type QueueHead, readQueueDepth } from './queue-depth.js';
 export { APP_NAME_PATTERN, appPrefix, appQueue, QUEUE_NAME, queueKeys } from './queue-keys.js';
+export { connectRedis, failFastRedisOptions, type RedisTarget, redisReady } from './redis-connection.js';
 export {
   DEFAULT_SHARED_TOKEN_LEASE_MS,
   DEFAULT_SHARED_TOKEN_POLL_MS,

@@ -5,7 +5,6 @@
  *   const { ids } = await producer.send({ token, topic: 'com.example.app', payload: { aps: { alert: 'Hi' } } });
  */
 import { type JobsOptions, Queue } from 'bullmq';
-import { Redis, type RedisOptions } from 'ioredis';
 import type { AppRoutes } from './app-routes.js';
 import { type BatchProblem, BatchValidationError, RedisUnavailableError, ValidationError } from './errors.js';
 import {
@@ -19,18 +18,14 @@ import { getNotificationStatus, type NotificationStatus } from './job-status.js'
 import { type NotificationInput, type NotificationRecord, validateNotification } from './notification.js';
 import { indexNotifications } from './notification-status.js';
 import { APP_NAME_PATTERN, QUEUE_NAME, queueKeys } from './queue-keys.js';
+import {
+  connectRedis,
+  failFastRedisOptions,
+  isConnectionError,
+  type RedisTarget,
+  redisReady,
+} from './redis-connection.js';
 import { reactivateToken } from './token-registry.js';
-
-/** ioredis's words for "the connection is not there" (offline queue off, closed, timed out). */
-function isConnectionError(err: unknown): boolean {
-  const message = (err as Error)?.message ?? '';
-  return /Stream isn't writeable|Connection is closed|Command timed out|ECONNREFUSED|max retries per request/i.test(
-    message,
-  );
-}
-
-/** Redis to use: a URL, ioredis options, or an ioredis client the caller owns (it is not closed by us). */
-export type RedisTarget = string | RedisOptions | Redis;
 
 export interface ProducerOptions {
   redis: RedisTarget;
@@ -131,47 +126,6 @@ export interface Producer {
   /** Any routed app's queue. */
   queueFor(app: string): Queue<PushJobData>;
   close(): Promise<void>;
-}
-
-/** Open an ioredis connection suitable for BullMQ (or return the caller's). */
-export function connectRedis(
-  target: RedisTarget,
-  extra: RedisOptions = {},
-): { client: Redis; owned: boolean } {
-  if (target instanceof Redis) return { client: target, owned: false };
-  const opts: RedisOptions = { maxRetriesPerRequest: null, ...extra };
-  const client = typeof target === 'string' ? new Redis(target, opts) : new Redis({ ...target, ...opts });
-  return { client, owned: true };
-}
-
-/**
- * Options for a producer's connection: fail fast instead of queueing. No offline queue (a command sent while
- * Redis is away fails at once) and no re-send of commands cut off by a disconnect, so nothing the caller
- * gave up on is enqueued later. (No ioredis commandTimeout: BullMQ's blocking reads share these options.)
- */
-export function failFastRedisOptions(timeoutMs: number): RedisOptions {
-  return {
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    autoResendUnfulfilledCommands: false,
-    connectTimeout: timeoutMs,
-  };
-}
-
-/** Resolve once `client` is ready, or reject with RedisUnavailableError after `timeoutMs`. */
-export async function redisReady(client: Redis, timeoutMs: number, where: string): Promise<void> {
-  if (client.status === 'ready') return;
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      client.off('ready', onReady);
-      reject(new RedisUnavailableError(where, timeoutMs));
-    }, timeoutMs);
-    const onReady = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    client.once('ready', onReady);
-  });
 }
 
 export function checkAppName(app: string): string {
