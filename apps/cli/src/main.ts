@@ -4,6 +4,7 @@
  * command line prints what to type instead and exits 2; a failure prints one line saying what went wrong
  * (no stack trace) and exits 1.
  */
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { configuredApps, localSimulatorEndpoint, simulatorEndpointFromEnv } from '@pushfleet/config';
 import { ValidationError } from '@pushfleet/queue';
@@ -77,15 +78,22 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   worker: {
-    summary: 'run one worker process (scale by running more)',
-    usage: PROCESS_USAGE(
+    summary: 'run worker processes, one per core by default (scale further by running more machines)',
+    usage: `${PROCESS_USAGE(
       'worker',
-      'one worker process: takes jobs from every app queue and sends them to APNs',
-      '  REDIS_URL (required), PUSHFLEET_CONFIG or the APNS_* variables (docs/configuration.md),\n  PUSHFLEET_METRICS_HOST/PORT (default 127.0.0.1:9464), PUSHFLEET_CONCURRENCY (default 256)\n',
-    ),
+      'worker processes: each takes jobs from every app queue and sends them to APNs',
+      '  REDIS_URL (required), PUSHFLEET_CONFIG or the APNS_* variables (docs/configuration.md),\n  PUSHFLEET_METRICS_HOST/PORT (default 127.0.0.1:9464; process i serves on PORT + i), PUSHFLEET_CONCURRENCY (default 256)\n',
+    )}\noptions:\n  --processes N   how many worker processes (default: one per core, ${availableParallelism()} here)\n`,
     run: async (args) => {
-      parseArgs({ args, options: {}, strict: true });
-      return runAppProcess('worker');
+      const { values } = parseArgs({ args, options: { processes: { type: 'string' } }, strict: true });
+      const processes = values.processes === undefined ? availableParallelism() : Number(values.processes);
+      if (!Number.isInteger(processes) || processes < 1 || processes > 256)
+        throw new UsageError(`--processes: "${values.processes}" is not a whole number from 1 to 256`);
+      const base = Number(process.env.PUSHFLEET_METRICS_PORT ?? 9464);
+      // Each process its own /metrics port (a free one each when the base is 0), for Prometheus to scrape.
+      return runAppProcess('worker', {}, processes, (i) => ({
+        PUSHFLEET_METRICS_PORT: String(base === 0 ? 0 : base + i),
+      }));
     },
   },
   api: {
