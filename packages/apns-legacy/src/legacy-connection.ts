@@ -117,9 +117,32 @@ export class LegacyConnection<T extends LegacyFrame> {
     if (frames.length > this.room) throw new RangeError(`write: ${frames.length} frames > room ${this.room}`);
     const seq = ++this.#seq;
     this.#clock = seq;
-    for (const frame of frames) {
-      const id = this.#encoder.write(frame.token, frame.payload, frame.expiry, frame.priority);
-      this.#resend.append(id, frame);
+    // The batch encoders (SIMD hex kernel) do the encoding: a run of frames with one payload is a fan-out,
+    // a run with one expiry and priority a batch of distinct payloads.
+    for (let from = 0; from < frames.length; ) {
+      const head = frames[from]!;
+      let fan = from + 1;
+      while (fan < frames.length && sameFanOut(head, frames[fan]!)) fan++;
+      let to = fan;
+      if (fan - from === 1)
+        while (
+          to < frames.length &&
+          sameTrailer(head, frames[to]!) &&
+          !sameFanOut(frames[to - 1]!, frames[to]!)
+        )
+          to++;
+      const run = frames.slice(from, to);
+      const first =
+        fan - from > 1
+          ? this.#encoder.writeFanOut(tokensOf(run), head.payload, head.expiry, head.priority)
+          : this.#encoder.writeBatch(
+              tokensOf(run),
+              run.map((f) => f.payload),
+              head.expiry,
+              head.priority,
+            );
+      run.forEach((frame, i) => this.#resend.append((first + i) >>> 0, frame));
+      from = to;
     }
     this.#writing = true;
     // take(): the view stays valid until the next encoder write, which waits for this callback.
@@ -249,3 +272,9 @@ export class LegacyConnection<T extends LegacyFrame> {
     this.#armWindow();
   }
 }
+
+const tokensOf = (frames: readonly LegacyFrame[]) => frames.map((f) => f.token);
+const sameTrailer = (a: LegacyFrame, b: LegacyFrame) => a.expiry === b.expiry && a.priority === b.priority;
+/** One fan-out: the same payload bytes (usually the same Buffer), expiry and priority. */
+const sameFanOut = (a: LegacyFrame, b: LegacyFrame) =>
+  sameTrailer(a, b) && (a.payload === b.payload || a.payload.equals(b.payload));
