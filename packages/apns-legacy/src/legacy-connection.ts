@@ -141,7 +141,7 @@ export class LegacyConnection<T extends LegacyFrame> {
               head.expiry,
               head.priority,
             );
-      run.forEach((frame, i) => this.#resend.append((first + i) >>> 0, frame));
+      for (let i = 0; i < run.length; i++) this.#resend.append((first + i) >>> 0, run[i]!);
       from = to;
     }
     this.#writing = true;

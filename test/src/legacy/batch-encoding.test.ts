@@ -67,6 +67,6 @@ describe('legacy batch encoding in production', () => {
     await Promise.all(tokens.map((token, i) => c.send(requestFor(token, i))));
     expect(batch).toHaveBeenCalled();
     const recorded = new Map(fx.sim.legacy!.recorder.accepted.map((r) => [r.token, r.payload]));
-    tokens.forEach((t, i) => expect(recorded.get(t)).toBe(requestFor(t, i).payload));
+    for (const [i, t] of tokens.entries()) expect(recorded.get(t)).toBe(requestFor(t, i).payload);
   });
 });
