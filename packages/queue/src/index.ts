@@ -41,7 +41,12 @@ export {
   type WatchProgress,
   waitForJobs,
 } from './job-status.js';
-export { type NotificationInput, type NotificationRecord, validateNotification } from './notification.js';
+export {
+  checkToken,
+  type NotificationInput,
+  type NotificationRecord,
+  validateNotification,
+} from './notification.js';
 export {
   type FinalRecord,
   findNotification,
@@ -59,6 +64,7 @@ export {
   DEFAULT_JOB_OPTIONS,
   DEFAULT_JOB_SIZE,
   type Enqueued,
+  type FanOutInput,
   PartialEnqueueError,
   type Producer,
   type ProducerOptions,

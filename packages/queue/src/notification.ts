@@ -146,7 +146,8 @@ function checkSchedule(sendAt: unknown, delay: unknown): number | undefined {
   return Math.round(ms);
 }
 
-function checkToken(token: unknown): string {
+/** A device token checked and normalised (lowercase hex); throws ValidationError naming `token`. */
+export function checkToken(token: unknown): string {
   if (typeof token !== 'string' || token.length === 0) {
     throw new ValidationError('token', 'is required (the device token as hex)');
   }

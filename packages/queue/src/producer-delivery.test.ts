@@ -5,7 +5,7 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisUnavailableError } from './errors.js';
+import { BatchValidationError, RedisUnavailableError } from './errors.js';
 import { IdempotencyConflictError } from './idempotency.js';
 import type { PushJobData } from './job.js';
 import { getNotificationStatus } from './job-status.js';
@@ -164,6 +164,60 @@ describe('sendMany failing part-way', () => {
       expect(await jobCount('part-b')).toBe(0);
       const found = await Promise.all(enqueued.map((id) => getNotificationStatus(redis, 'part-a', id)));
       expect(found.map((f) => f?.state)).toEqual(['pending', 'pending']);
+    } finally {
+      await p.close();
+    }
+  });
+});
+
+describe('fan-out', () => {
+  it('one payload to 250 tokens: validated once, one id per token, packed into jobs of 100', async () => {
+    const p = createProducer({ redis: server.url, app: 'fan1' });
+    try {
+      const tokens = Array.from({ length: 250 }, (_, i) => token(1000 + i));
+      const { ids, jobIds } = await p.fanOut({
+        tokens,
+        topic: 'com.example.app',
+        payload: { aps: { alert: 'all' } },
+      });
+      expect(new Set(ids).size).toBe(250);
+      expect(jobIds).toHaveLength(3);
+      const status = await getNotificationStatus(redis, 'fan1', ids[249]!);
+      const { name, prefix } = appQueue('fan1');
+      const queue = new Queue<PushJobData>(name, { connection: redis, prefix });
+      const job = await queue.getJob(status!.jobId);
+      await queue.close();
+      const last = job!.data.notifications.find((n) => n.id === ids[249]);
+      expect(last).toMatchObject({
+        token: tokens[249],
+        payload: '{"aps":{"alert":"all"}}',
+        pushType: 'alert',
+      });
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('names every bad token by its index and enqueues nothing; an apnsId cannot serve many tokens', async () => {
+    const p = createProducer({ redis: server.url, app: 'fan2' });
+    try {
+      const tokens = [token(1), 'nothex', token(2), 'abc'];
+      const err = await p
+        .fanOut({ tokens, topic: 'com.example.app', payload: { aps: {} } })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(BatchValidationError);
+      expect((err as BatchValidationError).problems).toEqual([
+        { index: 1, field: 'token', problem: 'must be hexadecimal (0-9, a-f)' },
+        { index: 3, field: 'token', problem: 'has an odd number of hex digits (3)' },
+      ]);
+      expect((err as BatchValidationError).field).toBe('tokens[1].token');
+      await expect(
+        p.fanOut({ tokens, topic: 'com.example.app', payload: { aps: {} }, apnsId: apnsId } as never),
+      ).rejects.toThrow(/^apnsId: one id cannot serve many tokens/);
+      await expect(p.fanOut({ tokens: [], topic: 'com.example.app', payload: { aps: {} } })).rejects.toThrow(
+        'tokens: must be a non-empty array of device tokens',
+      );
+      expect(await jobCount('fan2')).toBe(0);
     } finally {
       await p.close();
     }

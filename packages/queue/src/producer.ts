@@ -4,6 +4,7 @@
  *   const producer = createProducer({ redis: 'redis://127.0.0.1:6379' });
  *   const { ids } = await producer.send({ token, topic: 'com.example.app', payload: { aps: { alert: 'Hi' } } });
  */
+import { randomUUID } from 'node:crypto';
 import { type JobsOptions, Queue } from 'bullmq';
 import type { AppRoutes } from './app-routes.js';
 import { type BatchProblem, BatchValidationError, RedisUnavailableError, ValidationError } from './errors.js';
@@ -15,7 +16,12 @@ import {
 } from './idempotency.js';
 import { JOB_RECORD_VERSION, PUSH_JOB_NAME, type PushJobData } from './job.js';
 import { getNotificationStatus, type NotificationStatus } from './job-status.js';
-import { type NotificationInput, type NotificationRecord, validateNotification } from './notification.js';
+import {
+  checkToken,
+  type NotificationInput,
+  type NotificationRecord,
+  validateNotification,
+} from './notification.js';
 import { indexNotifications } from './notification-status.js';
 import { APP_NAME_PATTERN, QUEUE_NAME, queueKeys } from './queue-keys.js';
 import {
@@ -101,6 +107,11 @@ export interface BatchCheck {
   readonly problems: readonly BatchProblem[];
 }
 
+/** One payload for many device tokens: every field of a notification but `token` (and `apnsId`), plus `tokens`. */
+export type FanOutInput = Omit<NotificationInput, 'token' | 'apnsId'> & {
+  readonly tokens: readonly string[];
+};
+
 export interface Producer {
   /** Validate and enqueue one notification as one job. */
   send(notification: NotificationInput): Promise<Enqueued>;
@@ -115,6 +126,12 @@ export interface Producer {
    * its own and to check a key's apps before anything is enqueued.
    */
   checkMany(notifications: readonly unknown[]): BatchCheck;
+  /**
+   * One payload to many tokens: the shared fields are validated and the payload serialized once; each token
+   * gets its own id, verdict and status. Any length (enqueued in chunks); bad tokens are all named at once
+   * (BatchValidationError over `tokens`) and nothing is enqueued.
+   */
+  fanOut(input: FanOutInput): Promise<Enqueued>;
   /** The device registered this token again: notifications to it are no longer suppressed. */
   reactivateToken(app: string, token: string): Promise<boolean>;
   /** Resolves when Redis answers within the timeout; else RedisUnavailableError. */
@@ -304,6 +321,32 @@ export function createProducer(options: ProducerOptions): Producer {
     return { routed, problems };
   }
 
+  async function fanOut(input: FanOutInput): Promise<Enqueued> {
+    const { tokens, ...shared } = (input ?? {}) as FanOutInput;
+    if (!Array.isArray(tokens) || tokens.length === 0)
+      throw new ValidationError('tokens', 'must be a non-empty array of device tokens');
+    if ((shared as { apnsId?: unknown }).apnsId !== undefined)
+      throw new ValidationError(
+        'apnsId',
+        'one id cannot serve many tokens: leave it out (each token gets its own)',
+      );
+    // The shared part once (a placeholder token, then each real token checked alone).
+    const template = validate({ ...shared, token: '0'.repeat(64) } as NotificationInput);
+    const problems: BatchProblem[] = [];
+    const routed = tokens.map((t, index): Routed => {
+      let token = '';
+      try {
+        token = checkToken(t);
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        problems.push({ index, field: err.field, problem: err.problem });
+      }
+      return { app: template.app, chosenId: false, record: { ...template.record, id: randomUUID(), token } };
+    });
+    if (problems.length > 0) throw new BatchValidationError(problems, 'tokens');
+    return enqueue(routed, () => 'apnsId');
+  }
+
   async function sendMany(notifications: readonly NotificationInput[]): Promise<Enqueued> {
     if (!Array.isArray(notifications)) throw new ValidationError('notifications', 'must be an array');
     const { routed, problems } = validateAll(notifications);
@@ -320,6 +363,7 @@ export function createProducer(options: ProducerOptions): Producer {
       return enqueue([validate(notification)], () => 'apnsId');
     },
     sendMany,
+    fanOut,
     async status(id) {
       for (const app of routes?.apps ?? [defaultApp]) {
         const found = await withRedis(() => getNotificationStatus(client, app, id));

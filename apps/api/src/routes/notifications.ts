@@ -2,7 +2,7 @@
  * POST /v1/notifications (one, a batch, or one payload fanned out to many tokens) and
  * GET /v1/notifications/:id (where a notification stands, in whichever of the key's apps it is).
  */
-import { getNotificationStatus } from '@pushfleet/queue';
+import { type FanOutInput, getNotificationStatus } from '@pushfleet/queue';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { type ApiContext, keyOf, readableApps } from '../api-context.js';
@@ -36,7 +36,9 @@ export function notificationRoutes(app: FastifyInstance, ctx: ApiContext): void 
         sent =
           p.kind === 'one'
             ? await ctx.producer.send(p.notifications[0]!)
-            : await ctx.producer.sendMany(p.notifications);
+            : p.kind === 'fan-out'
+              ? await ctx.producer.fanOut(request.body as FanOutInput) // the payload serialized once
+              : await ctx.producer.sendMany(p.notifications);
         const byApp = new Map<string, number>();
         for (const a of p.apps) byApp.set(a, (byApp.get(a) ?? 0) + 1);
         for (const [a, n] of byApp) ctx.metrics.enqueued.inc({ app: a }, n);
