@@ -76,7 +76,9 @@ export function applyPeerSettings(
         target.setHeaderTableSize(value);
         break;
       case Setting.ENABLE_PUSH:
-        if (value > 1) return { code: ErrorCode.PROTOCOL_ERROR, message: 'ENABLE_PUSH must be 0 or 1' };
+        // A server may only send 0 here; a client treats 1 (or anything else) as PROTOCOL_ERROR (RFC 9113 §6.5.2).
+        if (value !== 0)
+          return { code: ErrorCode.PROTOCOL_ERROR, message: 'ENABLE_PUSH from a server must be 0' };
         break;
       case Setting.MAX_CONCURRENT_STREAMS:
         target.setMaxConcurrentStreams(value);
