@@ -241,7 +241,8 @@ export class ClientConnection<S extends ClientStream, R extends string = never> 
           this.#connectionError(ErrorCode.FRAME_SIZE_ERROR, 'WINDOW_UPDATE of the wrong size');
           return;
         }
-        const error = this.#flow.onWindowUpdate(streamId, buf.readUInt32BE(start) & 0x7fffffff);
+        const increment = buf.readUInt32BE(start) & 0x7fffffff;
+        const error = this.#flow.onWindowUpdate(streamId, increment, this.#resetStream);
         if (error !== undefined) this.#connectionError(error.code, error.message);
         return;
       }
@@ -250,6 +251,12 @@ export class ClientConnection<S extends ClientStream, R extends string = never> 
         return;
     }
   }
+
+  /** A stream error (RFC 9113 §5.4.2): RST_STREAM with `code`, and the owner hears of the reset. */
+  readonly #resetStream = (streamId: number, code: number): void => {
+    this.#batch.control(frame(FrameType.RST_STREAM, 0, streamId, u32(code)));
+    this.#streams.onReset(streamId, code);
+  };
 
   #onSettings(flags: number, streamId: number, buf: Buffer, start: number, end: number): void {
     const ack = (flags & Flag.ACK) !== 0;

@@ -42,8 +42,8 @@ export interface PeerSettingsTarget {
   setHeaderTableSize(value: number): void;
   /** MAX_CONCURRENT_STREAMS: streams we may have open at once. */
   setMaxConcurrentStreams(value: number): void;
-  /** INITIAL_WINDOW_SIZE: the send window of every stream, open ones included (§6.9.2). */
-  setInitialWindowSize(value: number): void;
+  /** INITIAL_WINDOW_SIZE: the send window of every stream, open ones included (§6.9.2); may overflow one. */
+  setInitialWindowSize(value: number): ConnectionError | undefined;
   /** MAX_FRAME_SIZE: the largest frame payload we may send. */
   setMaxFrameSize(value: number): void;
 }
@@ -87,7 +87,10 @@ export function applyPeerSettings(
         if (value > MAX_WINDOW) {
           return { code: ErrorCode.FLOW_CONTROL_ERROR, message: 'INITIAL_WINDOW_SIZE above 2^31-1' };
         }
-        target.setInitialWindowSize(value);
+        {
+          const error = target.setInitialWindowSize(value);
+          if (error !== undefined) return error;
+        }
         break;
       case Setting.MAX_FRAME_SIZE:
         if (value < DEFAULT_MAX_FRAME_SIZE || value > 16_777_215) {
