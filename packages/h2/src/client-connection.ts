@@ -218,7 +218,9 @@ export class ClientConnection<S extends ClientStream, R extends string = never> 
     const length = end - start;
     switch (type) {
       case FrameType.RST_STREAM:
-        if (streamId === 0 || length !== 4) this.#connectionError(ErrorCode.PROTOCOL_ERROR, 'bad RST_STREAM');
+        // On stream 0: PROTOCOL_ERROR; a length other than 4: FRAME_SIZE_ERROR (RFC 9113 §6.4).
+        if (streamId === 0) this.#connectionError(ErrorCode.PROTOCOL_ERROR, 'RST_STREAM on stream 0');
+        else if (length !== 4) this.#connectionError(ErrorCode.FRAME_SIZE_ERROR, 'RST_STREAM not 4 bytes');
         else this.#streams.onReset(streamId, buf.readUInt32BE(start));
         return;
       case FrameType.SETTINGS:
@@ -228,8 +230,10 @@ export class ClientConnection<S extends ClientStream, R extends string = never> 
         this.#connectionError(ErrorCode.PROTOCOL_ERROR, 'PUSH_PROMISE with push disabled');
         return;
       case FrameType.PING:
-        // A PING is 8 bytes on stream 0 (RFC 9113 §6.7); an ACK answers ours, anything else gets one.
-        if (streamId !== 0 || length !== 8) this.#connectionError(ErrorCode.PROTOCOL_ERROR, 'bad PING');
+        // A PING is on stream 0 (else PROTOCOL_ERROR) and 8 bytes (else FRAME_SIZE_ERROR, RFC 9113 §6.7); an
+        // ACK answers ours, anything else gets one.
+        if (streamId !== 0) this.#connectionError(ErrorCode.PROTOCOL_ERROR, 'PING on a stream');
+        else if (length !== 8) this.#connectionError(ErrorCode.FRAME_SIZE_ERROR, 'PING not 8 bytes');
         else if (flags & Flag.ACK) this.#life.pingAcked();
         else this.#batch.control(frame(FrameType.PING, Flag.ACK, 0, Buffer.from(buf.subarray(start, end))));
         return;
@@ -241,7 +245,8 @@ export class ClientConnection<S extends ClientStream, R extends string = never> 
           this.#connectionError(ErrorCode.FRAME_SIZE_ERROR, 'WINDOW_UPDATE of the wrong size');
           return;
         }
-        const error = this.#flow.onWindowUpdate(streamId, buf.readUInt32BE(start) & 0x7fffffff);
+        const increment = buf.readUInt32BE(start) & 0x7fffffff;
+        const error = this.#flow.onWindowUpdate(streamId, increment, this.#resetStream);
         if (error !== undefined) this.#connectionError(error.code, error.message);
         return;
       }
@@ -250,6 +255,12 @@ export class ClientConnection<S extends ClientStream, R extends string = never> 
         return;
     }
   }
+
+  /** A stream error (RFC 9113 §5.4.2): RST_STREAM with `code`, and the owner hears of the reset. */
+  readonly #resetStream = (streamId: number, code: number): void => {
+    this.#batch.control(frame(FrameType.RST_STREAM, 0, streamId, u32(code)));
+    this.#streams.onReset(streamId, code);
+  };
 
   #onSettings(flags: number, streamId: number, buf: Buffer, start: number, end: number): void {
     const ack = (flags & Flag.ACK) !== 0;
@@ -279,8 +290,13 @@ export class ClientConnection<S extends ClientStream, R extends string = never> 
   };
 
   #onGoaway(buf: Buffer, streamId: number, start: number, end: number): void {
-    if (streamId !== 0 || end - start < 8) {
-      this.#connectionError(ErrorCode.PROTOCOL_ERROR, 'bad GOAWAY');
+    // On a stream: PROTOCOL_ERROR (RFC 9113 §6.8); too short for its fields: FRAME_SIZE_ERROR (§4.2).
+    if (streamId !== 0) {
+      this.#connectionError(ErrorCode.PROTOCOL_ERROR, 'GOAWAY on a stream');
+      return;
+    }
+    if (end - start < 8) {
+      this.#connectionError(ErrorCode.FRAME_SIZE_ERROR, 'GOAWAY shorter than 8 bytes');
       return;
     }
     const lastStreamId = buf.readUInt32BE(start) & 0x7fffffff;

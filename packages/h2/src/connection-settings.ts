@@ -42,8 +42,8 @@ export interface PeerSettingsTarget {
   setHeaderTableSize(value: number): void;
   /** MAX_CONCURRENT_STREAMS: streams we may have open at once. */
   setMaxConcurrentStreams(value: number): void;
-  /** INITIAL_WINDOW_SIZE: the send window of every stream, open ones included (§6.9.2). */
-  setInitialWindowSize(value: number): void;
+  /** INITIAL_WINDOW_SIZE: the send window of every stream, open ones included (§6.9.2); may overflow one. */
+  setInitialWindowSize(value: number): ConnectionError | undefined;
   /** MAX_FRAME_SIZE: the largest frame payload we may send. */
   setMaxFrameSize(value: number): void;
 }
@@ -76,7 +76,9 @@ export function applyPeerSettings(
         target.setHeaderTableSize(value);
         break;
       case Setting.ENABLE_PUSH:
-        if (value > 1) return { code: ErrorCode.PROTOCOL_ERROR, message: 'ENABLE_PUSH must be 0 or 1' };
+        // A server may only send 0 here; a client treats 1 (or anything else) as PROTOCOL_ERROR (RFC 9113 §6.5.2).
+        if (value !== 0)
+          return { code: ErrorCode.PROTOCOL_ERROR, message: 'ENABLE_PUSH from a server must be 0' };
         break;
       case Setting.MAX_CONCURRENT_STREAMS:
         target.setMaxConcurrentStreams(value);
@@ -85,7 +87,10 @@ export function applyPeerSettings(
         if (value > MAX_WINDOW) {
           return { code: ErrorCode.FLOW_CONTROL_ERROR, message: 'INITIAL_WINDOW_SIZE above 2^31-1' };
         }
-        target.setInitialWindowSize(value);
+        {
+          const error = target.setInitialWindowSize(value);
+          if (error !== undefined) return error;
+        }
         break;
       case Setting.MAX_FRAME_SIZE:
         if (value < DEFAULT_MAX_FRAME_SIZE || value > 16_777_215) {

@@ -52,26 +52,37 @@ export class FlowControl<S extends ClientStream> {
     return this.#peerInitialWindow;
   }
 
-  /** Send `stream`'s body, all of it if the windows allow; the rest waits behind earlier blocked bodies. */
+  /**
+   * Send `stream`'s body, all of it if the windows allow; the rest waits. A stream blocked on its own window
+   * does not hold back others (flow control is per stream, RFC 9113 §5.2.1): a new body goes out at once if
+   * the connection window has room, even with other bodies waiting.
+   */
   sendBody(stream: S): void {
-    if (this.#blocked.length > 0 || !this.#send(stream)) this.#blocked.push(stream);
+    if (!this.#send(stream)) this.#blocked.push(stream);
   }
 
-  /** Send what waited, in order, as far as the windows now allow. */
+  /** Send what waited, oldest first, as far as the windows now allow; a blocked stream skips, not stops. */
   resume(): void {
     if (this.#blocked.length === 0) return;
-    let i = 0;
-    for (; i < this.#blocked.length; i++) {
-      const stream = this.#blocked[i]!;
+    const still: S[] = [];
+    for (const stream of this.#blocked) {
       if (stream.streamId === 0 || this.#streams.get(stream.streamId) !== stream) continue;
-      if (!this.#send(stream)) break;
+      if (!this.#send(stream)) still.push(stream);
     }
-    this.#blocked = this.#blocked.slice(i);
+    this.#blocked = still;
     this.#batch.schedule();
   }
 
-  /** WINDOW_UPDATE; returns the connection error it causes, if any. */
-  onWindowUpdate(streamId: number, increment: number): ConnectionError | undefined {
+  /**
+   * WINDOW_UPDATE; returns the connection error it causes, if any. A bad one on a stream is a stream error
+   * (`resetStream`): an increment of 0 is PROTOCOL_ERROR (RFC 9113 §6.9), a window past 2^31-1 is
+   * FLOW_CONTROL_ERROR (§6.9.1).
+   */
+  onWindowUpdate(
+    streamId: number,
+    increment: number,
+    resetStream: (streamId: number, code: number) => void,
+  ): ConnectionError | undefined {
     if (streamId === 0) {
       if (increment === 0) return { code: ErrorCode.PROTOCOL_ERROR, message: 'WINDOW_UPDATE of 0' };
       this.#connectionWindow += increment;
@@ -81,17 +92,30 @@ export class FlowControl<S extends ClientStream> {
     } else {
       const stream = this.#streams.get(streamId);
       if (stream === undefined) return undefined;
+      if (increment === 0 || stream.sendWindow + increment > MAX_WINDOW) {
+        resetStream(streamId, increment === 0 ? ErrorCode.PROTOCOL_ERROR : ErrorCode.FLOW_CONTROL_ERROR);
+        return undefined;
+      }
       stream.sendWindow += increment;
     }
     this.resume();
     return undefined;
   }
 
-  /** SETTINGS_INITIAL_WINDOW_SIZE: every open stream's window moves by the difference (RFC 9113 §6.9.2). */
-  setPeerInitialWindow(value: number): void {
+  /**
+   * SETTINGS_INITIAL_WINDOW_SIZE: every open stream's window moves by the difference (RFC 9113 §6.9.2); one
+   * taken past 2^31-1 is a connection error (FLOW_CONTROL_ERROR, §6.9.2), returned.
+   */
+  setPeerInitialWindow(value: number): ConnectionError | undefined {
     const delta = value - this.#peerInitialWindow;
     this.#peerInitialWindow = value;
-    for (const stream of this.#streams.values()) stream.sendWindow += delta;
+    let overflow = false;
+    for (const stream of this.#streams.values()) {
+      stream.sendWindow += delta;
+      if (stream.sendWindow > MAX_WINDOW) overflow = true;
+    }
+    if (overflow) return { code: ErrorCode.FLOW_CONTROL_ERROR, message: 'a stream window above 2^31-1' };
+    return undefined;
   }
 
   /**

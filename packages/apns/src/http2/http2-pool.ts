@@ -202,11 +202,14 @@ export class Http2Pool implements AsyncDisposable {
     this.#pending.resolve(pending, verdict, pending.writtenAt);
   }
 
-  /** Not answered: send it again elsewhere. `counts`: it may have been processed (towards the resend limit). */
-  #resend(pending: PoolRequest, counts: boolean): void {
+  /**
+   * Not answered: send it again elsewhere. `counts`: it may have been processed (towards the resend limit);
+   * `tally`: shown in `stats.resent` (every re-send of a stream that went out, counted or not).
+   */
+  #resend(pending: PoolRequest, counts: boolean, tally = counts): void {
     if (pending.settled) return;
+    if (tally) this.#resent++;
     if (counts) {
-      this.#resent++;
       if (++pending.resends > MAX_UNPROCESSED_RESENDS) {
         const message = `APNs did not answer the request in ${pending.resends} attempts (GOAWAY or connection lost)`;
         this.#pending.reject(pending, new TransportError('GOAWAY', message, { cause: pending.cause }));
@@ -263,7 +266,9 @@ export class Http2Pool implements AsyncDisposable {
           this.#pending.reject(pending, new TransportError('STREAM_RESET', message));
         }
       },
-      onNotProcessed: (pending) => this.#resend(pending, true),
+      // Above a GOAWAY's last-stream-id: never processed (RFC 9113 §6.8), like REFUSED_STREAM: re-sent until
+      // the request deadline, not counted toward MAX_UNPROCESSED_RESENDS.
+      onNotProcessed: (pending) => this.#resend(pending, false, true),
       onLost: (pending, error) => {
         // At or below a GOAWAY's last-stream-id, or no GOAWAY: unknown; at-least-once delivery sends it again
         // (same apns-id), bounded by the resend limit.

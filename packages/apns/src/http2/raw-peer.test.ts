@@ -9,7 +9,8 @@ import { MAX_UNPROCESSED_RESENDS } from './client-options.js';
 
 const PING = 0x6;
 const GOAWAY = 0x7;
-const PROTOCOL_ERROR = 0x1;
+/** A PING whose length is not 8 is FRAME_SIZE_ERROR (RFC 9113 §6.7). */
+const FRAME_SIZE_ERROR = 0x6;
 
 /** Every answer is a PING of the wrong length (a connection error, RFC 9113 §6.7) and a 200 in the same write. */
 function badPingThen200() {
@@ -36,7 +37,7 @@ describe('Http2Pool against a raw-frame server: connection errors', () => {
     const first = server.connections[0]!;
     await first.closed;
     const goaway = first.frames.find((f) => f.type === GOAWAY);
-    expect(goaway?.payload.readUInt32BE(4)).toBe(PROTOCOL_ERROR);
+    expect(goaway?.payload.readUInt32BE(4)).toBe(FRAME_SIZE_ERROR);
     await sent;
     await p.close();
   });

@@ -35,9 +35,9 @@ const answer = (streamId: number) =>
   headersFrame(streamId, responseBlock(200, [['apns-id', label(0)]]), END_HEADERS_AND_STREAM);
 
 describe('RFC 9113 5.4.1 connection error handling', () => {
-  it.fails('5.4.1: frames after a connection error are not processed (a bad PING, then a 200 in the same chunk)', async () => {
-    // Today: #connectionError destroys the socket, but the read loop only stops at 'close' (#closed), so the
-    // HEADERS after the bad PING is decoded and connection 0's 200 resolves the send as delivered.
+  it('5.4.1: frames after a connection error are not processed (a bad PING, then a 200 in the same chunk)', async () => {
+    // Was a bug: the read loop only stopped at 'close'. Now the connection error stops the frame reader at once
+    // (FrameReader.stop()), so the HEADERS after the bad PING in the same read is never decoded.
     const result = await onFirstConnection((c, [r]) => c.write(BAD_PING, answer(r!.streamId)));
     expect(result.answeredBy).toEqual([label(1)]);
     expect(result.copies).toEqual([2]); // re-sent once
@@ -45,10 +45,9 @@ describe('RFC 9113 5.4.1 connection error handling', () => {
     expect(result.uncaught).toEqual([]);
   });
 
-  it.fails('5.4.1: the GOAWAY reaches the server when the error comes right after the SETTINGS exchange', async () => {
-    // Today: the GOAWAY is written behind the SETTINGS ACK, whose socket write has not completed yet (its
-    // callback is still pending on the TLS socket), and socket.destroy() right after discards what is queued:
-    // the server sees the connection close without a GOAWAY.
+  it('5.4.1: the GOAWAY reaches the server when the error comes right after the SETTINGS exchange', async () => {
+    // Was a bug: socket.destroy() right after writing the GOAWAY discarded it behind the unfinished SETTINGS
+    // ACK write. Now the connection ends through ConnectionLife.end(), which flushes the GOAWAY before closing.
     using watch = watchProcess();
     await using server = await startRawH2Server((c) => {
       if (c.index > 0) serveOk(c);
@@ -135,9 +134,9 @@ describe('Http2Pool: requests that time out in the queue', () => {
     expect(watch.errors).toEqual([]);
   });
 
-  it.fails('close() after requests timed out in the queue leaves no session behind', async () => {
-    // Today: close() retires the connecting session, whose onDraining sees the stale queue slots and grows the
-    // pool by a new session, before #closing is even set (close() assigns it after #shutdown() returned).
+  it('close() after requests timed out in the queue leaves no session behind', async () => {
+    // Was a bug: close() retired the connecting session, whose onDraining saw stale queue slots and grew the
+    // pool by a new session. Since the pool rewrite, close() opens no session behind it.
     using watch = watchProcess();
     await using server = await startRawH2Server(serveOk);
     await using relay = await startSlowRelay(server, 600);

@@ -27,9 +27,9 @@ const response = (streamId: number, status: number, flags: number = Flag.END_HEA
   headersFrame(streamId, responseBlock(status, [['apns-id', label(0)]]), flags);
 
 describe('RFC 9113 6.1 DATA padding', () => {
-  it.fails('6.1: a zero-length PADDED DATA frame (no Pad Length byte) is a connection error', async () => {
-    // Today: the Pad Length is read past the frame (undefined), the bounds check compares NaN and passes, and
-    // END_STREAM completes the stream: connection 0's 400 is taken as the answer.
+  it('6.1: a zero-length PADDED DATA frame (no Pad Length byte) is a connection error', async () => {
+    // Was a bug (the Pad Length read past the frame). Now the frame reader reads no Pad Length from an empty
+    // payload: the data would start after its end, a PROTOCOL_ERROR (RFC 9113 §6.1).
     const result = await onFirstConnection((c, [r]) =>
       c.write(
         response(r!.streamId, 400),
@@ -66,7 +66,7 @@ describe('RFC 9113 6.1 DATA padding', () => {
 
 describe('RFC 9113 6.2 HEADERS padding', () => {
   it('6.2: a zero-length PADDED HEADERS frame as the response is a connection error', async () => {
-    // Passes today only by accident: nothing is decoded, so the block lacks :status (a PROTOCOL_ERROR too).
+    // The frame reader finds no room for the Pad Length (RFC 9113 §6.2) before any decoding.
     const result = await onFirstConnection((c, [r]) =>
       c.write(rawFrame(FrameType.HEADERS, Flag.PADDED | END_HEADERS_AND_STREAM, r!.streamId, EMPTY)),
     );
@@ -76,9 +76,9 @@ describe('RFC 9113 6.2 HEADERS padding', () => {
     expect(result.uncaught).toEqual([]);
   });
 
-  it.fails('6.2: a zero-length PADDED HEADERS frame as trailers is a connection error', async () => {
-    // Today: the trailer block is "decoded" over [start + 1, NaN), i.e. not at all, and END_STREAM delivers the
-    // 200 that came before it.
+  it('6.2: a zero-length PADDED HEADERS frame as trailers is a connection error', async () => {
+    // Was a bug (the trailers "decoded" over [start + 1, NaN)). Now the frame reader finds no room for the Pad
+    // Length and ends the connection before END_STREAM could deliver the 200 (RFC 9113 §6.2).
     const result = await onFirstConnection((c, [r]) =>
       c.write(
         response(r!.streamId, 200),

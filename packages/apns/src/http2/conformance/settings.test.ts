@@ -73,8 +73,8 @@ describe('RFC 9113 6.5 SETTINGS frame', () => {
 });
 
 describe('RFC 9113 6.5.2 defined settings', () => {
-  it.fails('6.5.2: SETTINGS_ENABLE_PUSH = 1 from a server is PROTOCOL_ERROR', async () => {
-    // Today: only values above 1 are refused; 1 is accepted from a server.
+  it('6.5.2: SETTINGS_ENABLE_PUSH = 1 from a server is PROTOCOL_ERROR', async () => {
+    // The client refuses any ENABLE_PUSH other than 0 from a server (was: only values above 1).
     const result = await onFirstConnection(badFrames(settingsFrame([[Setting.ENABLE_PUSH, 1]])));
     expect(result.goaway).toBe(name(ErrorCode.PROTOCOL_ERROR));
     expect(result.answeredBy).toEqual([label(1)]);
