@@ -20,6 +20,12 @@ export interface FrameSink {
   onFramingError(code: number, message: string): void;
 }
 
+/**
+ * The largest header block (HEADERS plus CONTINUATION) we buffer: APNs answers take a few hundred bytes, and a
+ * peer that keeps sending CONTINUATION would otherwise make us buffer without bound (RFC 9113 §10.5.1).
+ */
+export const MAX_HEADER_BLOCK_BYTES = 64 * 1024;
+
 export class FrameReader {
   readonly #sink: FrameSink;
   #stopped = false;
@@ -29,6 +35,7 @@ export class FrameReader {
   #continuationStream = 0;
   #continuationFlags = 0;
   #continuationParts: Buffer[] = [];
+  #continuationBytes = 0;
 
   constructor(sink: FrameSink) {
     this.#sink = sink;
@@ -111,6 +118,7 @@ export class FrameReader {
       this.#continuationStream = streamId;
       this.#continuationFlags = flags;
       this.#continuationParts = [Buffer.from(buf.subarray(blockStart, blockEnd))];
+      this.#continuationBytes = blockEnd - blockStart;
       return;
     }
     this.#sink.onHeaderBlock(streamId, flags, buf, blockStart, blockEnd);
@@ -119,6 +127,13 @@ export class FrameReader {
   #continuation(buf: Buffer, flags: number, streamId: number, start: number, end: number): void {
     if (this.#continuationStream === 0 || streamId !== this.#continuationStream) {
       this.#fail(ErrorCode.PROTOCOL_ERROR, 'unexpected CONTINUATION');
+      return;
+    }
+    this.#continuationBytes += end - start;
+    if (this.#continuationBytes > MAX_HEADER_BLOCK_BYTES) {
+      // An endless header block is abuse, not a framing mistake: ENHANCE_YOUR_CALM (RFC 9113 §10.5, §10.5.1).
+      this.#continuationParts = [];
+      this.#fail(ErrorCode.ENHANCE_YOUR_CALM, `header block over ${MAX_HEADER_BLOCK_BYTES} bytes`);
       return;
     }
     this.#continuationParts.push(Buffer.from(buf.subarray(start, end)));
