@@ -48,7 +48,7 @@ export class ClientConnection<S extends ClientStream, R extends string = never> 
   readonly #life: ConnectionLife<R>;
   readonly #streams: ClientStreams<S, R>;
   readonly #flow: FlowControl<S>;
-  readonly #reader = new FrameReader(this.#frameSink());
+  readonly #reader = new FrameReader(this.#frameSink(), true);
   readonly #encoder = new HpackEncoder();
   #limit = INITIAL_STREAM_LIMIT;
   #sawSettings = false;

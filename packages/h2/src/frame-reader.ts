@@ -29,6 +29,8 @@ export const MAX_HEADER_BLOCK_BYTES = 64 * 1024;
 export class FrameReader {
   readonly #sink: FrameSink;
   #stopped = false;
+  /** No frame read yet, and the peer's preface must be a SETTINGS frame (a server's, RFC 9113 §3.4). */
+  #first: boolean;
   /** A partial frame left over from the previous read. */
   #carry: Buffer | undefined;
   /** A header block waiting for CONTINUATION: its stream (0: none), HEADERS flags and fragments. */
@@ -37,8 +39,10 @@ export class FrameReader {
   #continuationParts: Buffer[] = [];
   #continuationBytes = 0;
 
-  constructor(sink: FrameSink) {
+  /** @param settingsFirst the first frame must be a SETTINGS frame (reading a server, RFC 9113 §3.4). */
+  constructor(sink: FrameSink, settingsFirst = false) {
     this.#sink = sink;
+    this.#first = settingsFirst;
   }
 
   /** Read nothing more (a connection error, or the connection closed). */
@@ -76,6 +80,13 @@ export class FrameReader {
   }
 
   #frame(buf: Buffer, type: number, flags: number, streamId: number, start: number, end: number): void {
+    if (this.#first) {
+      this.#first = false;
+      if (type !== FrameType.SETTINGS || (flags & Flag.ACK) !== 0) {
+        this.#fail(ErrorCode.PROTOCOL_ERROR, 'first frame from the server is not SETTINGS');
+        return;
+      }
+    }
     if (this.#continuationStream !== 0 && type !== FrameType.CONTINUATION) {
       this.#fail(ErrorCode.PROTOCOL_ERROR, 'expected CONTINUATION');
       return;
