@@ -48,7 +48,7 @@ export class ClientConnection<S extends ClientStream, R extends string = never> 
   readonly #life: ConnectionLife<R>;
   readonly #streams: ClientStreams<S, R>;
   readonly #flow: FlowControl<S>;
-  readonly #reader = new FrameReader(this.#frameSink());
+  readonly #reader = new FrameReader(this.#frameSink(), true);
   readonly #encoder = new HpackEncoder();
   #limit = INITIAL_STREAM_LIMIT;
   #sawSettings = false;
@@ -221,7 +221,10 @@ export class ClientConnection<S extends ClientStream, R extends string = never> 
         // On stream 0: PROTOCOL_ERROR; a length other than 4: FRAME_SIZE_ERROR (RFC 9113 §6.4).
         if (streamId === 0) this.#connectionError(ErrorCode.PROTOCOL_ERROR, 'RST_STREAM on stream 0');
         else if (length !== 4) this.#connectionError(ErrorCode.FRAME_SIZE_ERROR, 'RST_STREAM not 4 bytes');
-        else this.#streams.onReset(streamId, buf.readUInt32BE(start));
+        else {
+          const error = this.#streams.onReset(streamId, buf.readUInt32BE(start));
+          if (error !== undefined) this.#connectionError(error.code, error.message);
+        }
         return;
       case FrameType.SETTINGS:
         this.#onSettings(flags, streamId, buf, start, end);
@@ -246,7 +249,10 @@ export class ClientConnection<S extends ClientStream, R extends string = never> 
           return;
         }
         const increment = buf.readUInt32BE(start) & 0x7fffffff;
-        const error = this.#flow.onWindowUpdate(streamId, increment, this.#resetStream);
+        const error =
+          (streamId !== 0 && !this.#streams.map.has(streamId)
+            ? this.#streams.untracked(streamId, 'WINDOW_UPDATE')
+            : undefined) ?? this.#flow.onWindowUpdate(streamId, increment, this.#resetStream);
         if (error !== undefined) this.#connectionError(error.code, error.message);
         return;
       }

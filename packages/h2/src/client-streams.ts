@@ -55,6 +55,16 @@ export class ClientStreams<S extends ClientStream, R extends string> {
     return this.#nextId > MAX_STREAM_ID;
   }
 
+  /**
+   * A frame for `streamId`, which we do not track: a connection error when that stream is idle (RFC 9113 §5.1),
+   * i.e. an id we have not used yet, or an even one (server-initiated, §5.1.1: with push disabled, never
+   * opened). A closed stream of ours is not an error: frames may still be in flight.
+   */
+  untracked(streamId: number, frameName: string): ConnectionError | undefined {
+    if ((streamId & 1) === 1 && streamId < this.#nextId) return undefined;
+    return { code: ErrorCode.PROTOCOL_ERROR, message: `${frameName} on idle stream ${streamId}` };
+  }
+
   /** Give `stream` the next id and a fresh response state; returns the id. */
   open(stream: S, sendWindow: number, now: number): number {
     const id = this.#nextId;
@@ -88,7 +98,7 @@ export class ClientStreams<S extends ClientStream, R extends string> {
     } finally {
       this.#heading = undefined;
     }
-    if (stream === undefined) return undefined;
+    if (stream === undefined) return this.untracked(streamId, 'HEADERS');
     if (stream.status === 0) {
       if (this.#status >= 100 && this.#status < 200) return undefined; // informational; the final head follows
       if (this.#status === 0) {
@@ -110,7 +120,7 @@ export class ClientStreams<S extends ClientStream, R extends string> {
     end: number,
   ): ConnectionError | undefined {
     const stream = this.map.get(streamId);
-    if (stream === undefined) return undefined;
+    if (stream === undefined) return this.untracked(streamId, 'DATA');
     if (stream.status === 0) {
       return { code: ErrorCode.PROTOCOL_ERROR, message: `DATA before HEADERS on stream ${streamId}` };
     }
@@ -123,13 +133,14 @@ export class ClientStreams<S extends ClientStream, R extends string> {
     return undefined;
   }
 
-  /** RST_STREAM from the peer. */
-  onReset(streamId: number, code: number): void {
+  /** RST_STREAM from the peer (or our own stream error); returns the connection error it causes, if any. */
+  onReset(streamId: number, code: number): ConnectionError | undefined {
     const stream = this.map.get(streamId);
-    if (stream === undefined) return;
+    if (stream === undefined) return this.untracked(streamId, 'RST_STREAM');
     this.#end(streamId, stream);
     if (!stream.settled) this.#handler.onReset(stream, code, streamId);
     this.#ended();
+    return undefined;
   }
 
   /** Streams past their deadline: `cancel(id)` resets each on the wire, then the owner hears of it. */

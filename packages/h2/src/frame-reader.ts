@@ -20,18 +20,29 @@ export interface FrameSink {
   onFramingError(code: number, message: string): void;
 }
 
+/**
+ * The largest header block (HEADERS plus CONTINUATION) we buffer: APNs answers take a few hundred bytes, and a
+ * peer that keeps sending CONTINUATION would otherwise make us buffer without bound (RFC 9113 §10.5.1).
+ */
+export const MAX_HEADER_BLOCK_BYTES = 64 * 1024;
+
 export class FrameReader {
   readonly #sink: FrameSink;
   #stopped = false;
+  /** No frame read yet, and the peer's preface must be a SETTINGS frame (a server's, RFC 9113 §3.4). */
+  #first: boolean;
   /** A partial frame left over from the previous read. */
   #carry: Buffer | undefined;
   /** A header block waiting for CONTINUATION: its stream (0: none), HEADERS flags and fragments. */
   #continuationStream = 0;
   #continuationFlags = 0;
   #continuationParts: Buffer[] = [];
+  #continuationBytes = 0;
 
-  constructor(sink: FrameSink) {
+  /** @param settingsFirst the first frame must be a SETTINGS frame (reading a server, RFC 9113 §3.4). */
+  constructor(sink: FrameSink, settingsFirst = false) {
     this.#sink = sink;
+    this.#first = settingsFirst;
   }
 
   /** Read nothing more (a connection error, or the connection closed). */
@@ -69,6 +80,13 @@ export class FrameReader {
   }
 
   #frame(buf: Buffer, type: number, flags: number, streamId: number, start: number, end: number): void {
+    if (this.#first) {
+      this.#first = false;
+      if (type !== FrameType.SETTINGS || (flags & Flag.ACK) !== 0) {
+        this.#fail(ErrorCode.PROTOCOL_ERROR, 'first frame from the server is not SETTINGS');
+        return;
+      }
+    }
     if (this.#continuationStream !== 0 && type !== FrameType.CONTINUATION) {
       this.#fail(ErrorCode.PROTOCOL_ERROR, 'expected CONTINUATION');
       return;
@@ -111,6 +129,7 @@ export class FrameReader {
       this.#continuationStream = streamId;
       this.#continuationFlags = flags;
       this.#continuationParts = [Buffer.from(buf.subarray(blockStart, blockEnd))];
+      this.#continuationBytes = blockEnd - blockStart;
       return;
     }
     this.#sink.onHeaderBlock(streamId, flags, buf, blockStart, blockEnd);
@@ -119,6 +138,13 @@ export class FrameReader {
   #continuation(buf: Buffer, flags: number, streamId: number, start: number, end: number): void {
     if (this.#continuationStream === 0 || streamId !== this.#continuationStream) {
       this.#fail(ErrorCode.PROTOCOL_ERROR, 'unexpected CONTINUATION');
+      return;
+    }
+    this.#continuationBytes += end - start;
+    if (this.#continuationBytes > MAX_HEADER_BLOCK_BYTES) {
+      // An endless header block is abuse, not a framing mistake: ENHANCE_YOUR_CALM (RFC 9113 §10.5, §10.5.1).
+      this.#continuationParts = [];
+      this.#fail(ErrorCode.ENHANCE_YOUR_CALM, `header block over ${MAX_HEADER_BLOCK_BYTES} bytes`);
       return;
     }
     this.#continuationParts.push(Buffer.from(buf.subarray(start, end)));

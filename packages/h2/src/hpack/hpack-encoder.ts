@@ -49,6 +49,8 @@ export class HpackEncoder {
   #max: number;
   readonly #cap: number;
   #pendingSizeUpdate = -1;
+  /** The smallest size since the last signalled update (RFC 7541 §4.2); meaningful while one is pending. */
+  #pendingMinSize = -1;
   #size = 0;
   #inserted = 0;
   /** Oldest first. */
@@ -70,6 +72,7 @@ export class HpackEncoder {
     if (next === this.#max) return;
     this.#max = next;
     this.#evictTo(next);
+    this.#pendingMinSize = this.#pendingSizeUpdate < 0 ? next : Math.min(this.#pendingMinSize, next);
     this.#pendingSizeUpdate = next;
     this.#generation++;
   }
@@ -89,6 +92,9 @@ export class HpackEncoder {
     const before = this.#generation;
     const parts: number[] = [];
     if (this.#pendingSizeUpdate >= 0) {
+      // Lowered then raised between two blocks: the smallest size first (the peer's decoder evicts down to
+      // it), then the final one (RFC 7541 §4.2).
+      if (this.#pendingMinSize < this.#pendingSizeUpdate) writeInt(parts, 0x20, 5, this.#pendingMinSize);
       writeInt(parts, 0x20, 5, this.#pendingSizeUpdate);
       this.#pendingSizeUpdate = -1;
     }

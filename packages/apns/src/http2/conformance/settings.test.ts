@@ -21,8 +21,8 @@ import { describeReaction, label, serveOk, startRawH2Server } from './__fixtures
 const name = errorName;
 
 describe('RFC 9113 3.4 server preface', () => {
-  it.fails('3.4: a server whose first frame is not SETTINGS gets PROTOCOL_ERROR', async () => {
-    // Today: the PING is answered and the connection carries on without the server's SETTINGS.
+  it('3.4: a server whose first frame is not SETTINGS gets PROTOCOL_ERROR', async () => {
+    // The frame reader checks the first frame: anything but a (non-ACK) SETTINGS is PROTOCOL_ERROR.
     using watch = watchProcess();
     await using server = await startRawH2Server((c) => {
       if (c.index === 0) c.settings = false;
