@@ -57,9 +57,14 @@ export class ClientConnection<S extends ClientStream, R extends string = never> 
   #connected = false;
   /** A connection error was found: nothing more is read or written but our GOAWAY. */
   #failed = false;
+  /** When our SETTINGS left and no ACK has come yet; -1 once acknowledged (RFC 9113 §6.5.3). */
+  #settingsSentAt = -1;
+  /** How long the peer has to acknowledge our SETTINGS: the same bound as a PING's answer. */
+  readonly #settingsTimeoutMs: number;
 
   constructor(options: ClientConnectionOptions<S, R>) {
     this.#handler = options.handler;
+    this.#settingsTimeoutMs = options.pingTimeoutMs;
     const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.#streams = new ClientStreams(this, this.#handler, maxBody, () => this.#afterStreamEnd());
     this.#flow = new FlowControl(this.#batch, this.#streams.map);
@@ -67,6 +72,7 @@ export class ClientConnection<S extends ClientStream, R extends string = never> 
       onSecure: (socket) => {
         this.#connected = true;
         socket.write(CLIENT_PREFACE);
+        this.#settingsSentAt = performance.now();
         this.#handler.onOpened(this);
         this.#handler.onCapacity(this);
       },
@@ -143,6 +149,14 @@ export class ClientConnection<S extends ClientStream, R extends string = never> 
       this.#batch.control(frame(FrameType.RST_STREAM, 0, id, u32(ErrorCode.CANCEL))),
     );
     this.#life.tick(now);
+    // RFC 9113 §6.5.3: a peer that never acknowledges our SETTINGS gets SETTINGS_TIMEOUT.
+    if (this.#settingsSentAt >= 0 && performance.now() - this.#settingsSentAt >= this.#settingsTimeoutMs) {
+      this.#settingsSentAt = -1;
+      this.#connectionError(
+        ErrorCode.SETTINGS_TIMEOUT,
+        `no SETTINGS ACK within ${this.#settingsTimeoutMs} ms`,
+      );
+    }
   }
 
   #afterStreamEnd(): void {
@@ -277,7 +291,10 @@ export class ClientConnection<S extends ClientStream, R extends string = never> 
       this.#connectionError(error.code, error.message);
       return;
     }
-    if (ack) return;
+    if (ack) {
+      this.#settingsSentAt = -1;
+      return;
+    }
     this.#sawSettings = true;
     this.#batch.control(SETTINGS_ACK);
     this.#flow.resume();
