@@ -14,9 +14,6 @@ export const APNS_ROUND_TRIP_BUCKETS = [
 /** Time from enqueue to a final verdict. */
 export const END_TO_END_BUCKETS = [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600] as const;
 
-/** Time from a dead-token event to the backend's webhook acknowledging it: seconds normally, hours in an outage. */
-export const WEBHOOK_LAG_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600] as const;
-
 /**
  * The `state` label of `pushfleet_queue_jobs`: BullMQ's sets that hold an app's unfinished jobs, plus its
  * dead-letter list. `waiting` includes a paused app's jobs (BullMQ 6 keeps them in wait).
@@ -55,7 +52,6 @@ export const METRIC_NAMES = {
   connectionsOpened: 'pushfleet_apns_connections_opened_total',
   connectionsClosed: 'pushfleet_apns_connections_closed_total',
   providerTokenRefreshes: 'pushfleet_provider_token_refreshes_total',
-  webhookLag: 'pushfleet_webhook_lag_seconds',
 } as const;
 
 export type AppTransportLabels = 'app' | 'transport';
@@ -126,11 +122,6 @@ export interface FleetMetrics {
    * read from Redis), failed. Needs a hook from the shared provider token; not yet counted.
    */
   readonly providerTokenRefreshes: Counter<'app' | 'result'>;
-  /**
-   * Seconds from a dead-token event (its feedback stream entry) to the backend's webhook acknowledging it,
-   * by outcome (delivered, failed). Defined for the webhook sender; not yet observed.
-   */
-  readonly webhookLag: Histogram<'app' | 'outcome'>;
 }
 
 /** Create and register every fleet metric on `registry`. Call once per registry. */
@@ -276,13 +267,6 @@ export function createFleetMetrics(registry: Registry): FleetMetrics {
       name: METRIC_NAMES.providerTokenRefreshes,
       help: 'Provider tokens (JWT) put in use, by result (minted, adopted, failed).',
       labelNames: ['app', 'result'] as const,
-      registers,
-    }),
-    webhookLag: new Histogram({
-      name: METRIC_NAMES.webhookLag,
-      help: "Seconds from a dead-token event to the backend's webhook acknowledging it, by outcome.",
-      labelNames: ['app', 'outcome'] as const,
-      buckets: [...WEBHOOK_LAG_BUCKETS],
       registers,
     }),
   };

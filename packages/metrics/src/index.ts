@@ -14,6 +14,5 @@ export {
   METRIC_NAMES,
   QUEUE_STATES,
   type QueueState,
-  WEBHOOK_LAG_BUCKETS,
 } from './catalogue.js';
 export { createWebhookMetrics, WEBHOOK_METRIC_NAMES, type WebhookMetrics } from './webhook-catalogue.js';
