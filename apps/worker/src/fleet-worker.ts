@@ -187,6 +187,8 @@ export async function startFleetWorker(
     for (const r of runtimes) {
       if (r.client.tokenAgeSeconds)
         metrics.providerTokenAge.set({ app: r.app.name }, r.client.tokenAgeSeconds());
+      if (r.client.capacity)
+        metrics.transportCapacity.set({ app: r.app.name, transport: r.app.transport }, r.client.capacity());
     }
   };
   const detail = () => ({ redis: redisReady ? 'ready' : 'down', apps: runtimes.map((r) => r.app.name) });

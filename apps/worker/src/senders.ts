@@ -17,6 +17,8 @@ export interface Sender extends PushSender {
   close(): Promise<void>;
   /** Seconds since the provider token in use was issued (token auth only). */
   tokenAgeSeconds?(): number;
+  /** Requests the transport allows in flight now (HTTP/2: sessions × the server's stream limit). */
+  capacity?(): number;
 }
 
 /** `tls://host:port` -> host and port. */
@@ -73,6 +75,7 @@ export async function createSender(
   return {
     send: (request) => pool.send(request),
     recycleConnections: () => pool.recycleConnections(),
+    capacity: () => pool.capacity(),
     tokenAgeSeconds: () => (token.current ? (Date.now() - token.current.issuedAt) / 1000 : 0),
     // The pool never closes its token source; we made the token, so we stop it, after the pool drained.
     async close() {

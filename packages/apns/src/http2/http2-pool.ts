@@ -118,6 +118,13 @@ export class Http2Pool implements AsyncDisposable {
     this.#grow();
   }
 
+  /** Requests the open sessions allow at once: the sum of the server's current stream limits. */
+  capacity(): number {
+    let total = 0;
+    for (const s of this.#router.sessions) if (s.accepting) total += s.maxConcurrentStreams;
+    return total;
+  }
+
   /** Refuse new sends, wait for every accepted one to settle, then close the connections. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= this.#shutdown();

@@ -18,6 +18,7 @@ describe('Http2Pool#recycleConnections', () => {
     await using p = pool(server, { minSessions: 1, maxSessions: 1 });
     expect((await p.send(request())).outcome).toBe('delivered');
     expect(sessions.size).toBe(1);
+    expect(p.capacity()).toBeGreaterThan(0); // one accepting session (this server sets no stream limit)
     const inFlight = p.send(request());
     p.recycleConnections();
     p.recycleConnections(); // a burst of reconnect answers recycles once
