@@ -1,31 +1,40 @@
 /**
- * Throttling, per app: how many of the app's notifications may be in flight at once, adapted AIMD-style
- * (TCP's answer to congestion). Each 429 `TooManyRequests` halves the limit (at most once per
- * `decreaseIntervalMs`, so one burst of 429s counts once); each answer that is not one raises it by
- * 1/limit (about +1 per round of `limit` answers) back up to `max`. One limiter wraps one app's sender, so a
- * throttled app slows down alone.
+ * How many of an app's notifications may be in flight at once: the transport's capacity (HTTP/2: the open
+ * sessions' stream limits; legacy: the resend ring a delivery window holds), lowered AIMD-style (TCP's answer
+ * to congestion) while APNs throttles. Each 429 `TooManyRequests` halves the limit (at most once per
+ * `decreaseIntervalMs`, so one burst of 429s counts once); each answer that is not one raises it by 1/limit
+ * (about +1 per round of `limit` answers) until it reaches the capacity again, which it then follows. One
+ * limiter wraps one app's sender, so a throttled app slows down alone. Sends over the limit wait here, with no
+ * deadline, so a large job never times out its tail in the transport's queue.
  */
 import type { ApnsRequest, Verdict } from '@pushfleet/apns';
 import type { PushSender } from './notification-attempt.js';
 
 export interface AdaptiveLimiterOptions {
-  /** The most in flight (the transport's own limits still apply below it). @defaultValue 1000 */
+  /**
+   * Requests the transport can carry at once now; 0 while it has no open connection (then one request goes
+   * ahead, to open it). @defaultValue no transport limit, only `max`
+   */
+  readonly capacity?: (() => number) | undefined;
+  /** A ceiling of our own, below the transport's. @defaultValue no ceiling with `capacity`, else 1000 */
   readonly max?: number;
   /** Never fewer in flight than this. @defaultValue 1 */
   readonly min?: number;
   /** Halve at most once per this long. @defaultValue 100 */
   readonly decreaseIntervalMs?: number;
-  /** Called when the limit changes (a gauge). */
+  /** Called when throttling changes the limit (a gauge; the capacity's own changes are read at scrape). */
   readonly onLimit?: (limit: number) => void;
 }
 
 export class AdaptiveLimiter implements PushSender {
   readonly #inner: PushSender;
+  readonly #capacity: (() => number) | undefined;
   readonly #max: number;
   readonly #min: number;
   readonly #decreaseIntervalMs: number;
   readonly #onLimit: ((limit: number) => void) | undefined;
-  #limit: number;
+  /** The throttled limit; +Infinity while not throttled (the ceiling applies alone). */
+  #throttled = Number.POSITIVE_INFINITY;
   #inFlight = 0;
   #lastDecrease = 0;
   /** Sends waiting for a slot, oldest first; `#head` is the next to wake (no Array#shift: it is O(n)). */
@@ -34,23 +43,34 @@ export class AdaptiveLimiter implements PushSender {
 
   constructor(inner: PushSender, options: AdaptiveLimiterOptions = {}) {
     this.#inner = inner;
-    this.#max = options.max ?? 1000;
+    this.#capacity = options.capacity;
+    this.#max = options.max ?? (options.capacity ? Number.POSITIVE_INFINITY : 1000);
     this.#min = options.min ?? 1;
     this.#decreaseIntervalMs = options.decreaseIntervalMs ?? 100;
     this.#onLimit = options.onLimit;
-    this.#limit = this.#max;
     if (inner.recycleConnections) this.recycleConnections = () => inner.recycleConnections?.();
   }
 
   recycleConnections?: () => void;
 
+  /** The most the transport and our ceiling allow now, unthrottled. */
+  get ceiling(): number {
+    const capacity = this.#capacity?.();
+    return capacity === undefined ? this.#max : Math.min(this.#max, Math.max(1, capacity));
+  }
+
   /** The current limit (whole notifications). */
   get limit(): number {
-    return Math.floor(this.#limit);
+    return Math.max(this.#min, Math.floor(Math.min(this.#throttled, this.ceiling)));
   }
 
   get inFlight(): number {
     return this.#inFlight;
+  }
+
+  /** Sends waiting for a slot. */
+  get waiting(): number {
+    return this.#waiting.length - this.#head;
   }
 
   async send(request: ApnsRequest): Promise<Verdict> {
@@ -72,22 +92,26 @@ export class AdaptiveLimiter implements PushSender {
     const now = Date.now();
     if (now - this.#lastDecrease < this.#decreaseIntervalMs) return;
     this.#lastDecrease = now;
-    this.#set(Math.max(this.#min, this.#limit / 2));
+    this.#set(Math.max(this.#min, this.limit / 2));
   }
 
   #increase(): void {
-    if (this.#limit < this.#max) this.#set(Math.min(this.#max, this.#limit + 1 / this.#limit));
+    if (this.#throttled === Number.POSITIVE_INFINITY) return;
+    const next = this.#throttled + 1 / this.#throttled;
+    // Back at the ceiling: follow it again (the capacity may grow as sessions open).
+    this.#set(next >= this.ceiling ? Number.POSITIVE_INFINITY : next);
   }
 
-  #set(limit: number): void {
+  #set(throttled: number): void {
     const before = this.limit;
-    this.#limit = limit;
+    this.#throttled = throttled;
     if (this.limit !== before) this.#onLimit?.(this.limit);
   }
 
   /** Hand each free slot to the oldest waiter, in arrival order. */
   #wake(): void {
-    while (this.#inFlight < this.limit && this.#head < this.#waiting.length) {
+    const limit = this.limit;
+    while (this.#inFlight < limit && this.#head < this.#waiting.length) {
       this.#inFlight++;
       this.#waiting[this.#head++]?.();
     }

@@ -4,8 +4,9 @@
  * process's own settings:
  *   REDIS_URL                                     redis://host:port (required)
  *   PUSHFLEET_METRICS_HOST/PORT                   /metrics and /healthz (default 127.0.0.1:9464; port 0 = free)
- *   PUSHFLEET_CONCURRENCY                         jobs in flight per HTTP/2 app (default 256)
- *   PUSHFLEET_LEGACY_CONCURRENCY                  jobs in flight per legacy app (default 4096)
+ *   PUSHFLEET_CONCURRENCY                         the most jobs in flight per HTTP/2 app (default 256; below it the
+ *                                                 number follows the transport's capacity: job-intake.ts)
+ *   PUSHFLEET_LEGACY_CONCURRENCY                  the most jobs in flight per legacy app (default 4096)
  *   PUSHFLEET_LOG_LEVEL                           fatal|error|warn|info|debug|trace|silent (default info)
  */
 import {

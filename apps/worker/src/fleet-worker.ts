@@ -19,6 +19,7 @@ import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { AdaptiveLimiter } from './adaptive-limiter.js';
+import { JobIntake } from './job-intake.js';
 import type { WorkerConfig } from './config.js';
 import { startDeadTokenWebhooks } from './dead-token-webhook.js';
 import { DRAIN_DEADLINE_MS, drainWorker } from './drain.js';
@@ -77,6 +78,7 @@ interface AppRuntime {
   readonly worker: Worker<PushJobData, PushJobResult>;
   readonly client: Sender;
   readonly limiter: AdaptiveLimiter;
+  readonly intake: JobIntake;
   readonly feedback: FeedbackPoller | undefined;
 }
 
@@ -130,9 +132,20 @@ export async function startFleetWorker(
   for (const app of config.apps) {
     const client = await createSender(app, metrics, redis, options.sessions);
     const limiter = new AdaptiveLimiter(client, {
+      ...(client.capacity ? { capacity: () => client.capacity?.() ?? 0 } : {}),
       onLimit: (limit) => metrics.sendLimit.set({ app: app.name }, limit),
     });
     metrics.sendLimit.set({ app: app.name }, limiter.limit);
+    // Jobs are taken by the notifications the transport can carry; the BullMQ Worker is made just below.
+    let worker: Worker<PushJobData, PushJobResult> | undefined;
+    const maxJobs = app.transport === 'legacy' ? config.legacyConcurrency : config.concurrency;
+    const intake = new JobIntake({
+      window: () => limiter.limit,
+      maxJobs,
+      setJobs: (jobs) => {
+        if (worker) worker.concurrency = jobs;
+      },
+    });
     const processor = createPushProcessor({
       app: app.name,
       transport: app.transport,
@@ -145,13 +158,13 @@ export async function startFleetWorker(
       deadLetterLimits: { ...DEFAULT_DEAD_LETTER_LIMITS, ...app.deadLetters },
       onCredentialsBroken: pauseOnBrokenCredentials(redis, app.name, metrics, log),
       log,
+      intake,
     });
     const queue = appQueue(app.name);
-    const worker = new Worker<PushJobData, PushJobResult>(queue.name, processor, {
+    worker = new Worker<PushJobData, PushJobResult>(queue.name, processor, {
       connection: redis,
       prefix: queue.prefix,
-      // A legacy send settles only after its delivery window (~500 ms): keep more jobs in flight.
-      concurrency: app.transport === 'legacy' ? config.legacyConcurrency : config.concurrency,
+      concurrency: intake.allowedJobs,
       ...STALL_SETTINGS,
     });
     worker.on('error', (err) => outages.failed(`queue ${app.name}`, err, { app: app.name }));
@@ -170,7 +183,7 @@ export async function startFleetWorker(
       log,
       options.feedbackIntervalMs ?? DEFAULT_FEEDBACK_INTERVAL_MS,
     );
-    runtimes.push({ app, worker, client, limiter, feedback });
+    runtimes.push({ app, worker, client, limiter, intake, feedback });
   }
 
   const scrapeGauges = createScrapeGauges(

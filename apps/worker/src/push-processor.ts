@@ -31,6 +31,7 @@ import {
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { deliveryMetrics, type TransportName } from './instrumentation.js';
+import type { JobIntake, JobRun } from './job-intake.js';
 import { type AttemptResult, attemptNotification, type PushSender } from './notification-attempt.js';
 import { DEFAULT_RETRY_POLICY, expiredBeforeSend, type RetryPolicyOptions } from './retry-policy.js';
 
@@ -59,6 +60,8 @@ export interface PushProcessorOptions {
   random?: () => number;
   /** @defaultValue a `worker` logger on stderr at info */
   log?: Logger;
+  /** Told what each run holds and settles, so the worker takes jobs by the transport's capacity. */
+  intake?: JobIntake;
 }
 
 /** Transport errors after which the request may have reached APNs (so a re-send may duplicate it). */
@@ -90,6 +93,24 @@ export function createPushProcessor(options: PushProcessorOptions) {
     const now = Date.now();
     const state: Record<string, NotificationState> = { ...(data.state ?? {}) };
     let todo = data.notifications.filter((n) => !state[n.id]?.final);
+    const run = options.intake?.start(todo.length);
+    try {
+      return await processRun(job, lockToken, data, now, state, todo, run);
+    } finally {
+      run?.end();
+    }
+  };
+
+  async function processRun(
+    job: Job<PushJobData, PushJobResult>,
+    lockToken: string | undefined,
+    data: PushJobData,
+    now: number,
+    state: Record<string, NotificationState>,
+    todo: NotificationRecord[],
+    run: JobRun | undefined,
+  ): Promise<PushJobResult> {
+    const sending = todo.length;
     const deadLetters: DeadLetter[] = [];
     const deadLetter = (
       n: NotificationRecord,
@@ -147,6 +168,7 @@ export function createPushProcessor(options: PushProcessorOptions) {
       return false;
     });
 
+    run?.settled(sending - todo.length); // expired or suppressed: not sent
     countResends(todo, state, diedBefore);
     const checkpoint = startCheckpoint(job, data, state, todo.length, options.checkpointIntervalMs ?? 1000);
     let results: AttemptResult[];
@@ -156,6 +178,7 @@ export function createPushProcessor(options: PushProcessorOptions) {
           const r = await attemptNotification(ctx, n, state[n.id], data.enqueuedAt);
           state[n.id] = r.state;
           checkpoint.dirty();
+          run?.settled();
           return r;
         }),
       );
@@ -241,7 +264,7 @@ export function createPushProcessor(options: PushProcessorOptions) {
     }
     count.job('completed');
     return result;
-  };
+  }
 
   function countResends(
     todo: NotificationRecord[],

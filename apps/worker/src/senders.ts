@@ -17,7 +17,7 @@ export interface Sender extends PushSender {
   close(): Promise<void>;
   /** Seconds since the provider token in use was issued (token auth only). */
   tokenAgeSeconds?(): number;
-  /** Requests the transport allows in flight now (HTTP/2: sessions × the server's stream limit). */
+  /** Requests the transport allows in flight now (HTTP/2: open sessions × the server's stream limit; legacy: the resend ring); 0 while nothing is connected. */
   capacity?(): number;
 }
 

@@ -167,6 +167,14 @@ export class LegacyClient implements AsyncDisposable {
     });
   }
 
+  /**
+   * Notifications the open connection can hold at once: the resend ring, which keeps each written frame for its
+   * delivery window. 0 while no connection is open.
+   */
+  capacity(): number {
+    return this.#current?.open ? this.#connection.capacity : 0;
+  }
+
   get stats(): LegacyClientStats {
     return {
       queued: this.#queue.length - this.#head,

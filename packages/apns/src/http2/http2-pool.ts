@@ -143,7 +143,8 @@ export class Http2Pool implements AsyncDisposable {
   }
 
   #dispatch(pending: PoolRequest): void {
-    if (!this.#router.dispatch(pending)) this.#grow();
+    // Queued, or the last free slot taken: the load asks for another session (up to maxSessions).
+    if (!this.#router.dispatch(pending) || this.#router.full) this.#grow();
   }
 
   /** Open the sessions the router asks for, unless the pool is closed and idle. */

@@ -60,19 +60,27 @@ export class SessionRouter {
   }
 
   /**
-   * Sessions to open now: up to `minSessions` that take streams, and one more (up to `maxSessions`) while
-   * requests wait and none is connecting (every open one is at its stream limit).
+   * Sessions to open now: up to `minSessions` that take streams, and one more (up to `maxSessions`) when every
+   * open one is at its stream limit and none is connecting. Full, not only queued: a sender that keeps its
+   * in-flight count at the pool's capacity never makes a request wait, yet its load asks for more capacity.
    */
   sessionsToOpen(minSessions: number, maxSessions: number): number {
     let accepting = 0;
     let connecting = 0;
+    let free = 0;
     for (const s of this.sessions) {
       if (!s.accepting) continue;
       accepting++;
       if (!s.connected) connecting++;
+      else free += s.free;
     }
     if (accepting < minSessions) return minSessions - accepting;
-    return connecting === 0 && accepting < maxSessions && this.waiting.size > 0 ? 1 : 0;
+    return connecting === 0 && accepting < maxSessions && free === 0 ? 1 : 0;
+  }
+
+  /** Every connected, accepting session is at its stream limit (or none is connected). */
+  get full(): boolean {
+    return this.leastLoaded() === undefined;
   }
 
   /** Some session is connected and takes streams. */

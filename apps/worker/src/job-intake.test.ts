@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { JobIntake } from './job-intake.js';
+
+function intake(window: number, maxJobs = 1000, expectedJobSize = 10) {
+  const set: number[] = [];
+  let w = window;
+  const i = new JobIntake({ window: () => w, maxJobs, setJobs: (n) => set.push(n), expectedJobSize });
+  return { i, set, setWindow: (n: number) => (w = n) };
+}
+
+describe('JobIntake', () => {
+  it('allows as many jobs as fill two windows, and no more while they hold them', () => {
+    const { i, set } = intake(50);
+    expect(i.allowedJobs).toBe(10); // 2 × 50 notifications / 10 per job
+    expect(set.at(-1)).toBe(10);
+    const runs = Array.from({ length: 10 }, () => i.start(10));
+    expect(i.held).toBe(100);
+    expect(i.allowedJobs).toBe(10); // full: the ten running, none more
+    runs[0]!.settled(5);
+    expect(i.allowedJobs).toBe(11); // room for one more job of the mean size
+    runs[0]!.end(); // the run ends with 5 unsent (delayed): released
+    expect(i.held).toBe(90);
+    expect(i.jobs).toBe(9);
+    expect(i.allowedJobs).toBe(10);
+    expect(set.at(-1)).toBe(10);
+  });
+
+  it('a job larger than the budget runs alone: nothing else is taken until it settles', () => {
+    const { i } = intake(100);
+    const big = i.start(1000);
+    expect(i.allowedJobs).toBe(1);
+    big.settled(900);
+    expect(i.allowedJobs).toBeGreaterThan(1);
+    big.end();
+    big.end(); // idempotent
+    expect(i.jobs).toBe(0);
+    expect(i.held).toBe(0);
+  });
+
+  it('follows the window (the transport capacity) and never exceeds maxJobs', () => {
+    const { i, setWindow } = intake(10, 8);
+    expect(i.allowedJobs).toBe(2);
+    setWindow(1000);
+    expect(i.allowedJobs).toBe(8);
+    setWindow(0); // nothing connected: one job still goes, to open the connection
+    expect(i.allowedJobs).toBe(1);
+  });
+});

@@ -1,0 +1,96 @@
+/**
+ * How many jobs a worker takes from BullMQ at once: as many as fill two sending windows with notifications
+ * (one window in flight, one ready behind it so the pipe never drains between jobs), where the window is the
+ * app's send limit (the transport's capacity, throttled). A worker whose transport is full takes no new job
+ * until notifications settle, so the backlog stays in Redis, where another worker can take it, and not in this
+ * process's memory. BullMQ counts jobs, not notifications: the intake turns one into the other with the
+ * running mean of notifications per job, and sets the Worker's `concurrency` at every change.
+ */
+
+export interface JobIntakeOptions {
+  /** Notifications the app may have in flight now (the limiter's limit). */
+  readonly window: () => number;
+  /** Never more jobs at once than this (PUSHFLEET_CONCURRENCY). */
+  readonly maxJobs: number;
+  /** Where the number of jobs goes: the BullMQ Worker's `concurrency`. */
+  readonly setJobs: (jobs: number) => void;
+  /** The guess of notifications per job before any job ran. @defaultValue 100 (the producer's default) */
+  readonly expectedJobSize?: number;
+}
+
+/** How many windows of notifications the worker holds: one sending, one waiting to go. */
+const WINDOWS_HELD = 2;
+/** Weight of each new job in the mean job size (about the last 20 jobs count). */
+const MEAN_WEIGHT = 0.05;
+
+export class JobIntake {
+  readonly #o: JobIntakeOptions;
+  #jobs = 0;
+  #held = 0;
+  #meanJobSize: number;
+  #lastSet = 0;
+
+  constructor(options: JobIntakeOptions) {
+    this.#o = options;
+    this.#meanJobSize = Math.max(1, options.expectedJobSize ?? 100);
+    this.#update();
+  }
+
+  /** Notifications taken from jobs and not settled yet. */
+  get held(): number {
+    return this.#held;
+  }
+
+  /** Jobs running now. */
+  get jobs(): number {
+    return this.#jobs;
+  }
+
+  /** The jobs BullMQ may hold now: the running ones and as many more as the free notification budget fits. */
+  get allowedJobs(): number {
+    const free = Math.max(0, WINDOWS_HELD * this.#o.window() - this.#held);
+    return Math.min(this.#o.maxJobs, Math.max(1, this.#jobs + Math.ceil(free / this.#meanJobSize)));
+  }
+
+  /** A job's run starts and will send `notifications`; returns the run's handle. */
+  start(notifications: number): JobRun {
+    this.#jobs++;
+    this.#held += notifications;
+    this.#meanJobSize += MEAN_WEIGHT * (Math.max(1, notifications) - this.#meanJobSize);
+    this.#update();
+    let left = notifications;
+    let ended = false;
+    return {
+      settled: (count = 1) => {
+        const n = Math.min(count, left);
+        if (n <= 0) return;
+        left -= n;
+        this.#held -= n;
+        this.#update();
+      },
+      end: () => {
+        if (ended) return;
+        ended = true;
+        this.#held -= left;
+        left = 0;
+        this.#jobs--;
+        this.#update();
+      },
+    };
+  }
+
+  #update(): void {
+    const jobs = this.allowedJobs;
+    if (jobs === this.#lastSet) return;
+    this.#lastSet = jobs;
+    this.#o.setJobs(jobs);
+  }
+}
+
+/** One job run's share of the intake. */
+export interface JobRun {
+  /** `count` (default 1) of the run's notifications need no more sending: answered, expired or suppressed. */
+  settled(count?: number): void;
+  /** The run is over (completed, failed, delayed or crashed); what did not settle is released. */
+  end(): void;
+}

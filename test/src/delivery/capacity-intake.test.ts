@@ -1,0 +1,72 @@
+/**
+ * A worker takes jobs by its transport's capacity: with the simulator allowing 20 streams per connection and
+ * the worker 2 connections, no more than 40 notifications are in flight at once and no more jobs are active
+ * than fill two such windows, however long the queue is; the rest waits in Redis, and all is delivered.
+ */
+import { appQueue } from '@pushfleet/queue';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import { startTestFleet, TOPIC } from '../helpers/fleet.js';
+
+const STREAMS = 20;
+const SESSIONS = 2;
+const JOB_SIZE = 10;
+const JOBS = 60;
+
+async function gauges(metricsUrl: string, app: string): Promise<{ inFlight: number; capacity: number }> {
+  const text = await (await fetch(metricsUrl)).text();
+  const read = (name: string) =>
+    Number(
+      text
+        .split('\n')
+        .find((l) => l.startsWith(`${name}{`) && l.includes(`app="${app}"`))
+        ?.split(' ')
+        .at(-1) ?? Number.NaN,
+    );
+  return { inFlight: read('pushfleet_notifications_in_flight'), capacity: read('pushfleet_transport_capacity') };
+}
+
+describe('jobs taken by capacity', () => {
+  it('in flight never exceeds the transport capacity, active jobs never exceed two windows, all delivered', async () => {
+    await using fleet = await startTestFleet({
+      simulator: { maxConcurrentStreams: STREAMS, faults: { latencyMs: 100 } },
+      worker: { sessions: { minSessions: 1, maxSessions: SESSIONS } },
+    });
+    const { name, prefix } = appQueue(fleet.app);
+    const queue = new Queue(name, { connection: new Redis(fleet.redis.url, { maxRetriesPerRequest: null }), prefix });
+    try {
+      for (let j = 0; j < JOBS; j++) {
+        const batch = Array.from({ length: JOB_SIZE }, (_, k) => ({
+          token: (j * JOB_SIZE + k).toString(16).padStart(64, '0'),
+          topic: TOPIC,
+          payload: { aps: { alert: `#${j * JOB_SIZE + k}` } },
+        }));
+        await fleet.producer.sendMany(batch); // one job of JOB_SIZE each
+      }
+      const samples: { inFlight: number; capacity: number; active: number }[] = [];
+      for (let i = 0; i < 2000; i++) {
+        const [g, counts] = await Promise.all([
+          gauges(fleet.worker.metricsUrl, fleet.app),
+          queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized'),
+        ]);
+        samples.push({ ...g, active: counts.active ?? 0 });
+        if (Object.values(counts).every((n) => n === 0)) break;
+        await new Promise((r) => setTimeout(r, 15));
+      }
+      await fleet.sim.recorder.waitFor(JOBS * JOB_SIZE, { timeoutMs: 30_000 });
+
+      const busy = samples.filter((s) => s.inFlight > 0);
+      expect(busy.length).toBeGreaterThan(3); // the run was observed while it sent
+      for (const s of busy) expect(s.inFlight).toBeLessThanOrEqual(Math.max(1, s.capacity));
+      expect(Math.max(...samples.map((s) => s.capacity))).toBeLessThanOrEqual(STREAMS * SESSIONS);
+      // Two windows of the most capacity, in jobs of JOB_SIZE, plus the one BullMQ may fetch as a job ends.
+      const mostJobs = (2 * STREAMS * SESSIONS) / JOB_SIZE + 1;
+      expect(Math.max(...samples.map((s) => s.active))).toBeLessThanOrEqual(mostJobs);
+      expect(Math.max(...samples.map((s) => s.active))).toBeGreaterThan(1); // and it did run jobs side by side
+      expect(fleet.sim.recorder.counters.accepted).toBe(JOBS * JOB_SIZE);
+    } finally {
+      await queue.close();
+    }
+  });
+});
