@@ -92,7 +92,7 @@ export function createPushProcessor(options: PushProcessorOptions) {
     const data = job.data;
     const now = Date.now();
     const state: Record<string, NotificationState> = { ...(data.state ?? {}) };
-    let todo = data.notifications.filter((n) => !state[n.id]?.final);
+    const todo = data.notifications.filter((n) => !state[n.id]?.final);
     const run = options.intake?.start(todo.length);
     try {
       return await processRun(job, lockToken, data, now, state, todo, run);

@@ -24,7 +24,10 @@ async function gauges(metricsUrl: string, app: string): Promise<{ inFlight: numb
         ?.split(' ')
         .at(-1) ?? Number.NaN,
     );
-  return { inFlight: read('pushfleet_notifications_in_flight'), capacity: read('pushfleet_transport_capacity') };
+  return {
+    inFlight: read('pushfleet_notifications_in_flight'),
+    capacity: read('pushfleet_transport_capacity'),
+  };
 }
 
 describe('jobs taken by capacity', () => {
@@ -34,7 +37,10 @@ describe('jobs taken by capacity', () => {
       worker: { sessions: { minSessions: 1, maxSessions: SESSIONS } },
     });
     const { name, prefix } = appQueue(fleet.app);
-    const queue = new Queue(name, { connection: new Redis(fleet.redis.url, { maxRetriesPerRequest: null }), prefix });
+    const queue = new Queue(name, {
+      connection: new Redis(fleet.redis.url, { maxRetriesPerRequest: null }),
+      prefix,
+    });
     try {
       for (let j = 0; j < JOBS; j++) {
         const batch = Array.from({ length: JOB_SIZE }, (_, k) => ({
