@@ -255,13 +255,15 @@ export function createPushProcessor(options: PushProcessorOptions) {
       await job.moveToDelayed(nextTry, lockToken);
       throw new DelayedError();
     }
-    await job.updateData(next);
     if (result.delivered === 0) {
+      await job.updateData(next); // a failed job carries its verdicts in its data (getPushJobStatus)
       count.job('failed');
       throw new UnrecoverableError(
         summarise(result.notifications.map((n) => n.reason ?? n.outcome ?? 'failed')),
       );
     }
+    // Completed: the return value carries every verdict (and the final records each one), so the job's data
+    // is not written again.
     count.job('completed');
     return result;
   }
