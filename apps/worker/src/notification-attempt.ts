@@ -53,7 +53,7 @@ export async function attemptNotification(
   prior: NotificationState | undefined,
   enqueuedAt: number,
 ): Promise<AttemptResult> {
-  const attempts: AttemptRecord[] = [...(prior?.attempts ?? [])];
+  const attempts: AttemptRecord[] = prior ? [...prior.attempts] : [];
   const ask = (cause: RetryCause, now: number) =>
     decideRetry(
       ctx.policy,
@@ -71,12 +71,10 @@ export async function attemptNotification(
     return { state: givenUp(retry, attempts) ?? { final: false, attempts }, retry, recordedInvalid: false };
   }
   const at = Date.now();
-  const answer = {
-    outcome: verdict.outcome,
-    status: verdict.status,
-    ...(verdict.reason !== undefined ? { reason: verdict.reason } : {}),
-  };
-  attempts.push({ at, ...answer });
+  // Built field by field, not by spreads: this runs once per notification.
+  const attempt: Writable<AttemptRecord> = { at, outcome: verdict.outcome, status: verdict.status };
+  if (verdict.reason !== undefined) attempt.reason = verdict.reason;
+  attempts.push(attempt);
   let recordedInvalid = false;
   if (verdict.outcome === 'token-invalid') {
     recordedInvalid = await recordInvalidToken(ctx.redis, {
@@ -88,13 +86,15 @@ export async function attemptNotification(
       source: ctx.transport,
     });
   }
-  const state: NotificationState = {
+  const state: Writable<NotificationState> = {
     // creds-broken is not final: the app is paused and the notification is sent again once it resumes.
     final: verdict.outcome !== 'retry' && verdict.outcome !== 'creds-broken',
-    ...answer,
-    ...(verdict.timestamp !== undefined ? { timestamp: verdict.timestamp } : {}),
+    outcome: verdict.outcome,
+    status: verdict.status,
     attempts,
   };
+  if (verdict.reason !== undefined) state.reason = verdict.reason;
+  if (verdict.timestamp !== undefined) state.timestamp = verdict.timestamp;
   // creds-broken asks the policy too: without a pause handler it is retried like any other non-final answer.
   if (verdict.outcome !== 'retry' && verdict.outcome !== 'creds-broken') return { state, recordedInvalid };
   const retry = ask(
@@ -103,6 +103,8 @@ export async function attemptNotification(
   );
   return { state: givenUp(retry, attempts) ?? state, retry, recordedInvalid };
 }
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** The final state of a notification the policy gave up on, or undefined when it is retried. */
 function givenUp(decision: RetryDecision, attempts: AttemptRecord[]): NotificationState | undefined {

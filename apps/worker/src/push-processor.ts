@@ -20,6 +20,7 @@ import {
   addDeadLetters,
   type DeadLetter,
   type DeadLetterLimits,
+  type FinalRecord,
   findSuppressed,
   type NotificationRecord,
   type NotificationState,
@@ -217,21 +218,23 @@ export function createPushProcessor(options: PushProcessorOptions) {
     if (freshConnection) sender.recycleConnections?.();
 
     // What ended in this run is kept by id for status reads after the job is gone, and counted for waiters.
-    const endedNow = data.notifications.flatMap((n) => {
+    const endedAt = Date.now();
+    const jobId = String(job.id);
+    const endedNow: [string, FinalRecord][] = [];
+    for (const n of data.notifications) {
       const s = state[n.id];
-      if (!s?.final || !s.outcome || data.state?.[n.id]?.final) return [];
-      const record = {
+      if (!s?.final || !s.outcome || data.state?.[n.id]?.final) continue;
+      // Built field by field, not by spreads: this runs once per notification.
+      const record: Writable<FinalRecord> = {
         outcome: s.outcome,
-        at: Date.now(),
+        at: endedAt,
         attempts: s.attempts.length,
-        jobId: String(job.id),
+        jobId,
       };
-      const extra = {
-        ...(s.status !== undefined ? { status: s.status } : {}),
-        ...(s.reason ? { reason: s.reason } : {}),
-      };
-      return [[n.id, { ...record, ...extra }] as const];
-    });
+      if (s.status !== undefined) record.status = s.status;
+      if (s.reason) record.reason = s.reason;
+      endedNow.push([n.id, record]);
+    }
     await recordFinalOutcomes(redis, app, endedNow);
 
     const next: PushJobData = { ...data, state, runs: (data.runs ?? 0) + 1 };
@@ -311,6 +314,8 @@ function startCheckpoint(
     },
   };
 }
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** "Unregistered" for one; "Unregistered x2, BadDeviceToken" for many. */
 function summarise(reasons: string[]): string {
