@@ -99,7 +99,7 @@ function renderChartSvg(chart: ReportChart): string {
       legend: { top: 34, data: chart.series.map((s) => s.name) },
       grid: { left: 70, right: 30, top: 76, bottom: 50 },
       xAxis: { type: 'value', name: 'seconds', nameLocation: 'middle', nameGap: 28, min: 0 },
-      yAxis: { type: 'value', name: chart.yLabel, nameLocation: 'middle', nameGap: 52, scale: true },
+      yAxis: { type: 'value', name: chart.yLabel, nameLocation: 'middle', nameGap: 52 },
       series: [
         ...chart.series.map((s) => ({
           type: 'line' as const,
