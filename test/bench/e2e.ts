@@ -18,27 +18,19 @@
  * The last line is one JSON object: e2e_per_s, raw_per_s, ratio, p50_ms, p99_ms, enqueue_per_s, worker_rss_mb,
  * worker_cpu_us (per notification), raw_cpu_us.
  */
-import { type ChildProcess, fork } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fork } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { createProducer, type FinalRecord, outcomeCounts, waitForNotifications } from '@pushfleet/queue';
-import { startRedisServer } from '@pushfleet/queue/redis-server';
-import {
-  createCertificateAuthority,
-  createProviderKey,
-  createServerCertificate,
-} from '@pushfleet/simulator/certificates';
 import { Redis } from 'ioredis';
+import {
+  BENCH_APP as APP,
+  benchNotification,
+  HTTP2_BENCH,
+  scrapeMetric as metric,
+  startBenchFleet,
+  BENCH_TOPIC as TOPIC,
+} from './bench-fleet.js';
 import type { ClientJob, ClientReport } from './http2-protocol.js';
-
-const TOPIC = 'com.example.bench';
-const APP = 'bench';
-const HTTP2_BENCH = fileURLToPath(new URL('./http2.js', import.meta.url));
-const WORKER_MAIN = fileURLToPath(new URL('../../../apps/worker/dist/main.js', import.meta.url));
 
 const { values } = parseArgs({
   options: {
@@ -57,29 +49,10 @@ const workerCount = Number(values.workers);
 const connections = Number(values.connections);
 const fanOutShare = Number(values['fan-out']);
 
-const ca = createCertificateAuthority();
-const server = createServerCertificate(ca, { hosts: ['localhost', '127.0.0.1'] });
-const key = createProviderKey();
-const dir = mkdtempSync(join(tmpdir(), 'pushfleet-e2e-'));
-const caFile = join(dir, 'ca.pem');
-const keyFile = join(dir, 'AuthKey.p8');
-writeFileSync(caFile, ca.certPem, { mode: 0o600 });
-writeFileSync(keyFile, key.privateKeyPem, { mode: 0o600 });
-const children: ChildProcess[] = [];
-process.once('exit', () => {
-  for (const c of children) c.kill('SIGKILL');
-});
-
-const sim = fork(HTTP2_BENCH, ['serve'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-children.push(sim);
-sim.send({
-  tls: { cert: server.certPem, key: server.keyPem, ca: ca.certPem },
-  key,
-  port: 0,
-  workers: Number(values['sim-workers']),
-});
-const [ready] = (await once(sim, 'message')) as [{ url: string }];
-await using redisServer = await startRedisServer({ persist: true });
+// Redis (AOF), the simulator and the worker processes: test/bench/bench-fleet.ts, shared with the soak.
+const fleet = await startBenchFleet({ simWorkers: Number(values['sim-workers']) });
+const { ca, key, caFile, children, redisServer } = fleet;
+const ready = { url: fleet.simUrl };
 const redis = new Redis(redisServer.url, { maxRetriesPerRequest: null });
 
 // 1. The raw transport on the same simulator.
@@ -110,7 +83,11 @@ const raw = await new Promise<ClientReport>((resolve, reject) => {
 });
 
 // 2. The fleet: workers, then the producer.
-const workers = await Promise.all(Array.from({ length: workerCount }, () => startWorker()));
+const workers = await Promise.all(
+  Array.from({ length: workerCount }, () =>
+    fleet.startWorker({ concurrency: values.concurrency, profileDir: values.profile }),
+  ),
+);
 const producer = createProducer({ redis: redisServer.url, app: APP });
 const baseline = { [APP]: await outcomeCounts(redis, APP) };
 const cpuBefore = await Promise.all(workers.map((w) => metric(w.metricsUrl, 'process_cpu_seconds_total')));
@@ -122,17 +99,10 @@ const rssTimer = setInterval(async () => {
 
 const enqueuedAt = new Map<string, number>();
 const started = Date.now();
-const sharedPayload = { aps: { alert: { title: 'pushfleet', body: 'the same to everyone' } } };
 for (let i = 0; i < total; i += 1000) {
-  const batch = Array.from({ length: Math.min(1000, total - i) }, (_, k) => {
-    const n = i + k;
-    const fanOut = (n % 100) / 100 < fanOutShare;
-    return {
-      token: n.toString(16).padStart(64, '0'),
-      topic: TOPIC,
-      payload: fanOut ? sharedPayload : { aps: { alert: `notification ${n}` }, n },
-    };
-  });
+  const batch = Array.from({ length: Math.min(1000, total - i) }, (_, k) =>
+    benchNotification(i + k, fanOutShare),
+  );
   const at = Date.now();
   const { ids } = await producer.sendMany(batch);
   for (const id of ids) enqueuedAt.set(id, at);
@@ -162,13 +132,9 @@ latencies.sort((a, b) => a - b);
 const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
 
 await producer.close();
-for (const w of workers) {
-  const exited = once(w.child, 'exit');
-  w.child.kill('SIGTERM');
-  await exited;
-}
-sim.send('stop');
+for (const w of workers) await fleet.stopWorker(w);
 redis.disconnect();
+await fleet.close();
 
 const delivered = outcome.byOutcome.delivered ?? 0;
 const e2ePerS = Math.round(delivered / deliverSeconds);
@@ -194,31 +160,3 @@ console.log(
 );
 console.log(JSON.stringify(result));
 process.exit(0);
-
-async function startWorker(): Promise<{ child: ChildProcess; metricsUrl: string }> {
-  const child = fork(WORKER_MAIN, [], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      REDIS_URL: redisServer.url,
-      PUSHFLEET_APP: APP,
-      APNS_URL: ready.url,
-      APNS_CA_FILE: caFile,
-      APNS_KEY_FILE: keyFile,
-      APNS_KEY_ID: key.keyId,
-      APNS_TEAM_ID: key.teamId,
-      PUSHFLEET_METRICS_PORT: '0',
-      PUSHFLEET_CONCURRENCY: values.concurrency,
-    },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    execArgv: values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [],
-  });
-  children.push(child);
-  const [m] = (await once(child, 'message')) as [{ metricsUrl: string }];
-  return { child, metricsUrl: m.metricsUrl };
-}
-
-async function metric(url: string, name: string): Promise<number> {
-  const text = await (await fetch(url)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return line ? Number(line.split(' ')[1]) : 0;
-}

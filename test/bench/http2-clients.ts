@@ -2,6 +2,9 @@
  * The clients the HTTP/2 benchmark compares, each behind one `send(i) → delivered?` adapter, and the driver a
  * client child runs: warm up, wait for the parent's 'go', then send `requests` notifications keeping `window`
  * in flight, timing each from `send()` to its answer.
+ *
+ * Connections are matched pairwise, so no contender wins by holding more of them: `ours` and `node-apn-multi`
+ * (node-apn's round-robin `MultiProvider`) hold `connections` each; `ours-1`, `node-apn` and `apns2` hold one.
  */
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
@@ -13,7 +16,7 @@ import { signProviderToken } from '@pushfleet/simulator/certificates';
 import { ApnsClient, Notification } from 'apns2';
 import type { ClientJob, ClientReport } from './http2-protocol.js';
 
-export const CLIENT_NAMES = ['ours', 'node-apn', 'apns2', 'bare'] as const;
+export const CLIENT_NAMES = ['ours', 'ours-1', 'node-apn', 'node-apn-multi', 'apns2', 'bare'] as const;
 export type ClientName = (typeof CLIENT_NAMES)[number];
 
 const ALERT = { title: 'pushfleet bench', body: 'one notification of a hundred thousand' };
@@ -88,8 +91,11 @@ function drive(
 async function createAdapter(name: ClientName, job: ClientJob, work: Work): Promise<Adapter> {
   const url = new URL(job.url);
   switch (name) {
-    case 'ours': {
-      // Http2Pool (frame-level sessions). 'bare' below is the node:http2 client it replaced, for comparison.
+    case 'ours':
+    case 'ours-1': {
+      // Http2Pool (frame-level sessions), held at exactly its share of connections (it may not grow past them).
+      // 'bare' below is the node:http2 client it replaced, for comparison.
+      const sessions = name === 'ours' ? job.connections : 1;
       const token = new ProviderToken({
         key: loadSigningKey(job.key.privateKeyPem, 'bench.p8'),
         keyId: job.key.keyId,
@@ -98,8 +104,8 @@ async function createAdapter(name: ClientName, job: ClientJob, work: Work): Prom
       const options = { url: job.url, ca: job.ca, auth: { kind: 'token', token } as const };
       const client = new Http2Pool({
         ...options,
-        minSessions: job.connections,
-        maxSessions: Math.max(4, job.connections),
+        minSessions: sessions,
+        maxSessions: sessions,
       });
       return {
         send: (i) =>
@@ -116,14 +122,20 @@ async function createAdapter(name: ClientName, job: ClientJob, work: Work): Prom
         close: () => client.close(),
       };
     }
-    case 'node-apn': {
-      const provider = new apn.Provider({
+    case 'node-apn':
+    case 'node-apn-multi': {
+      const options = {
         token: { key: job.key.privateKeyPem, keyId: job.key.keyId, teamId: job.key.teamId },
         address: url.hostname,
         port: url.port === '' ? 443 : Number(url.port),
         ca: [job.ca],
         production: false,
-      });
+      };
+      // MultiProvider: `clientCount` node-apn clients (one connection each), used round-robin.
+      const provider =
+        name === 'node-apn'
+          ? new apn.Provider(options)
+          : new apn.MultiProvider({ ...options, clientCount: job.connections });
       let reported = false;
       return {
         send: (i) => {
@@ -135,7 +147,7 @@ async function createAdapter(name: ClientName, job: ClientJob, work: Work): Prom
           return provider.send(note, work.tokens[i]!).then((r) => {
             if (r.failed.length > 0 && !reported) {
               reported = true;
-              console.error('node-apn: first failure', JSON.stringify(r.failed[0]));
+              console.error(`${name}: first failure`, JSON.stringify(r.failed[0]));
             }
             return r.sent.length === 1;
           });

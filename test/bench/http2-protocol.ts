@@ -16,7 +16,7 @@ export interface ClientJob {
   readonly window: number;
   /** Unmeasured notifications first, on the same connections. */
   readonly warmup: number;
-  /** Connections, for the clients that take a number (ours, bare). */
+  /** Connections, for the clients that take a number (ours, node-apn-multi, bare); the others hold one. */
   readonly connections: number;
 }
 

@@ -3,7 +3,8 @@
  * simulator.
  *
  *   node test/dist/bench/http2.js [--requests 100000] [--window 1000] [--runs 3] [--warmup 5000]
- *                                 [--clients ours,node-apn,apns2,bare] [--connections 2] [--sim-workers 2]
+ *                                 [--clients ours,ours-1,node-apn,node-apn-multi,apns2,bare] [--connections 2]
+ *                                 [--sim-workers 2]
  *
  * Processes: the simulator (`startSimulator`, token auth, counters only, production environment so answers carry
  * no sandbox-only header) runs in its own child process on 127.0.0.1:443 when it can bind it (`apns2` only ever
@@ -11,14 +12,19 @@
  * child process, so its CPU time and peak RSS are its own; clients take turns, `--runs` times, and every figure
  * printed is the median over the runs.
  *
+ * Every contender holds the same number of connections as the one it is compared with: `ours` (Http2Pool fixed at
+ * `--connections` sessions) against node-apn's `MultiProvider` with `clientCount` = `--connections`; `ours-1` (one
+ * session) against node-apn's `Provider` (one connection); apns2 holds one connection too.
+ *
  * Each client sends `--requests` distinct notifications (distinct device token and apns-id, one shared payload),
  * keeping `--window` in flight, after `--warmup` unmeasured ones on the same connections. Per client: notifications
  * per second, p50/p99 latency from `send()` to its answer, client CPU seconds per 10,000 notifications, peak RSS,
  * and the simulator's own CPU per notification during that client's run (when the simulator's core is saturated
  * it, not the client, sets the rate; the note says so).
  *
- * The last line is one JSON object: ours_per_s, peer (the faster of node-apn and apns2), peer_per_s, ratio
- * (ours/peer), cpu_ratio (peer CPU per notification / ours), p99 of both, and the simulator's CPU figures.
+ * The last line is one JSON object (test/bench/http2-results.ts): per client <name>_per_s, _cpu_us, _p99_ms;
+ * ratio and cpu_ratio of ours against node-apn-multi (same connections), ratio_one_connection and
+ * cpu_ratio_one_connection of ours-1 against node-apn; and the simulator's CPU figures.
  */
 import { fork } from 'node:child_process';
 import cluster, { type Worker } from 'node:cluster';
@@ -37,6 +43,7 @@ import {
 } from '@pushfleet/simulator/certificates';
 import { CLIENT_NAMES, type ClientName, runClient } from './http2-clients.js';
 import type { ClientJob, ClientReport } from './http2-protocol.js';
+import { type Row, summarise, TABLE_HEADER, tableLine } from './http2-results.js';
 
 const TOPIC = 'com.example.bench';
 const SELF = fileURLToPath(import.meta.url);
@@ -149,12 +156,6 @@ async function serve(request: ServeRequest): Promise<void> {
   process.send?.({ url: sim.url, port: sim.port, note });
 }
 
-interface Row {
-  readonly name: ClientName;
-  readonly reports: ClientReport[];
-  readonly simCpuMicros: number[];
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -162,7 +163,7 @@ async function main(): Promise<void> {
       window: { type: 'string', default: '1000' },
       runs: { type: 'string', default: '3' },
       warmup: { type: 'string', default: '5000' },
-      clients: { type: 'string', default: 'ours,node-apn,apns2' },
+      clients: { type: 'string', default: 'ours,ours-1,node-apn,node-apn-multi,apns2' },
       connections: { type: 'string', default: '2' },
       'sim-workers': { type: 'string', default: '2' },
       profile: { type: 'string' },
@@ -245,7 +246,7 @@ async function main(): Promise<void> {
       row.reports.push(report);
       row.simCpuMicros.push(cpu.cpuMicros / Math.max(1, cpu.accepted));
       console.log(
-        `  run ${run + 1} ${line(row.name, [report], [cpu.cpuMicros / Math.max(1, cpu.accepted)])}`,
+        `  run ${run + 1} ${tableLine(row.name, [report], [cpu.cpuMicros / Math.max(1, cpu.accepted)])}`,
       );
     }
   }
@@ -254,73 +255,9 @@ async function main(): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
 
   console.log('');
-  console.log('client      notifications/s   p50 ms   p99 ms   CPU s/10k   peak RSS MB   sim CPU µs/notif');
-  for (const row of rows) console.log(line(row.name, row.reports, row.simCpuMicros));
-  const ours = rows.find((r) => r.name === 'ours');
-  const peers = rows.filter((r) => r.name === 'node-apn' || r.name === 'apns2');
-  const best = peers.sort((a, b) => med(b.reports, 'perSecond') - med(a.reports, 'perSecond'))[0];
-  const out: Record<string, unknown> = {};
-  if (ours) {
-    out.ours_per_s = Math.round(med(ours.reports, 'perSecond'));
-    out.ours_cpu_us = round1(med(ours.reports, 'cpuMicrosPerNotification'));
-    out.ours_p99_ms = round1(med(ours.reports, 'p99Ms'));
-    out.sim_cpu_us_ours = round1(median(ours.simCpuMicros));
-  }
-  if (best) {
-    out.peer = best.name;
-    out.peer_per_s = Math.round(med(best.reports, 'perSecond'));
-    out.peer_cpu_us = round1(med(best.reports, 'cpuMicrosPerNotification'));
-    out.peer_p99_ms = round1(med(best.reports, 'p99Ms'));
-  }
-  if (ours && best) {
-    out.ratio = round3(med(ours.reports, 'perSecond') / med(best.reports, 'perSecond'));
-    out.cpu_ratio = round3(
-      med(best.reports, 'cpuMicrosPerNotification') / med(ours.reports, 'cpuMicrosPerNotification'),
-    );
-  }
-  for (const r of rows) out[`${r.name.replace('-', '_')}_per_s`] = Math.round(med(r.reports, 'perSecond'));
-  if (ours) {
-    // The simulator's ceiling: one busy core at its measured CPU per notification.
-    const simCeiling = (simWorkers * 1e6) / median(ours.simCpuMicros);
-    out.sim_ceiling_per_s = Math.round(simCeiling);
-    if (med(ours.reports, 'perSecond') > 0.8 * simCeiling) {
-      console.log(
-        `note: ours ran at ${Math.round((100 * med(ours.reports, 'perSecond')) / simCeiling)}% of the ` +
-          `simulator's single-core ceiling (${Math.round(simCeiling).toLocaleString('en-US')}/s at ` +
-          `${round1(median(ours.simCpuMicros))} µs per notification): the simulator limits this figure`,
-      );
-    }
-  }
-  console.log(JSON.stringify(out));
-}
-
-function line(name: string, reports: ClientReport[], simCpu: number[]): string {
-  const failed = reports.reduce((n, r) => n + r.failed, 0);
-  return (
-    `${name.padEnd(10)} ${fmt(med(reports, 'perSecond')).padStart(16)} ${med(reports, 'p50Ms').toFixed(2).padStart(8)} ` +
-    `${med(reports, 'p99Ms').toFixed(2).padStart(8)} ${((med(reports, 'cpuMicrosPerNotification') * 1e4) / 1e6).toFixed(3).padStart(11)} ` +
-    `${(med(reports, 'peakRssBytes') / 2 ** 20).toFixed(0).padStart(13)} ${median(simCpu).toFixed(1).padStart(18)}` +
-    (failed > 0 ? `   (${failed} not delivered!)` : '')
-  );
-}
-
-function med(reports: ClientReport[], field: keyof ClientReport): number {
-  return median(reports.map((r) => r[field] as number));
-}
-
-function median(values: number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
-function fmt(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
-}
-function round1(n: number): number {
-  return Math.round(n * 10) / 10;
-}
-function round3(n: number): number {
-  return Math.round(n * 1000) / 1000;
+  console.log(TABLE_HEADER);
+  for (const row of rows) console.log(tableLine(row.name, row.reports, row.simCpuMicros));
+  const { json, notes } = summarise(rows, { connections, simWorkers });
+  for (const note of notes) console.log(note);
+  console.log(JSON.stringify(json));
 }

@@ -1,15 +1,21 @@
 /**
  * Legacy command-2 encoding benchmark: `npm run bench:encode` (builds, then runs dist/bench/encode.js).
  *
- *   node packages/apns/dist/bench/encode.js [--n=1000000] [--reps=5] [--batch=1000] [--only=case,case]
+ *   node packages/apns-legacy/dist/bench/encode.js [--n=1000000] [--reps=5] [--batch=1000] [--only=case,case]
+ *
+ * The goal compares like with like: the fan-out encoder (`writeFanOut`, `take()` per batch, so its output stays
+ * in one cache-resident buffer) against `memcpy-incache` (one copy of the same batch-sized chunk into the same
+ * resident buffer: the floor for producing those bytes at all) and against `fanout-each` (the per-frame encoder
+ * on the same input: what the batch path buys). The RAM-to-RAM `memcpy` and the PHP-style `naive` encoder stay
+ * as context, not as the goal.
  *
  * Cases, each over N notifications with ~200-byte payloads and N distinct tokens (all inputs are generated
  * before any timed region):
- *   memcpy           floor: one Buffer.copy of the fan-out case's total bytes into a pre-touched buffer
- *   memcpy-incache   context: the same bytes copied one batch-sized block at a time (destination stays in cache)
- *   naive            the PHP idiom: per frame JSON.stringify, Buffer parts, Buffer.concat
+ *   memcpy           context: one Buffer.copy of the fan-out case's total bytes into a pre-touched buffer (RAM)
+ *   memcpy-incache   baseline: the same bytes copied one batch-sized block at a time (destination stays in cache)
+ *   naive            context: the PHP idiom: per frame JSON.stringify, Buffer parts, Buffer.concat
  *   fanout           FrameEncoder.writeFanOut: one payload Buffer, `batch` tokens per call, take() per call
- *   fanout-each      FrameEncoder.write per notification, same payload, take() every `batch` frames
+ *   fanout-each      baseline: FrameEncoder.write per notification, same payload, take() every `batch` frames
  *   fanout-onebuf    writeFanOut with no take() until the end: all frames in one buffer (RAM-bound, like memcpy)
  *   distinct         FrameEncoder.writeBatch: a distinct pre-serialized payload per notification
  *   distinct-each    FrameEncoder.write per notification, distinct payloads
@@ -110,6 +116,13 @@ async function measure(frames: number, bytes: number, reps: number, run: () => v
 }
 
 const round = (x: number): number => Math.round(x * 100) / 100;
+
+/**
+ * Like-for-like goals. Against the chunk copied in cache, the fan-out must reach half its speed (the bar the RAM
+ * copy had before, now against the honest floor), and the distinct path a fifth; the batch path must beat the
+ * per-frame encoder on the same input by 3x, or batching is not worth its code.
+ */
+const GOALS = { fanout_memcpy_incache: 0.5, fanout_each: 3, distinct_memcpy_incache: 0.2 } as const;
 
 /** A ~200-byte alert payload; `i` varies the text so distinct payloads really differ. */
 function payloadObject(i: number): Record<string, unknown> {
@@ -390,6 +403,11 @@ async function main(): Promise<void> {
     batch,
     payload_bytes: fanPayload.length,
     frame_bytes: frameBytes,
+    /** The goal's ratios: fan-out against the same chunk copied in cache, and against the per-frame encoder. */
+    ratio_to_memcpy_incache: ratio(r.fanout?.bytes_per_s, r['memcpy-incache']?.bytes_per_s),
+    ratio_to_fanout_each: ratio(r.fanout?.frames_per_s, r['fanout-each']?.frames_per_s),
+    distinct_ratio_to_memcpy_incache: ratio(r.distinct?.bytes_per_s, r['memcpy-incache']?.bytes_per_s),
+    distinct_ratio_to_distinct_each: ratio(r.distinct?.frames_per_s, r['distinct-each']?.frames_per_s),
     ratio_to_memcpy: ratio(r.fanout?.bytes_per_s, r.memcpy?.bytes_per_s),
     ratio_to_naive: ratio(r.fanout?.frames_per_s, r.naive?.frames_per_s),
     distinct_ratio_to_memcpy: ratio(r.distinct?.bytes_per_s, r.memcpy?.bytes_per_s),
@@ -403,6 +421,16 @@ async function main(): Promise<void> {
     token_floor_ratio_to_memcpy: ratio(r['token-floor']?.bytes_per_s, r.memcpy?.bytes_per_s),
     /** The same ratios from CPU-time medians (use these when the host is shared and wall time is noisy). */
     cpu: {
+      ratio_to_memcpy_incache: ratio(r.fanout?.cpu_bytes_per_s, r['memcpy-incache']?.cpu_bytes_per_s),
+      ratio_to_fanout_each: ratio(r.fanout?.cpu_bytes_per_s, r['fanout-each']?.cpu_bytes_per_s),
+      distinct_ratio_to_memcpy_incache: ratio(
+        r.distinct?.cpu_bytes_per_s,
+        r['memcpy-incache']?.cpu_bytes_per_s,
+      ),
+      distinct_ratio_to_distinct_each: ratio(
+        r.distinct?.cpu_bytes_per_s,
+        r['distinct-each']?.cpu_bytes_per_s,
+      ),
       ratio_to_memcpy: ratio(r.fanout?.cpu_bytes_per_s, r.memcpy?.cpu_bytes_per_s),
       ratio_to_naive: ratio(r.fanout?.cpu_bytes_per_s, r.naive?.cpu_bytes_per_s),
       distinct_ratio_to_memcpy: ratio(r.distinct?.cpu_bytes_per_s, r.memcpy?.cpu_bytes_per_s),
@@ -411,9 +439,16 @@ async function main(): Promise<void> {
       join_floor_ratio_to_memcpy: ratio(r['join-floor']?.cpu_bytes_per_s, r.memcpy?.cpu_bytes_per_s),
       token_floor_ratio_to_memcpy: ratio(r['token-floor']?.cpu_bytes_per_s, r.memcpy?.cpu_bytes_per_s),
     },
-    goals: { fanout_memcpy: 0.5, fanout_naive: 30, distinct_memcpy: 0.2 },
+    goals: GOALS,
     results,
   };
+  const verdict = (x: number | null, goal: number) =>
+    x === null ? 'not run' : `${x} (goal >= ${goal}: ${x >= goal ? 'met' : 'NOT met'})`;
+  log(
+    `goal: fan-out / memcpy-incache ${verdict(summary.ratio_to_memcpy_incache, GOALS.fanout_memcpy_incache)}; ` +
+      `fan-out / fanout-each ${verdict(summary.ratio_to_fanout_each, GOALS.fanout_each)}; ` +
+      `distinct / memcpy-incache ${verdict(summary.distinct_ratio_to_memcpy_incache, GOALS.distinct_memcpy_incache)}`,
+  );
   log(JSON.stringify(summary));
 }
 

@@ -1,0 +1,174 @@
+/**
+ * The fleet that bench:e2e and the soak drive, each part in its own process as in a deployment: Redis (AOF on,
+ * everysec), the simulator (bench:http2's, counters only, `simWorkers` processes sharing one port), and worker
+ * processes (`apps/worker/dist/main.js`, the code the fleet runs) started on demand. Every child is killed when
+ * this process exits, whatever happens.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { NotificationInput } from '@pushfleet/queue';
+import { type RedisServer, startRedisServer } from '@pushfleet/queue/redis-server';
+import {
+  type CertificateAuthority,
+  createCertificateAuthority,
+  createProviderKey,
+  createServerCertificate,
+  type ProviderKey,
+} from '@pushfleet/simulator/certificates';
+
+export const BENCH_TOPIC = 'com.example.bench';
+export const BENCH_APP = 'bench';
+/** bench:http2's entry: `serve` runs the simulator, `client` one of its clients. */
+export const HTTP2_BENCH = fileURLToPath(new URL('./http2.js', import.meta.url));
+const WORKER_MAIN = fileURLToPath(new URL('../../../apps/worker/dist/main.js', import.meta.url));
+
+export interface BenchWorker {
+  readonly child: ChildProcess;
+  /** The worker's Prometheus endpoint. */
+  readonly metricsUrl: string;
+}
+
+export interface BenchWorkerOptions {
+  /** Jobs in flight per worker (PUSHFLEET_CONCURRENCY). */
+  readonly concurrency: string;
+  /** Write a CPU profile (node --cpu-prof) into this directory. */
+  readonly profileDir?: string | undefined;
+}
+
+export interface BenchFleet extends AsyncDisposable {
+  readonly ca: CertificateAuthority;
+  readonly key: ProviderKey;
+  /** The simulator's CA as a file (for NODE_EXTRA_CA_CERTS and the worker's APNS_CA_FILE). */
+  readonly caFile: string;
+  /** The simulator's token endpoint. */
+  readonly simUrl: string;
+  readonly redisServer: RedisServer;
+  /** Children killed when this process exits; a caller adds the ones it forks itself. */
+  readonly children: ChildProcess[];
+  startWorker(options: BenchWorkerOptions): Promise<BenchWorker>;
+  /** SIGTERM (the worker drains), then wait for it to exit. */
+  stopWorker(worker: BenchWorker): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startBenchFleet(options: { readonly simWorkers: number }): Promise<BenchFleet> {
+  const ca = createCertificateAuthority();
+  const server = createServerCertificate(ca, { hosts: ['localhost', '127.0.0.1'] });
+  const key = createProviderKey();
+  const dir = mkdtempSync(join(tmpdir(), 'pushfleet-bench-fleet-'));
+  const caFile = join(dir, 'ca.pem');
+  const keyFile = join(dir, 'AuthKey.p8');
+  writeFileSync(caFile, ca.certPem, { mode: 0o600 });
+  writeFileSync(keyFile, key.privateKeyPem, { mode: 0o600 });
+  const children: ChildProcess[] = [];
+  let redisPid = -1;
+  process.once('exit', () => {
+    for (const c of children) c.kill('SIGKILL');
+    // redis-server is spawned, not forked: without this it would outlive a bench that exits early.
+    if (redisPid > 0) {
+      try {
+        process.kill(redisPid, 'SIGKILL');
+      } catch {}
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const sim = fork(HTTP2_BENCH, ['serve'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  children.push(sim);
+  sim.send({
+    tls: { cert: server.certPem, key: server.keyPem, ca: ca.certPem },
+    key,
+    port: 0,
+    workers: options.simWorkers,
+  });
+  const [ready] = (await once(sim, 'message')) as [{ url: string }];
+  const redisServer = await startRedisServer({ persist: true });
+  redisPid = redisServer.pid;
+
+  const startWorker = async (w: BenchWorkerOptions): Promise<BenchWorker> => {
+    const child = fork(WORKER_MAIN, [], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        REDIS_URL: redisServer.url,
+        PUSHFLEET_APP: BENCH_APP,
+        APNS_URL: ready.url,
+        APNS_CA_FILE: caFile,
+        APNS_KEY_FILE: keyFile,
+        APNS_KEY_ID: key.keyId,
+        APNS_TEAM_ID: key.teamId,
+        PUSHFLEET_METRICS_PORT: '0',
+        PUSHFLEET_CONCURRENCY: w.concurrency,
+      },
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      execArgv: w.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${w.profileDir}`] : [],
+    });
+    children.push(child);
+    const [m] = (await once(child, 'message')) as [{ metricsUrl: string }];
+    return { child, metricsUrl: m.metricsUrl };
+  };
+  const stopWorker = async (w: BenchWorker): Promise<void> => {
+    if (w.child.exitCode !== null || w.child.signalCode !== null) return;
+    const exited = once(w.child, 'exit');
+    w.child.kill('SIGTERM');
+    await exited;
+  };
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      const simExited = once(sim, 'exit');
+      sim.send('stop');
+      await simExited;
+      await redisServer.close();
+    })());
+  return {
+    ca,
+    key,
+    caFile,
+    simUrl: ready.url,
+    redisServer,
+    children,
+    startWorker,
+    stopWorker,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+/** Read gauges and counters (lines `name value`, no labels) from one scrape of a Prometheus endpoint. */
+export async function scrapeMetrics<N extends string>(
+  url: string,
+  names: readonly N[],
+): Promise<Record<N, number>> {
+  const text = await (await fetch(url)).text();
+  const out = {} as Record<N, number>;
+  for (const name of names) {
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+    out[name] = line ? Number(line.split(' ')[1]) : Number.NaN;
+  }
+  return out;
+}
+
+/** One metric from one scrape; 0 when the endpoint does not export it. */
+export async function scrapeMetric(url: string, name: string): Promise<number> {
+  const value = (await scrapeMetrics(url, [name]))[name] ?? Number.NaN;
+  return Number.isNaN(value) ? 0 : value;
+}
+
+const SHARED_PAYLOAD = { aps: { alert: { title: 'pushfleet', body: 'the same to everyone' } } };
+
+/**
+ * Notification `n` of a bench run: a share `fanOutShare` of them carry one shared payload (a fan-out, which the
+ * fleet encodes once), the rest a distinct payload each; every token is distinct.
+ */
+export function benchNotification(n: number, fanOutShare: number): NotificationInput {
+  const fanOut = (n % 100) / 100 < fanOutShare;
+  return {
+    token: n.toString(16).padStart(64, '0'),
+    topic: BENCH_TOPIC,
+    payload: fanOut ? SHARED_PAYLOAD : { aps: { alert: `notification ${n}` }, n },
+  };
+}
