@@ -14,6 +14,7 @@ import type { NotificationInput } from '@pushfleet/queue';
 import { type RedisServer, startRedisServer } from '@pushfleet/queue/redis-server';
 import {
   type CertificateAuthority,
+  createApnsClientCertificate,
   createCertificateAuthority,
   createProviderKey,
   createServerCertificate,
@@ -25,6 +26,19 @@ export const BENCH_APP = 'bench';
 /** bench:http2's entry: `serve` runs the simulator, `client` one of its clients. */
 export const HTTP2_BENCH = fileURLToPath(new URL('./http2.js', import.meta.url));
 const WORKER_MAIN = fileURLToPath(new URL('../../../apps/worker/dist/main.js', import.meta.url));
+/** bench:legacy's entry: `serve` runs the simulator's binary gateway, counters only. */
+const LEGACY_BENCH = fileURLToPath(
+  new URL('../../../packages/simulator/dist/bench/legacy.js', import.meta.url),
+);
+
+export type BenchTransport = 'http2' | 'legacy';
+
+/** The simulator's binary gateway and a client certificate it accepts (for the raw LegacyClient). */
+export interface BenchLegacyGateway {
+  readonly port: number;
+  readonly certPem: string;
+  readonly keyPem: string;
+}
 
 export interface BenchWorker {
   readonly child: ChildProcess;
@@ -46,6 +60,10 @@ export interface BenchFleet extends AsyncDisposable {
   readonly caFile: string;
   /** The simulator's token endpoint. */
   readonly simUrl: string;
+  /** What the workers' app sends over: token-auth HTTP/2, or certificate-auth legacy to `legacy`. */
+  readonly transport: BenchTransport;
+  /** Set with transport `legacy`. */
+  readonly legacy: BenchLegacyGateway | undefined;
   readonly redisServer: RedisServer;
   /** Children killed when this process exits; a caller adds the ones it forks itself. */
   readonly children: ChildProcess[];
@@ -55,7 +73,12 @@ export interface BenchFleet extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-export async function startBenchFleet(options: { readonly simWorkers: number }): Promise<BenchFleet> {
+export async function startBenchFleet(options: {
+  readonly simWorkers: number;
+  /** @defaultValue `'http2'` */
+  readonly transport?: BenchTransport;
+}): Promise<BenchFleet> {
+  const transport = options.transport ?? 'http2';
   const ca = createCertificateAuthority();
   const server = createServerCertificate(ca, { hosts: ['localhost', '127.0.0.1'] });
   const key = createProviderKey();
@@ -89,17 +112,50 @@ export async function startBenchFleet(options: { readonly simWorkers: number }):
   const redisServer = await startRedisServer({ persist: true });
   redisPid = redisServer.pid;
 
+  // The workers' app: a token-auth HTTP/2 app by the APNS_* variables, or a legacy app by a config file.
+  let appEnv: Record<string, string> = {
+    PUSHFLEET_APP: BENCH_APP,
+    APNS_URL: ready.url,
+    APNS_CA_FILE: caFile,
+    APNS_KEY_FILE: keyFile,
+    APNS_KEY_ID: key.keyId,
+    APNS_TEAM_ID: key.teamId,
+  };
+  let legacy: BenchLegacyGateway | undefined;
+  let gateway: ChildProcess | undefined;
+  if (transport === 'legacy') {
+    gateway = fork(LEGACY_BENCH, ['serve'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    children.push(gateway);
+    gateway.send({ tls: { cert: server.certPem, key: server.keyPem, ca: ca.certPem } });
+    const [{ port }] = (await once(gateway, 'message')) as [{ port: number }];
+    const passphrase = 'bench-only-passphrase';
+    const client = createApnsClientCertificate(ca, {
+      bundleId: BENCH_TOPIC,
+      teamId: 'BENCHTEAM1',
+      passphrase,
+    });
+    const p12File = join(dir, 'legacy.p12');
+    writeFileSync(p12File, client.p12, { mode: 0o600 });
+    const configFile = join(dir, 'fleet.json');
+    const app = {
+      name: BENCH_APP,
+      topics: [BENCH_TOPIC],
+      transport: 'legacy',
+      environment: `tls://127.0.0.1:${port}`,
+      caFile,
+      credentials: { type: 'certificate', certificate: p12File, passphraseEnv: 'BENCH_P12_PASSPHRASE' },
+    };
+    writeFileSync(configFile, JSON.stringify({ apps: [app] }), { mode: 0o600 });
+    appEnv = { PUSHFLEET_CONFIG: configFile, BENCH_P12_PASSPHRASE: passphrase };
+    legacy = { port, certPem: client.certPem, keyPem: client.keyPem };
+  }
+
   const startWorker = async (w: BenchWorkerOptions): Promise<BenchWorker> => {
     const child = fork(WORKER_MAIN, [], {
       env: {
         PATH: process.env.PATH ?? '',
         REDIS_URL: redisServer.url,
-        PUSHFLEET_APP: BENCH_APP,
-        APNS_URL: ready.url,
-        APNS_CA_FILE: caFile,
-        APNS_KEY_FILE: keyFile,
-        APNS_KEY_ID: key.keyId,
-        APNS_TEAM_ID: key.teamId,
+        ...appEnv,
         PUSHFLEET_METRICS_PORT: '0',
         PUSHFLEET_CONCURRENCY: w.concurrency,
       },
@@ -122,6 +178,11 @@ export async function startBenchFleet(options: { readonly simWorkers: number }):
       const simExited = once(sim, 'exit');
       sim.send('stop');
       await simExited;
+      if (gateway) {
+        const gatewayExited = once(gateway, 'exit');
+        gateway.send('stop');
+        await gatewayExited;
+      }
       await redisServer.close();
     })());
   return {
@@ -129,6 +190,8 @@ export async function startBenchFleet(options: { readonly simWorkers: number }):
     key,
     caFile,
     simUrl: ready.url,
+    transport,
+    legacy,
     redisServer,
     children,
     startWorker,

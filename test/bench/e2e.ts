@@ -2,7 +2,7 @@
  * `npm run bench:e2e`: the whole fleet end to end against the raw transport, in one run, against one simulator.
  *
  *   node test/dist/bench/e2e.js [--notifications 200000] [--workers 1] [--concurrency 64] [--sim-workers 2]
- *                               [--connections 2] [--fan-out 0.2] [--profile DIR]
+ *                               [--connections 2] [--fan-out 0.2] [--profile DIR] [--transport http2|legacy]
  *
  * Processes: Redis (AOF on, everysec: what a deployment runs), the simulator (bench:http2's, counters only, in its
  * own processes sharing one port), `--workers` worker processes (`apps/worker/dist/main.js`, the code the fleet
@@ -15,15 +15,23 @@
  *    the last final outcome (read from the fleet's own per-notification records), latency is enqueue to final
  *    outcome per notification, worker CPU and RSS come from the workers' /metrics.
  *
+ * `--transport legacy`: the same through the binary gateway (the simulator's, in its own process, counters only)
+ * with a certificate-auth legacy app in the workers; the raw ceiling is then the `LegacyClient` with the fleet's
+ * defaults (its resend ring) sending straight to the gateway. Both are timed to the last verdict, one delivery
+ * window (500 ms) after the last write.
+ *
  * The last line is one JSON object: e2e_per_s, raw_per_s, ratio, p50_ms, p99_ms, enqueue_per_s, worker_rss_mb,
  * worker_cpu_us (per notification), raw_cpu_us.
  */
 import { fork } from 'node:child_process';
 import { parseArgs } from 'node:util';
+import type { ApnsRequest } from '@pushfleet/apns';
+import { LegacyClient } from '@pushfleet/apns-legacy';
 import { createProducer, type FinalRecord, outcomeCounts, waitForNotifications } from '@pushfleet/queue';
 import { Redis } from 'ioredis';
 import {
   BENCH_APP as APP,
+  type BenchLegacyGateway,
   benchNotification,
   HTTP2_BENCH,
   scrapeMetric as metric,
@@ -42,45 +50,24 @@ const { values } = parseArgs({
     'fan-out': { type: 'string', default: '0.2' },
     /** Write a CPU profile of each worker (node --cpu-prof) into this directory. */
     profile: { type: 'string' },
+    transport: { type: 'string', default: 'http2' },
   },
 });
+const transport = values.transport;
+if (transport !== 'http2' && transport !== 'legacy') throw new Error('--transport: http2 or legacy');
 const total = Number(values.notifications);
 const workerCount = Number(values.workers);
 const connections = Number(values.connections);
 const fanOutShare = Number(values['fan-out']);
 
 // Redis (AOF), the simulator and the worker processes: test/bench/bench-fleet.ts, shared with the soak.
-const fleet = await startBenchFleet({ simWorkers: Number(values['sim-workers']) });
+const fleet = await startBenchFleet({ simWorkers: Number(values['sim-workers']), transport });
 const { ca, key, caFile, children, redisServer } = fleet;
 const ready = { url: fleet.simUrl };
 const redis = new Redis(redisServer.url, { maxRetriesPerRequest: null });
 
 // 1. The raw transport on the same simulator.
-const rawJob: ClientJob = {
-  name: 'ours',
-  url: ready.url,
-  ca: ca.certPem,
-  key,
-  topic: TOPIC,
-  requests: total,
-  window: 1000,
-  warmup: 5000,
-  connections,
-};
-const client = fork(HTTP2_BENCH, ['client'], {
-  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile },
-});
-children.push(client);
-client.send(rawJob);
-const raw = await new Promise<ClientReport>((resolve, reject) => {
-  client.on('message', (m: unknown) => {
-    // After its warm-up the client waits for 'go' (bench:http2 resets the simulator's CPU clock there).
-    if (m === 'warm') client.send('go');
-    else if (typeof m === 'object' && m !== null) resolve(m as ClientReport);
-  });
-  client.once('exit', (code) => reject(new Error(`raw client exited with ${code} before reporting`)));
-});
+const raw = fleet.legacy ? await rawLegacy(fleet.legacy) : await rawHttp2();
 
 // 2. The fleet: workers, then the producer.
 const workers = await Promise.all(
@@ -151,12 +138,72 @@ const result = {
   worker_cpu_us: Number(((workerCpu * 1e6) / total).toFixed(1)),
   raw_cpu_us: Number(raw.cpuMicrosPerNotification.toFixed(1)),
   workers: workerCount,
+  transport,
 };
 console.log(
-  `raw Http2Pool: ${result.raw_per_s}/s, ${result.raw_cpu_us} µs CPU per notification\n` +
+  `raw ${fleet.legacy ? 'LegacyClient' : 'Http2Pool'}: ${result.raw_per_s}/s, ${result.raw_cpu_us} µs CPU per notification\n` +
     `fleet (${workerCount} worker process(es)): enqueue ${result.enqueue_per_s}/s, delivered ${delivered}/${total} ` +
     `at ${e2ePerS}/s (ratio ${result.ratio}), enqueue-to-verdict p50 ${result.p50_ms} ms p99 ${result.p99_ms} ms, ` +
     `worker ${result.worker_cpu_us} µs CPU per notification, peak RSS ${result.worker_rss_mb} MB`,
 );
 console.log(JSON.stringify(result));
 process.exit(0);
+
+/** bench:http2's `ours` client (Http2Pool, `--connections` sessions, 1,000 in flight), in its own process. */
+async function rawHttp2(): Promise<ClientReport> {
+  const rawJob: ClientJob = {
+    name: 'ours',
+    url: ready.url,
+    ca: ca.certPem,
+    key,
+    topic: TOPIC,
+    requests: total,
+    window: 1000,
+    warmup: 5000,
+    connections,
+  };
+  const client = fork(HTTP2_BENCH, ['client'], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile },
+  });
+  children.push(client);
+  client.send(rawJob);
+  return await new Promise<ClientReport>((resolve, reject) => {
+    client.on('message', (m: unknown) => {
+      // After its warm-up the client waits for 'go' (bench:http2 resets the simulator's CPU clock there).
+      if (m === 'warm') client.send('go');
+      else if (typeof m === 'object' && m !== null) resolve(m as ClientReport);
+    });
+    client.once('exit', (code) => reject(new Error(`raw client exited with ${code} before reporting`)));
+  });
+}
+
+/** The LegacyClient with the fleet's defaults, in this process, 1,000 sends per event-loop turn. */
+async function rawLegacy(
+  gateway: BenchLegacyGateway,
+): Promise<Pick<ClientReport, 'perSecond' | 'cpuMicrosPerNotification'>> {
+  const legacy = new LegacyClient({
+    host: '127.0.0.1',
+    port: gateway.port,
+    ca: ca.certPem,
+    cert: gateway.certPem,
+    key: gateway.keyPem,
+  });
+  const request = (n: number): ApnsRequest => {
+    const x = benchNotification(n, fanOutShare);
+    return { token: x.token, topic: TOPIC, pushType: 'alert', payload: JSON.stringify(x.payload) };
+  };
+  await Promise.all(Array.from({ length: 5000 }, (_, i) => legacy.send(request(total + i)))); // warm-up
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const verdicts: Promise<unknown>[] = [];
+  for (let i = 0; i < total; i += 1000) {
+    for (let n = i; n < Math.min(total, i + 1000); n++) verdicts.push(legacy.send(request(n)));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await Promise.all(verdicts);
+  const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  await legacy.close();
+  return { perSecond: total / seconds, cpuMicrosPerNotification: (used.user + used.system) / total };
+}
