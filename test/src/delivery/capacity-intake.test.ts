@@ -74,5 +74,5 @@ describe('jobs taken by capacity', () => {
     } finally {
       await queue.close();
     }
-  });
+  }, 30_000);
 });
