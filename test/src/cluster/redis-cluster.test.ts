@@ -131,6 +131,10 @@ describe('Redis Cluster', () => {
       const tokenTag = `token:${key.teamId}:${key.keyId}`;
       expect(where.get(tokenTag)?.size).toBe(1);
       expect(sim.recorder.counters.providerTokens).toBe(1);
+      // The queue-depth gauges read every app's queue on the cluster (a failed read removes them).
+      const metrics = await (await fetch(worker.metricsUrl)).text();
+      for (const app of APPS)
+        expect(metrics).toContain(`pushfleet_queue_jobs{app="${app}",state="waiting"} 0`);
     } finally {
       await producer.close();
       await stopWorkerProcess(worker);
