@@ -2,9 +2,10 @@
  * `npm run bench:e2e`: the whole fleet end to end against the raw transport, in one run, against one simulator.
  *
  *   node test/dist/bench/e2e.js [--notifications 200000] [--workers 1] [--concurrency 64] [--sim-workers 2]
- *                               [--connections 2] [--fan-out 0.2] [--profile DIR]
+ *                               [--connections 2] [--fan-out 0.2] [--profile DIR] [--redis single|cluster]
  *
- * Processes: Redis (AOF on, everysec: what a deployment runs), the simulator (bench:http2's, counters only, in its
+ * Processes: Redis (AOF on, everysec: what a deployment runs; `--redis cluster`: a 3-master, 3-replica Redis
+ * Cluster on loopback, AOF on every node), the simulator (bench:http2's, counters only, in its
  * own processes sharing one port), `--workers` worker processes (`apps/worker/dist/main.js`, the code the fleet
  * runs), and this one as the producer (the SDK's `sendMany`).
  *
@@ -25,14 +26,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createProducer, type FinalRecord, outcomeCounts, waitForNotifications } from '@pushfleet/queue';
+import {
+  connectRedis,
+  createProducer,
+  type FinalRecord,
+  outcomeCounts,
+  waitForNotifications,
+} from '@pushfleet/queue';
+import { startRedisCluster } from '@pushfleet/queue/redis-cluster';
 import { startRedisServer } from '@pushfleet/queue/redis-server';
 import {
   createCertificateAuthority,
   createProviderKey,
   createServerCertificate,
 } from '@pushfleet/simulator/certificates';
-import { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import type { ClientJob, ClientReport } from './http2-protocol.js';
 
 const TOPIC = 'com.example.bench';
@@ -50,12 +58,16 @@ const { values } = parseArgs({
     'fan-out': { type: 'string', default: '0.2' },
     /** Write a CPU profile of each worker (node --cpu-prof) into this directory. */
     profile: { type: 'string' },
+    /** `single` (one redis-server) or `cluster` (3 masters + 3 replicas). */
+    redis: { type: 'string', default: 'single' },
   },
 });
 const total = Number(values.notifications);
 const workerCount = Number(values.workers);
 const connections = Number(values.connections);
 const fanOutShare = Number(values['fan-out']);
+if (values.redis !== 'single' && values.redis !== 'cluster')
+  throw new Error(`--redis: must be single or cluster; got "${values.redis}"`);
 
 const ca = createCertificateAuthority();
 const server = createServerCertificate(ca, { hosts: ['localhost', '127.0.0.1'] });
@@ -79,8 +91,11 @@ sim.send({
   workers: Number(values['sim-workers']),
 });
 const [ready] = (await once(sim, 'message')) as [{ url: string }];
-await using redisServer = await startRedisServer({ persist: true });
-const redis = new Redis(redisServer.url, { maxRetriesPerRequest: null });
+await using redisServer =
+  values.redis === 'cluster'
+    ? await startRedisCluster({ masters: 3, replicasPerMaster: 1, persist: true })
+    : await startRedisServer({ persist: true });
+const { client: redis } = connectRedis(redisServer.url);
 
 // 1. The raw transport on the same simulator.
 const rawJob: ClientJob = {
@@ -151,13 +166,15 @@ const workerCpu = cpuAfter.reduce((s, v, i) => s + v - cpuBefore[i]!, 0);
 
 // Latency: enqueue to final outcome, per notification, from the fleet's own records.
 const latencies: number[] = [];
-for (const key of await redis.keys(`{pushfleet:${APP}}:final:*`)) {
-  const all = await redis.hgetall(key);
-  for (const [id, json] of Object.entries(all)) {
-    const from = enqueuedAt.get(id);
-    if (from !== undefined) latencies.push((JSON.parse(json) as FinalRecord).at - from);
+// KEYS runs on one server: on a cluster, ask each master (the app's keys are all on one of them).
+for (const node of redis instanceof Cluster ? redis.nodes('master') : [redis])
+  for (const key of await node.keys(`{pushfleet:${APP}}:final:*`)) {
+    const all = await node.hgetall(key);
+    for (const [id, json] of Object.entries(all)) {
+      const from = enqueuedAt.get(id);
+      if (from !== undefined) latencies.push((JSON.parse(json) as FinalRecord).at - from);
+    }
   }
-}
 latencies.sort((a, b) => a - b);
 const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
 
@@ -185,6 +202,7 @@ const result = {
   worker_cpu_us: Number(((workerCpu * 1e6) / total).toFixed(1)),
   raw_cpu_us: Number(raw.cpuMicrosPerNotification.toFixed(1)),
   workers: workerCount,
+  redis: values.redis,
 };
 console.log(
   `raw Http2Pool: ${result.raw_per_s}/s, ${result.raw_cpu_us} µs CPU per notification\n` +

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { type RedisServer, startRedisServer } from './redis-server.js';
+import { findRedisServer, type RedisServer, startRedisServer } from './redis-server.js';
 
 const run = promisify(execFile);
 
@@ -29,6 +29,8 @@ export interface RedisClusterOptions {
   nodeTimeoutMs?: number;
   /** Give up waiting for the cluster (or a failover) after this long. @defaultValue 30000 */
   startTimeoutMs?: number;
+  /** Each node keeps an append-only file (as a deployment does; benchmarks compare like with like). @defaultValue false */
+  persist?: boolean;
 }
 
 export interface ClusterNodeAddress {
@@ -74,6 +76,8 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     throw new Error(`masters: Redis Cluster needs at least 3; got ${masters}`);
   if (!Number.isInteger(replicas) || replicas < 0)
     throw new Error(`replicasPerMaster: must be a whole number; got ${replicas}`);
+  if (!findRedisServer('redis-cli'))
+    throw new Error('redis-cli is not installed: it comes with redis-server (Debian/Ubuntu: redis-tools)');
   const timeoutMs = options.startTimeoutMs ?? 30_000;
   const root = mkdtempSync(join(tmpdir(), 'pushfleet-redis-cluster-'));
   const servers: RedisServer[] = [];
@@ -89,7 +93,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       mkdirSync(dir);
       const args = ['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf')];
       args.push('--cluster-node-timeout', String(options.nodeTimeoutMs ?? 1000));
-      servers.push(await startRedisServer({ dir, args }));
+      servers.push(await startRedisServer({ dir, args, persist: options.persist ?? false }));
     }
     // redis-cli makes the first `masters` nodes masters and the rest their replicas.
     const addresses = servers.map((s) => `${HOST}:${s.port}`);
