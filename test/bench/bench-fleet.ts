@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NotificationInput } from '@pushfleet/queue';
+import { type RedisCluster, startRedisCluster } from '@pushfleet/queue/redis-cluster';
 import { type RedisServer, startRedisServer } from '@pushfleet/queue/redis-server';
 import {
   type CertificateAuthority,
@@ -64,7 +65,8 @@ export interface BenchFleet extends AsyncDisposable {
   readonly transport: BenchTransport;
   /** Set with transport `legacy`. */
   readonly legacy: BenchLegacyGateway | undefined;
-  readonly redisServer: RedisServer;
+  /** The Redis the fleet uses: one redis-server, or with `redis: 'cluster'` a 3-master, 3-replica cluster. */
+  readonly redisServer: { readonly url: string; close(): Promise<void> };
   /** Children killed when this process exits; a caller adds the ones it forks itself. */
   readonly children: ChildProcess[];
   startWorker(options: BenchWorkerOptions): Promise<BenchWorker>;
@@ -77,6 +79,8 @@ export async function startBenchFleet(options: {
   readonly simWorkers: number;
   /** @defaultValue `'http2'` */
   readonly transport?: BenchTransport;
+  /** One redis-server, or a Redis Cluster of 3 masters and 3 replicas on loopback. @defaultValue `'single'` */
+  readonly redis?: 'single' | 'cluster';
 }): Promise<BenchFleet> {
   const transport = options.transport ?? 'http2';
   const ca = createCertificateAuthority();
@@ -109,8 +113,19 @@ export async function startBenchFleet(options: {
     workers: options.simWorkers,
   });
   const [ready] = (await once(sim, 'message')) as [{ url: string }];
-  const redisServer = await startRedisServer({ persist: true });
-  redisPid = redisServer.pid;
+  let redisServer: { readonly url: string; close(): Promise<void> };
+  if (options.redis === 'cluster') {
+    const cluster: RedisCluster = await startRedisCluster({
+      masters: 3,
+      replicasPerMaster: 1,
+      persist: true,
+    });
+    redisServer = { url: cluster.url, close: () => cluster.stop() };
+  } else {
+    const single: RedisServer = await startRedisServer({ persist: true });
+    redisPid = single.pid;
+    redisServer = single;
+  }
 
   // The workers' app: a token-auth HTTP/2 app by the APNS_* variables, or a legacy app by a config file.
   let appEnv: Record<string, string> = {

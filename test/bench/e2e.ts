@@ -3,8 +3,10 @@
  *
  *   node test/dist/bench/e2e.js [--notifications 200000] [--workers 1] [--concurrency 64] [--sim-workers 2]
  *                               [--connections 2] [--fan-out 0.2] [--profile DIR] [--transport http2|legacy]
+ *                               [--redis single|cluster]
  *
- * Processes: Redis (AOF on, everysec: what a deployment runs), the simulator (bench:http2's, counters only, in its
+ * Processes: Redis (AOF on, everysec: what a deployment runs; `--redis cluster`: a 3-master, 3-replica Redis
+ * Cluster on loopback, AOF on every node), the simulator (bench:http2's, counters only, in its
  * own processes sharing one port), `--workers` worker processes (`apps/worker/dist/main.js`, the code the fleet
  * runs), and this one as the producer (the SDK's `sendMany`).
  *
@@ -27,8 +29,14 @@ import { fork } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import type { ApnsRequest } from '@pushfleet/apns';
 import { LegacyClient } from '@pushfleet/apns-legacy';
-import { createProducer, type FinalRecord, outcomeCounts, waitForNotifications } from '@pushfleet/queue';
-import { Redis } from 'ioredis';
+import {
+  connectRedis,
+  createProducer,
+  type FinalRecord,
+  outcomeCounts,
+  waitForNotifications,
+} from '@pushfleet/queue';
+import { Cluster } from 'ioredis';
 import {
   BENCH_APP as APP,
   type BenchLegacyGateway,
@@ -51,20 +59,28 @@ const { values } = parseArgs({
     /** Write a CPU profile of each worker (node --cpu-prof) into this directory. */
     profile: { type: 'string' },
     transport: { type: 'string', default: 'http2' },
+    /** `single` (one redis-server) or `cluster` (3 masters + 3 replicas). */
+    redis: { type: 'string', default: 'single' },
   },
 });
 const transport = values.transport;
 if (transport !== 'http2' && transport !== 'legacy') throw new Error('--transport: http2 or legacy');
+if (values.redis !== 'single' && values.redis !== 'cluster')
+  throw new Error(`--redis: must be single or cluster; got "${values.redis}"`);
 const total = Number(values.notifications);
 const workerCount = Number(values.workers);
 const connections = Number(values.connections);
 const fanOutShare = Number(values['fan-out']);
 
 // Redis (AOF), the simulator and the worker processes: test/bench/bench-fleet.ts, shared with the soak.
-const fleet = await startBenchFleet({ simWorkers: Number(values['sim-workers']), transport });
+const fleet = await startBenchFleet({
+  simWorkers: Number(values['sim-workers']),
+  transport,
+  redis: values.redis,
+});
 const { ca, key, caFile, children, redisServer } = fleet;
 const ready = { url: fleet.simUrl };
-const redis = new Redis(redisServer.url, { maxRetriesPerRequest: null });
+const { client: redis } = connectRedis(redisServer.url);
 
 // 1. The raw transport on the same simulator.
 const raw = fleet.legacy ? await rawLegacy(fleet.legacy) : await rawHttp2();
@@ -108,13 +124,15 @@ const workerCpu = cpuAfter.reduce((s, v, i) => s + v - cpuBefore[i]!, 0);
 
 // Latency: enqueue to final outcome, per notification, from the fleet's own records.
 const latencies: number[] = [];
-for (const key of await redis.keys(`{pushfleet:${APP}}:final:*`)) {
-  const all = await redis.hgetall(key);
-  for (const [id, json] of Object.entries(all)) {
-    const from = enqueuedAt.get(id);
-    if (from !== undefined) latencies.push((JSON.parse(json) as FinalRecord).at - from);
+// KEYS runs on one server: on a cluster, ask each master (the app's keys are all on one of them).
+for (const node of redis instanceof Cluster ? redis.nodes('master') : [redis])
+  for (const key of await node.keys(`{pushfleet:${APP}}:final:*`)) {
+    const all = await node.hgetall(key);
+    for (const [id, json] of Object.entries(all)) {
+      const from = enqueuedAt.get(id);
+      if (from !== undefined) latencies.push((JSON.parse(json) as FinalRecord).at - from);
+    }
   }
-}
 latencies.sort((a, b) => a - b);
 const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
 
@@ -139,6 +157,7 @@ const result = {
   raw_cpu_us: Number(raw.cpuMicrosPerNotification.toFixed(1)),
   workers: workerCount,
   transport,
+  redis: values.redis,
 };
 console.log(
   `raw ${fleet.legacy ? 'LegacyClient' : 'Http2Pool'}: ${result.raw_per_s}/s, ${result.raw_cpu_us} µs CPU per notification\n` +

@@ -1,6 +1,6 @@
 /**
  * The API process's configuration, from environment variables (the apps and keys through @pushfleet/config):
- *   REDIS_URL                         redis://host:port (required)
+ *   REDIS_URL | REDIS_CLUSTER_NODES   redis://host:port, or a Redis Cluster (redis+cluster://h:p,h:p | h:p,h:p)
  *   PUSHFLEET_CONFIG | PUSHFLEET_APP  the fleet config (apps, topics, apiKeys), or one app (default "default")
  *   PUSHFLEET_API_KEYS                more keys: id:sha256:app,app;...  (at least one key is needed)
  *   PUSHFLEET_API_HOST / _PORT        where to listen (default 127.0.0.1:8080; port 0 = a free one)
@@ -15,6 +15,7 @@ import {
   type EnvironmentVariables,
   fleetConfigFromEnv,
   integerFromEnv,
+  requiredRedisUrlFromEnv,
 } from '@pushfleet/config';
 import { type AppRoutes, routesFor, ValidationError } from '@pushfleet/queue';
 import { DEFAULT_MAX_BATCH, DEFAULT_MAX_BODY_BYTES, DEFAULT_RATE_PER_MINUTE } from './server.js';
@@ -34,8 +35,7 @@ export interface ApiConfig {
 
 /** @throws ValidationError naming the variable or config field. */
 export function loadApiConfig(env: EnvironmentVariables): ApiConfig {
-  const redisUrl = env.REDIS_URL?.trim();
-  if (!redisUrl) throw new ValidationError('REDIS_URL', 'is required (redis://host:port)');
+  const redisUrl = requiredRedisUrlFromEnv(env);
   const fleet = fleetConfigFromEnv(env);
   const apps = fleet ? fleet.apps.map((a) => a.name) : [appNameFromEnv(env)];
   const apiKeys = apiKeysFromEnv(env, fleet?.apiKeys ?? [], apps);

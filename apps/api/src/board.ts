@@ -9,16 +9,15 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { ApiKeyConfig } from '@pushfleet/config';
-import { appQueue } from '@pushfleet/queue';
+import { appQueue, type RedisClient } from '@pushfleet/queue';
 import { Queue } from 'bullmq';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import type { Redis } from 'ioredis';
 import { createApiKeyRing, requireApp } from './api-keys.js';
 import { HttpError, sendError, toHttpError } from './http-error.js';
 
 export interface BoardServerOptions {
   /** The fleet's Redis (BullMQ reads through it); the caller owns it. */
-  redis: Redis;
+  redis: RedisClient;
   apps: readonly string[];
   apiKeys: readonly ApiKeyConfig[];
   /** Let operators retry failed jobs. @defaultValue false (read-only) */

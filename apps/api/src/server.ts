@@ -20,9 +20,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { ApiKeyConfig } from '@pushfleet/config';
 import { createApiMetrics, Registry } from '@pushfleet/metrics';
-import type { Producer } from '@pushfleet/queue';
+import type { Producer, RedisClient } from '@pushfleet/queue';
 import Fastify, { type FastifyInstance, type FastifyLoggerOptions, type FastifyServerOptions } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { ApiContext } from './api-context.js';
 import { createApiKeyRing } from './api-keys.js';
 import { HttpError, sendError } from './http-error.js';
@@ -42,7 +41,7 @@ export const DEFAULT_RATE_PER_MINUTE = 1200;
 export interface ApiServerOptions {
   producer: Producer;
   /** Redis for the API's reads (feedback, dead letters, pauses); the caller owns it. */
-  redis: Redis;
+  redis: RedisClient;
   /** Every app this API serves. */
   apps: readonly string[];
   /** The keys that may call /v1 (hashes only). None: every /v1 call is 401. */

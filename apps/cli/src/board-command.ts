@@ -28,6 +28,7 @@ export async function runBoard(args: string[]): Promise<number> {
   const port = portOption('port', values.port);
   return runAppProcess('board', {
     REDIS_URL: redisUrlOf(values['redis-url'], 'board'),
+    REDIS_CLUSTER_NODES: '', // the URL above carries a cluster too
     ...(port !== undefined ? { PUSHFLEET_BOARD_PORT: String(port) } : {}),
     ...(values.host ? { PUSHFLEET_BOARD_HOST: values.host } : {}),
     ...(values['allow-retry'] ? { PUSHFLEET_BOARD_ALLOW_RETRY: '1' } : {}),

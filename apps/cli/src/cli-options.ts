@@ -3,6 +3,7 @@
  * port flags checked with a message that says what to type instead, and where the fleet's Redis is.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { redisUrlFromEnv } from '@pushfleet/config';
 import { runningFile } from './data-dir.js';
 
 /** A mistake on the command line: printed with the command's usage, exit status 2. */
@@ -53,9 +54,9 @@ export function readRunningFleet(dataDir?: string): RunningFleet | undefined {
   }
 }
 
-/** --redis-url, else $REDIS_URL, else the Redis of a `pushfleet start` running here. */
+/** --redis-url, else $REDIS_URL (or $REDIS_CLUSTER_NODES), else the Redis of a `pushfleet start` running here. */
 export function redisUrlOf(flag: string | undefined, command: string): string {
-  const url = flag ?? process.env.REDIS_URL ?? readRunningFleet()?.redisUrl;
+  const url = flag ?? redisUrlFromEnv(process.env) ?? readRunningFleet()?.redisUrl;
   if (!url)
     throw new UsageError(
       `${command}: where is Redis? pass --redis-url URL or set REDIS_URL (\`npm start\` prints it, and commands run beside it find it)`,

@@ -4,6 +4,7 @@
  * attempt history; `purge` removes them for good.
  */
 import { parseArgs } from 'node:util';
+import { redisUrlFromEnv } from '@pushfleet/config';
 import {
   connectRedis,
   type DeadLetter,
@@ -49,7 +50,7 @@ export async function runDlqCommand(args: string[], out: Out = process.stdout): 
   if (!action || !['list', 'show', 'retry', 'purge'].includes(action))
     throw new DlqUsageError(`dlq: say list, show, retry or purge (got ${action ?? 'nothing'})`);
   if (!app) throw new DlqUsageError(`dlq ${action}: name the app`);
-  const url = values['redis-url'] ?? process.env.REDIS_URL;
+  const url = values['redis-url'] ?? redisUrlFromEnv(process.env);
   if (!url) throw new DlqUsageError('dlq: needs --redis-url or REDIS_URL');
   if ((action === 'retry' || action === 'purge') && ids.length === 0 && !values.all)
     throw new DlqUsageError(`dlq ${action}: name the ids, or --all`);

@@ -82,7 +82,7 @@ const COMMANDS: Record<string, Command> = {
     usage: `${PROCESS_USAGE(
       'worker',
       'worker processes: each takes jobs from every app queue and sends them to APNs',
-      '  REDIS_URL (required), PUSHFLEET_CONFIG or the APNS_* variables (docs/configuration.md),\n  PUSHFLEET_METRICS_HOST/PORT (default 127.0.0.1:9464; process i serves on PORT + i), PUSHFLEET_CONCURRENCY (default 256)\n',
+      '  REDIS_URL or REDIS_CLUSTER_NODES (required), PUSHFLEET_CONFIG or the APNS_* variables (docs/configuration.md),\n  PUSHFLEET_METRICS_HOST/PORT (default 127.0.0.1:9464; process i serves on PORT + i), PUSHFLEET_CONCURRENCY (default 256)\n',
     )}\noptions:\n  --processes N   how many worker processes (default: one per core, ${availableParallelism()} here)\n`,
     run: async (args) => {
       const { values } = parseArgs({ args, options: { processes: { type: 'string' } }, strict: true });
@@ -101,7 +101,7 @@ const COMMANDS: Record<string, Command> = {
     usage: PROCESS_USAGE(
       'api',
       'the HTTP API (OpenAPI document at /openapi.json, browsable at /docs)',
-      '  REDIS_URL (required), PUSHFLEET_CONFIG or PUSHFLEET_APP, PUSHFLEET_API_KEYS (id:sha256:apps; see\n  `pushfleet api-key`), PUSHFLEET_API_HOST/PORT (default 127.0.0.1:8080), PUSHFLEET_API_MAX_BODY_BYTES,\n  PUSHFLEET_API_MAX_BATCH (default 10000), PUSHFLEET_API_RATE_LIMIT (requests per minute per key, 1200)\n',
+      '  REDIS_URL or REDIS_CLUSTER_NODES (required), PUSHFLEET_CONFIG or PUSHFLEET_APP, PUSHFLEET_API_KEYS (id:sha256:apps; see\n  `pushfleet api-key`), PUSHFLEET_API_HOST/PORT (default 127.0.0.1:8080), PUSHFLEET_API_MAX_BODY_BYTES,\n  PUSHFLEET_API_MAX_BATCH (default 10000), PUSHFLEET_API_RATE_LIMIT (requests per minute per key, 1200)\n',
     ),
     run: async (args) => {
       parseArgs({ args, options: {}, strict: true });

@@ -7,8 +7,15 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { appNameFromEnv, fleetConfigFromEnv, generateApiKey, hashApiKey } from '@pushfleet/config';
 import {
+  appNameFromEnv,
+  fleetConfigFromEnv,
+  generateApiKey,
+  hashApiKey,
+  redisUrlFromEnv,
+} from '@pushfleet/config';
+import {
+  connectRedis,
   createProducer,
   getNotificationStatus,
   outcomeCounts,
@@ -17,7 +24,6 @@ import {
 } from '@pushfleet/queue';
 import { type RedisServer, startRedisServer } from '@pushfleet/queue/redis-server';
 import { type Simulator, startSimulator } from '@pushfleet/simulator';
-import { Redis } from 'ioredis';
 import { pickPort, startChild } from './children.js';
 import type { RunningFleet } from './cli-options.js';
 import { DEFAULT_DATA_DIR, localApiKeyFile, runningFile, simulatorCaFile, simulatorDir } from './data-dir.js';
@@ -68,7 +74,7 @@ export async function runStart(options: StartOptions): Promise<number> {
 
   try {
     // 1. Redis
-    let redisUrl = process.env.REDIS_URL;
+    let redisUrl = redisUrlFromEnv(process.env);
     let redis: RedisServer | undefined;
     if (!redisUrl) {
       // A fixed port when free, so the README's SDK example works as written; else any free port (printed).
@@ -113,13 +119,15 @@ export async function runStart(options: StartOptions): Promise<number> {
       await Promise.all(processes.map((p) => p.current.stop()));
     });
     const metricsPort = await pickPort(options.metricsPort ?? 9464);
-    const workerEnv = { ...apnsEnv, REDIS_URL: redisUrl, PUSHFLEET_METRICS_PORT: String(metricsPort) };
+    // The one URL (a cluster's too) replaces REDIS_CLUSTER_NODES in the children: they read one of the two.
+    const redisEnv = { REDIS_URL: redisUrl, REDIS_CLUSTER_NODES: '' };
+    const workerEnv = { ...apnsEnv, ...redisEnv, PUSHFLEET_METRICS_PORT: String(metricsPort) };
     const startWorker = () => startChild('worker', workerEnv, logDir);
     processes.push({ name: 'worker', start: startWorker, current: await startWorker() });
     const apiPort = await pickPort(options.apiPort ?? 8080);
     const apiKey = localApiKey(dataDir);
     const apiEnv = {
-      REDIS_URL: redisUrl,
+      ...redisEnv,
       PUSHFLEET_API_PORT: String(apiPort),
       PUSHFLEET_API_KEYS: [process.env.PUSHFLEET_API_KEYS, apiKey.variable].filter(Boolean).join(';'),
     };
@@ -193,7 +201,7 @@ async function runDemo(redisUrl: string, topic: string, count: number, timeoutMs
     }));
     const bar = createProgressBar(count);
     const app = config ? config.apps[0]!.name : appNameFromEnv(process.env);
-    const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+    const { client: redis } = connectRedis(redisUrl);
     try {
       // Waiting reads the app's outcome counters: O(1) per poll, whatever the count.
       const baseline = { [app]: await outcomeCounts(redis, app) };

@@ -2,7 +2,8 @@
  * Worker configuration: the apps it serves, resolved to URLs and loaded, checked credentials (by
  * @pushfleet/config, from PUSHFLEET_CONFIG or the APNS_* variables: docs/configuration.md), and the
  * process's own settings:
- *   REDIS_URL                                     redis://host:port (required)
+ *   REDIS_URL | REDIS_CLUSTER_NODES               redis://host:port, or a Redis Cluster: redis+cluster://h:p,h:p
+ *                                                 or REDIS_CLUSTER_NODES=h:p,h:p (one is required)
  *   PUSHFLEET_METRICS_HOST/PORT                   /metrics and /healthz (default 127.0.0.1:9464; port 0 = free)
  *   PUSHFLEET_CONCURRENCY                         the most jobs in flight per HTTP/2 app (default 256; below it the
  *                                                 number follows the transport's capacity: job-intake.ts)
@@ -14,6 +15,7 @@ import {
   type EnvironmentVariables,
   integerFromEnv,
   type ResolvedApp,
+  requiredRedisUrlFromEnv,
   resolveApp,
   type SimulatorEndpoint,
   simulatorEndpointFromEnv,
@@ -38,12 +40,6 @@ export interface LoadWorkerConfigOptions {
   readonly simulator?: SimulatorEndpoint | undefined;
 }
 
-function required(env: EnvironmentVariables, name: string): string {
-  const v = env[name];
-  if (v === undefined || v.trim() === '') throw new ValidationError(name, 'is required');
-  return v.trim();
-}
-
 function logLevel(env: EnvironmentVariables): LogLevel {
   const raw = env.PUSHFLEET_LOG_LEVEL?.trim();
   if (!raw) return DEFAULT_LOG_LEVEL;
@@ -57,7 +53,7 @@ export function loadWorkerConfig(
   env: EnvironmentVariables = process.env,
   options: LoadWorkerConfigOptions = {},
 ): WorkerConfig {
-  const redisUrl = required(env, 'REDIS_URL');
+  const redisUrl = requiredRedisUrlFromEnv(env);
   const simulator = simulatorEndpointFromEnv(env, options.simulator);
   return {
     redisUrl,

@@ -12,7 +12,6 @@
  * Body: { "app": "shop", "tokens": [{ "id", "token", "reason", "timestamp", "topic"?, "source", "recordedAt" }] }
  * (`id` is the feedback-stream id: a receiver may use it to drop a batch it has already seen).
  */
-
 import { hostname } from 'node:os';
 import type { ResolvedApp, ResolvedWebhook } from '@pushfleet/config';
 import { createLogger, type Logger } from '@pushfleet/log';
@@ -22,10 +21,10 @@ import {
   type FeedbackEntry,
   getWebhookPosition,
   holdWebhookLease,
+  type RedisClient,
   readFeedback,
   releaseWebhookLease,
 } from '@pushfleet/queue';
-import type { Redis } from 'ioredis';
 import { signWebhookBody, WEBHOOK_SIGNATURE_HEADER } from './webhook-signature.js';
 
 export interface DeadTokenWebhookOptions {
@@ -58,7 +57,7 @@ interface Dispatcher {
 /** Start a dispatcher for every app with a webhook; its metrics go on `registry`. */
 export function startDeadTokenWebhooks(
   apps: readonly ResolvedApp[],
-  redis: Redis,
+  redis: RedisClient,
   registry: Registry,
   options: DeadTokenWebhookOptions = {},
 ): DeadTokenWebhooks {
@@ -97,7 +96,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 async function runDispatcher(
   app: string,
   webhook: ResolvedWebhook,
-  redis: Redis,
+  redis: RedisClient,
   metrics: WebhookMetrics,
   options: DeadTokenWebhookOptions,
   signal: AbortSignal,

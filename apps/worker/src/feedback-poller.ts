@@ -11,8 +11,7 @@ import { readFeedback } from '@pushfleet/apns-legacy';
 import type { ResolvedApp } from '@pushfleet/config';
 import type { Logger } from '@pushfleet/log';
 import type { FleetMetrics } from '@pushfleet/metrics';
-import { recordInvalidToken } from '@pushfleet/queue';
-import type { Redis } from 'ioredis';
+import { type RedisClient, recordInvalidToken } from '@pushfleet/queue';
 import { hostPort } from './senders.js';
 
 export const DEFAULT_FEEDBACK_INTERVAL_MS = 24 * 3600 * 1000;
@@ -25,7 +24,7 @@ export interface FeedbackPoller {
 
 export function startFeedbackPoller(
   app: ResolvedApp,
-  redis: Redis,
+  redis: RedisClient,
   metrics: FleetMetrics,
   log: Logger,
   intervalMs = DEFAULT_FEEDBACK_INTERVAL_MS,

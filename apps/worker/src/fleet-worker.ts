@@ -10,13 +10,14 @@ import { createFleetMetrics, type FleetMetrics } from '@pushfleet/metrics';
 import {
   appQueue,
   assertNoEviction,
+  connectRedis,
   DEFAULT_DEAD_LETTER_LIMITS,
   type PushJobData,
   type PushJobResult,
   pauseApp,
+  type RedisClient,
 } from '@pushfleet/queue';
 import { Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { AdaptiveLimiter } from './adaptive-limiter.js';
 import type { WorkerConfig } from './config.js';
@@ -87,7 +88,7 @@ interface AppRuntime {
  * reason is kept), log it once, and raise its `app_paused` gauge.
  */
 export function pauseOnBrokenCredentials(
-  redis: Redis,
+  redis: RedisClient,
   app: string,
   metrics: FleetMetrics,
   log: Logger = createLogger({ name: 'worker' }),
@@ -111,7 +112,8 @@ export async function startFleetWorker(
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
   const metrics = createFleetMetrics(registry);
   const log = options.log ?? createLogger({ name: 'worker', level: config.logLevel });
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  // One server or a cluster (redis+cluster://); BullMQ duplicates it for each Worker's blocking reads.
+  const { client: redis } = connectRedis(config.redisUrl);
   const runtimes: AppRuntime[] = [];
   // One line when Redis goes away and one when it is back, however many errors in between (not one per job);
   // the apps' BullMQ workers share the connection, so their errors belong to the same outage.

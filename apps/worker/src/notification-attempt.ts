@@ -4,9 +4,8 @@
  * non-final answer is tried again is the retry policy's decision, asked here and nowhere else.
  */
 import { type ApnsRequest, TransportError, type Verdict } from '@pushfleet/apns';
-import type { AttemptRecord, NotificationRecord, NotificationState } from '@pushfleet/queue';
+import type { AttemptRecord, NotificationRecord, NotificationState, RedisClient } from '@pushfleet/queue';
 import { recordInvalidToken } from '@pushfleet/queue';
-import type { Redis } from 'ioredis';
 import type { TransportName } from './instrumentation.js';
 import { decideRetry, type RetryCause, type RetryDecision, type RetryPolicyOptions } from './retry-policy.js';
 
@@ -21,7 +20,7 @@ export interface AttemptContext {
   readonly app: string;
   readonly transport: TransportName;
   readonly sender: PushSender;
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly policy: RetryPolicyOptions;
   readonly random: () => number;
 }

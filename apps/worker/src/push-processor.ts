@@ -26,11 +26,11 @@ import {
   type NotificationState,
   type PushJobData,
   type PushJobResult,
+  type RedisClient,
   recordFinalOutcomes,
   resultFromState,
 } from '@pushfleet/queue';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { deliveryMetrics, type TransportName } from './instrumentation.js';
 import type { JobIntake, JobRun } from './job-intake.js';
 import { type AttemptResult, attemptNotification, type PushSender } from './notification-attempt.js';
@@ -43,7 +43,7 @@ export interface PushProcessorOptions {
   transport: TransportName;
   sender: PushSender;
   /** For the token registry and the dead-letter list. */
-  redis: Redis;
+  redis: RedisClient;
   metrics: FleetMetrics;
   /** @defaultValue DEFAULT_RETRY_POLICY */
   retryPolicy?: RetryPolicyOptions;

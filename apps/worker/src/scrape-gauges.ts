@@ -9,8 +9,13 @@
  * backlog would mislead an autoscaler, and the scrape itself still answers in time.
  */
 import { type FleetMetrics, QUEUE_STATES, type QueueState } from '@pushfleet/metrics';
-import { getAppPause, type QueueDepth, type QueueHead, readQueueDepth } from '@pushfleet/queue';
-import type { Redis } from 'ioredis';
+import {
+  getAppPause,
+  type QueueDepth,
+  type QueueHead,
+  type RedisClient,
+  readQueueDepth,
+} from '@pushfleet/queue';
 
 /** How long one read of the queues serves scrapes. @defaultValue 2000 */
 export const DEFAULT_QUEUE_DEPTH_CACHE_MS = 2_000;
@@ -42,7 +47,7 @@ const STATE_FIELDS: Record<QueueState, keyof Omit<QueueDepth, 'head'>> = {
 
 /** Returns the function to run before each scrape. */
 export function createScrapeGauges(
-  redis: Redis,
+  redis: RedisClient,
   apps: readonly ScrapedApp[],
   metrics: FleetMetrics,
   options: ScrapeGaugesOptions = {},

@@ -8,8 +8,7 @@ import { LegacyClient } from '@pushfleet/apns-legacy';
 import type { ResolvedApp } from '@pushfleet/config';
 import { loadSigningKey } from '@pushfleet/credentials';
 import type { FleetMetrics } from '@pushfleet/metrics';
-import { startSharedProviderToken } from '@pushfleet/queue';
-import type { Redis } from 'ioredis';
+import { type RedisClient, startSharedProviderToken } from '@pushfleet/queue';
 import { transportMetricsListener } from './instrumentation.js';
 import type { PushSender } from './push-processor.js';
 
@@ -38,7 +37,7 @@ export interface SenderOptions {
 export async function createSender(
   app: ResolvedApp,
   metrics: FleetMetrics,
-  redis: Redis,
+  redis: RedisClient,
   options: SenderOptions = {},
 ): Promise<Sender> {
   const sessions = {

@@ -35,6 +35,7 @@ export {
   simulatorEndpointFromEnv,
 } from './env-config.js';
 export { loadFleetConfig, parseFleetConfig } from './fleet-config.js';
+export { redisUrlFromEnv, requiredRedisUrlFromEnv } from './redis-env.js';
 export {
   type ResolveAppOptions,
   type ResolvedApp,

@@ -9,8 +9,8 @@
  * BullMQ 6 no longer counts (`getJobCounts`) until `resumeApp` moves them back to `wait`.
  */
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { QUEUE_NAME, queueKeys } from './queue-keys.js';
+import type { RedisClient } from './redis-connection.js';
 
 export interface AppPause {
   /** Apple's reason, e.g. `InvalidProviderToken`. */
@@ -21,12 +21,17 @@ export interface AppPause {
   readonly by: string;
 }
 
-function queueOf(redis: Redis, app: string): Queue {
+function queueOf(redis: RedisClient, app: string): Queue {
   return new Queue(QUEUE_NAME, { connection: redis, prefix: queueKeys.bullPrefix(app) });
 }
 
 /** Pause the app for every worker. Resolves false if it was already paused (the first reason is kept). */
-export async function pauseApp(redis: Redis, app: string, reason: string, by: string): Promise<boolean> {
+export async function pauseApp(
+  redis: RedisClient,
+  app: string,
+  reason: string,
+  by: string,
+): Promise<boolean> {
   const queue = queueOf(redis, app);
   try {
     await queue.pause();
@@ -39,7 +44,7 @@ export async function pauseApp(redis: Redis, app: string, reason: string, by: st
 }
 
 /** Resume the app: its waiting and delayed jobs run again. Resolves the pause that was lifted, if any. */
-export async function resumeApp(redis: Redis, app: string): Promise<AppPause | undefined> {
+export async function resumeApp(redis: RedisClient, app: string): Promise<AppPause | undefined> {
   const raw = await redis.get(queueKeys.paused(app));
   const queue = queueOf(redis, app);
   try {
@@ -52,7 +57,7 @@ export async function resumeApp(redis: Redis, app: string): Promise<AppPause | u
 }
 
 /** Why the app is paused, or undefined when it is not paused for its credentials. */
-export async function getAppPause(redis: Redis, app: string): Promise<AppPause | undefined> {
+export async function getAppPause(redis: RedisClient, app: string): Promise<AppPause | undefined> {
   const raw = await redis.get(queueKeys.paused(app));
   return raw ? (JSON.parse(raw) as AppPause) : undefined;
 }

@@ -10,13 +10,13 @@
  * holds its earlier attempts, and its retry horizon starts again from the re-drive.
  */
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { ValidationError } from './errors.js';
 import { type AttemptRecord, JOB_RECORD_VERSION, PUSH_JOB_NAME, type PushJobData } from './job.js';
 import type { NotificationRecord } from './notification.js';
 import { indexNotifications } from './notification-status.js';
 import { DEFAULT_JOB_OPTIONS } from './producer.js';
 import { QUEUE_NAME, queueKeys } from './queue-keys.js';
+import type { RedisClient } from './redis-connection.js';
 
 export interface DeadLetter {
   readonly app: string;
@@ -67,7 +67,7 @@ return trimmed
 
 /** Add entries to their app's list in one round trip (all of one app). Resolves how many old ones were trimmed. */
 export async function addDeadLetters(
-  redis: Redis,
+  redis: RedisClient,
   app: string,
   entries: readonly DeadLetter[],
   limits: DeadLetterLimits = DEFAULT_DEAD_LETTER_LIMITS,
@@ -87,13 +87,13 @@ export async function addDeadLetters(
   return Number(trimmed);
 }
 
-export async function countDeadLetters(redis: Redis, app: string): Promise<number> {
+export async function countDeadLetters(redis: RedisClient, app: string): Promise<number> {
   return redis.zcard(queueKeys.deadLetterOrder(app));
 }
 
 /** A page of the list, oldest first. */
 export async function listDeadLetters(
-  redis: Redis,
+  redis: RedisClient,
   app: string,
   page: { readonly offset?: number; readonly limit?: number } = {},
 ): Promise<{ readonly total: number; readonly entries: DeadLetter[] }> {
@@ -108,13 +108,21 @@ export async function listDeadLetters(
   return { total, entries: raw.flatMap((r) => (r === null ? [] : [JSON.parse(r) as DeadLetter])) };
 }
 
-export async function getDeadLetter(redis: Redis, app: string, id: string): Promise<DeadLetter | undefined> {
+export async function getDeadLetter(
+  redis: RedisClient,
+  app: string,
+  id: string,
+): Promise<DeadLetter | undefined> {
   const raw = await redis.hget(queueKeys.deadLetters(app), id.toLowerCase());
   return raw === null ? undefined : (JSON.parse(raw) as DeadLetter);
 }
 
 /** Remove these ids, or every entry. Resolves how many were removed. */
-export async function purgeDeadLetters(redis: Redis, app: string, ids?: readonly string[]): Promise<number> {
+export async function purgeDeadLetters(
+  redis: RedisClient,
+  app: string,
+  ids?: readonly string[],
+): Promise<number> {
   if (ids === undefined) {
     const count = await countDeadLetters(redis, app);
     await redis.del(queueKeys.deadLetters(app), queueKeys.deadLetterOrder(app));
@@ -138,7 +146,7 @@ export async function purgeDeadLetters(redis: Redis, app: string, ids?: readonly
  * its entry is removed, so a crash in between re-drives it twice rather than losing it.
  */
 export async function redriveDeadLetters(
-  redis: Redis,
+  redis: RedisClient,
   app: string,
   ids?: readonly string[],
 ): Promise<{ readonly redriven: string[]; readonly missing: string[] }> {

@@ -10,9 +10,9 @@
  * job exists). Random ids are never checked: nobody can repeat them.
  */
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { NotificationRecord } from './notification.js';
 import { queueKeys } from './queue-keys.js';
+import type { RedisClient } from './redis-connection.js';
 
 /** How long a caller-chosen id is remembered. @defaultValue 24 h */
 export const DEFAULT_IDEMPOTENCY_WINDOW_MS = 24 * 3600_000;
@@ -43,13 +43,20 @@ export interface IdempotencyCheck {
   readonly conflict: number | undefined;
 }
 
-/** One MGET for the batch: which caller-chosen ids were seen, and whether any with other content. */
+/** One MGET per app of the batch (an app's keys share a Cluster slot; two apps' keys may not). */
 export async function checkIdempotency(
-  redis: Redis,
+  redis: RedisClient,
   items: readonly { readonly app: string; readonly record: NotificationRecord }[],
 ): Promise<IdempotencyCheck> {
-  if (items.length === 0) return { repeated: new Set(), conflict: undefined };
-  const seen = await redis.mget(...items.map((i) => queueKeys.idempotency(i.app, i.record.id)));
+  const seen: (string | null)[] = new Array(items.length).fill(null);
+  await Promise.all(
+    [...indexesByApp(items)].map(async ([app, indexes]) => {
+      const prints = await redis.mget(...indexes.map((i) => queueKeys.idempotency(app, items[i]!.record.id)));
+      indexes.forEach((i, k) => {
+        seen[i] = prints[k] ?? null;
+      });
+    }),
+  );
   const repeated = new Set<number>();
   let conflict: number | undefined;
   seen.forEach((print, i) => {
@@ -60,15 +67,31 @@ export async function checkIdempotency(
   return { repeated, conflict };
 }
 
-/** Remember the ids once their jobs are in the queue. */
+/** Remember the ids once their jobs are in the queue (one MULTI per app: a MULTI stays in one slot). */
 export async function rememberIds(
-  redis: Redis,
+  redis: RedisClient,
   items: readonly { readonly app: string; readonly record: NotificationRecord }[],
   windowMs: number,
 ): Promise<void> {
-  if (items.length === 0) return;
-  const multi = redis.multi();
-  for (const { app, record } of items)
-    multi.set(queueKeys.idempotency(app, record.id), fingerprint(record), 'PX', windowMs, 'NX');
-  await multi.exec();
+  await Promise.all(
+    [...indexesByApp(items)].map(([app, indexes]) => {
+      const multi = redis.multi();
+      for (const i of indexes) {
+        const record = items[i]!.record;
+        multi.set(queueKeys.idempotency(app, record.id), fingerprint(record), 'PX', windowMs, 'NX');
+      }
+      return multi.exec();
+    }),
+  );
+}
+
+/** The items' indexes, grouped by app in input order. */
+function indexesByApp(items: readonly { readonly app: string }[]): Map<string, number[]> {
+  const byApp = new Map<string, number[]>();
+  items.forEach(({ app }, i) => {
+    const list = byApp.get(app);
+    if (list) list.push(i);
+    else byApp.set(app, [i]);
+  });
+  return byApp;
 }

@@ -71,7 +71,18 @@ export {
 } from './producer.js';
 export { type QueueDepth, type QueueHead, readQueueDepth } from './queue-depth.js';
 export { APP_NAME_PATTERN, appPrefix, appQueue, QUEUE_NAME, queueKeys } from './queue-keys.js';
-export { connectRedis, failFastRedisOptions, type RedisTarget, redisReady } from './redis-connection.js';
+export {
+  type ClusterAddress,
+  connectRedis,
+  failFastRedisOptions,
+  isClusterUrl,
+  isConnectionError,
+  parseClusterNodes,
+  parseClusterUrl,
+  type RedisClient,
+  type RedisTarget,
+  redisReady,
+} from './redis-connection.js';
 export {
   DEFAULT_SHARED_TOKEN_LEASE_MS,
   DEFAULT_SHARED_TOKEN_POLL_MS,

@@ -3,10 +3,10 @@
  * (the demo's progress bar, tests, the API's status endpoint).
  */
 import { Queue, QueueEvents } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { NotificationOutcome, PushJobData, PushJobResult } from './job.js';
 import { findNotification } from './notification-status.js';
 import { appQueue } from './queue-keys.js';
+import type { RedisClient } from './redis-connection.js';
 
 export type PushJobState = 'waiting' | 'delayed' | 'active' | 'completed' | 'failed' | 'unknown';
 
@@ -163,7 +163,7 @@ export interface NotificationStatus {
 
 /** Look a notification up by id in one app; undefined when unknown or past its retention. */
 export async function getNotificationStatus(
-  redis: Redis,
+  redis: RedisClient,
   app: string,
   id: string,
 ): Promise<NotificationStatus | undefined> {

@@ -11,9 +11,10 @@
  * trip); a write is one HSET per job run. Waiting for N notifications reads the counters: O(1) per poll,
  * however many are pending.
  */
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
 import type { NotificationOutcome } from './job.js';
 import { queueKeys } from './queue-keys.js';
+import type { RedisClient } from './redis-connection.js';
 
 /** How long a notification's job and final outcome can be looked up by its id. */
 export const STATUS_RETENTION_MS = 24 * 3600_000;
@@ -50,7 +51,7 @@ export function indexNotifications(
 
 /** Record notifications that reached their final outcome (one job run's worth), and count them. */
 export async function recordFinalOutcomes(
-  redis: Redis,
+  redis: RedisClient,
   app: string,
   finals: readonly (readonly [notificationId: string, record: FinalRecord])[],
   now = Date.now(),
@@ -67,14 +68,14 @@ export async function recordFinalOutcomes(
 }
 
 /** Notifications of the app that ended, per outcome, since the counters began. */
-export async function outcomeCounts(redis: Redis, app: string): Promise<Record<string, number>> {
+export async function outcomeCounts(redis: RedisClient, app: string): Promise<Record<string, number>> {
   const raw = await redis.hgetall(queueKeys.outcomeCounts(app));
   return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Number(v)]));
 }
 
 /** Look a notification up: its final record, else the id of the job that carries it, else nothing. */
 export async function findNotification(
-  redis: Redis,
+  redis: RedisClient,
   app: string,
   id: string,
   now = Date.now(),
@@ -109,7 +110,7 @@ export interface NotificationWaitOptions {
  * only producer (the demo, tests, benchmarks).
  */
 export async function waitForNotifications(
-  redis: Redis,
+  redis: RedisClient,
   options: NotificationWaitOptions,
 ): Promise<{ readonly ended: number; readonly total: number; readonly byOutcome: Record<string, number> }> {
   const apps = Object.keys(options.expected);

@@ -12,8 +12,8 @@
  *   {pushfleet:<app>}:dlq:order                  zset  the dead-letter list
  */
 import { QueueKeys } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { QUEUE_NAME, queueKeys } from './queue-keys.js';
+import type { RedisClient } from './redis-connection.js';
 
 /** The job at the head of the wait list (the next one a worker takes) and since when it has been due. */
 export interface QueueHead {
@@ -40,7 +40,7 @@ export interface QueueDepth {
  * time is not read again, and a job that ran before keeps the time it was first seen there.
  */
 export async function readQueueDepth(
-  redis: Redis,
+  redis: RedisClient,
   app: string,
   previousHead?: QueueHead,
   now = Date.now(),
@@ -77,7 +77,7 @@ export async function readQueueDepth(
 }
 
 /** When a job that never ran became due (enqueued + its delay option); `now` for one that ran before. */
-async function firstDueAt(redis: Redis, jobKey: string, now: number): Promise<number> {
+async function firstDueAt(redis: RedisClient, jobKey: string, now: number): Promise<number> {
   const [timestamp, processedOn, opts] = await redis.hmget(jobKey, 'timestamp', 'processedOn', 'opts');
   if (processedOn || !timestamp) return now;
   let delay = 0;

@@ -25,6 +25,8 @@ export interface RedisServerOptions {
   binary?: string;
   /** Give up waiting for readiness after this long. @defaultValue 10000 */
   startTimeoutMs?: number;
+  /** More redis-server arguments, e.g. `['--cluster-enabled', 'yes']` (a Redis Cluster node). @defaultValue none */
+  args?: readonly string[];
 }
 
 export interface RedisServer extends AsyncDisposable {
@@ -81,6 +83,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
         dir,
         options.persist ?? false,
         options.startTimeoutMs ?? 10_000,
+        options.args ?? [],
       );
       return handle(child, port, dir, tempDir);
     } catch (err) {
@@ -92,9 +95,16 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   throw lastError;
 }
 
-function spawnRedis(binary: string, port: number, dir: string, persist: boolean, timeoutMs: number) {
+function spawnRedis(
+  binary: string,
+  port: number,
+  dir: string,
+  persist: boolean,
+  timeoutMs: number,
+  extraArgs: readonly string[],
+) {
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--daemonize', 'no'];
-  args.push('--save', '', '--appendonly', persist ? 'yes' : 'no', '--loglevel', 'warning');
+  args.push('--save', '', '--appendonly', persist ? 'yes' : 'no', '--loglevel', 'warning', ...extraArgs);
   // umask 077 for redis alone: its RDB and AOF files (and the AOF directory) are created 0600 / 0700.
   const child = spawn('sh', ['-c', 'umask 077 && exec "$0" "$@"', binary, ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -25,8 +25,8 @@ import {
   tokenRefreshDue,
   tokenRefreshRule,
 } from '@pushfleet/apns';
-import type { Redis } from 'ioredis';
 import { queueKeys } from './queue-keys.js';
+import type { RedisClient } from './redis-connection.js';
 
 /** Re-mint once the shared token is this old (Apple rejects tokens over 60 minutes; clients refresh at 40-55). */
 export const DEFAULT_SHARED_TOKEN_REFRESH_AFTER_MS = 45 * 60_000;
@@ -37,7 +37,7 @@ export const DEFAULT_SHARED_TOKEN_LEASE_MS = 5_000;
 
 /** The signing key and the refresh rules of a provider token ({@link ProviderTokenOptions}), plus Redis. */
 export interface SharedProviderTokenOptions extends ProviderTokenOptions {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   /** @defaultValue {@link DEFAULT_SHARED_TOKEN_REFRESH_AFTER_MS} (45 minutes) */
   readonly refreshAfterMs?: number;
   /** Background poll period; 0 disables the timer (call `sync()` yourself, as tests do). @defaultValue 10 s */
@@ -96,7 +96,7 @@ export async function startSharedProviderToken(
 }
 
 export class SharedProviderToken implements ProviderTokenSource, AsyncDisposable {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #key: KeyObject;
   readonly #keyId: string;
   readonly #teamId: string;

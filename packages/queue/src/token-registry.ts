@@ -11,8 +11,9 @@
  * atomic). Later sends to a recorded token are suppressed (`findSuppressed`) until the backend says the device
  * registered it again (`reactivateToken`).
  */
-import type { Redis } from 'ioredis';
+
 import { queueKeys } from './queue-keys.js';
+import type { RedisClient } from './redis-connection.js';
 
 export type InvalidTokenSource = 'http2' | 'legacy' | 'feedback';
 
@@ -66,7 +67,7 @@ return 1
 export const FEEDBACK_STREAM_MAX_LEN = 1_000_000;
 
 /** Record a dead token once. Resolves true when this report changed the registry. */
-export async function recordInvalidToken(redis: Redis, report: InvalidTokenReport): Promise<boolean> {
+export async function recordInvalidToken(redis: RedisClient, report: InvalidTokenReport): Promise<boolean> {
   const recordedAt = Date.now();
   const record: InvalidTokenRecord = {
     reason: report.reason,
@@ -94,7 +95,7 @@ export async function recordInvalidToken(redis: Redis, report: InvalidTokenRepor
 
 /** The registry's record of a token, or undefined when it is not known dead. */
 export async function getInvalidToken(
-  redis: Redis,
+  redis: RedisClient,
   app: string,
   token: string,
 ): Promise<InvalidTokenRecord | undefined> {
@@ -104,7 +105,7 @@ export async function getInvalidToken(
 
 /** Read the feedback stream after `afterId` (exclusive). @param afterId `'0'` reads from the start. */
 export async function readFeedback(
-  redis: Redis,
+  redis: RedisClient,
   app: string,
   afterId = '0',
   count = 1000,
@@ -145,7 +146,7 @@ export interface SuppressionCandidate {
  * topic). One round trip (HMGET) for the whole batch, never one per notification.
  */
 export async function findSuppressed(
-  redis: Redis,
+  redis: RedisClient,
   app: string,
   batch: readonly SuppressionCandidate[],
 ): Promise<(InvalidTokenRecord | undefined)[]> {
@@ -166,7 +167,7 @@ export async function findSuppressed(
  * notifications to it are sent again. Resolves the record that was removed, if any.
  */
 export async function reactivateToken(
-  redis: Redis,
+  redis: RedisClient,
   app: string,
   token: string,
 ): Promise<InvalidTokenRecord | undefined> {

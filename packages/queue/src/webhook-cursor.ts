@@ -8,11 +8,12 @@
  *
  * The position moves only after the receiver answered 2xx, so a crash in between re-delivers: at least once.
  */
-import type { Redis } from 'ioredis';
+
 import { queueKeys } from './queue-keys.js';
+import type { RedisClient } from './redis-connection.js';
 
 /** The last feedback-stream id delivered, or `'0'` (the stream's start) when nothing was. */
-export async function getWebhookPosition(redis: Redis, app: string): Promise<string> {
+export async function getWebhookPosition(redis: RedisClient, app: string): Promise<string> {
   return (await redis.get(queueKeys.webhookPosition(app))) ?? '0';
 }
 
@@ -37,7 +38,7 @@ return 0
 `;
 
 /** Record that everything up to `id` was delivered. Resolves false when the position was already there or past. */
-export async function advanceWebhookPosition(redis: Redis, app: string, id: string): Promise<boolean> {
+export async function advanceWebhookPosition(redis: RedisClient, app: string, id: string): Promise<boolean> {
   return (await redis.eval(ADVANCE_SCRIPT, 1, queueKeys.webhookPosition(app), id)) === 1;
 }
 
@@ -53,7 +54,7 @@ return 0
 
 /** Take or renew the app's webhook lease for `ttlMs`. Resolves true while `owner` holds it. */
 export async function holdWebhookLease(
-  redis: Redis,
+  redis: RedisClient,
   app: string,
   owner: string,
   ttlMs: number,
@@ -62,7 +63,7 @@ export async function holdWebhookLease(
 }
 
 /** Give the lease up (on shutdown) so another worker takes over at once; only the owner's lease is removed. */
-export async function releaseWebhookLease(redis: Redis, app: string, owner: string): Promise<void> {
+export async function releaseWebhookLease(redis: RedisClient, app: string, owner: string): Promise<void> {
   await redis.eval(
     `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`,
     1,

@@ -9,10 +9,10 @@ import {
   createProducer,
   failFastRedisOptions,
   type Producer,
+  type RedisClient,
   redisReady,
 } from '@pushfleet/queue';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import { type ApiServerOptions, createApiServer } from '../server.js';
 
 export interface TestKey extends ApiKeyConfig {
@@ -29,7 +29,7 @@ export interface TestApi extends AsyncDisposable {
   readonly base: string;
   readonly server: FastifyInstance;
   readonly producer: Producer;
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly keys: Record<string, TestKey>;
   /** fetch with `Authorization: Bearer` of `keys[as]` (default the first key). */
   call(path: string, init?: RequestInit & { as?: string | null; json?: unknown }): Promise<Response>;

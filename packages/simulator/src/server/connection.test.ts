@@ -181,7 +181,11 @@ describe('recorder', () => {
     await send(s, { headers: HEADERS, token: 'zz' });
     await sim.recorder.waitFor(1);
     expect(sim.recorder.accepted).toHaveLength(0);
-    expect(sim.recorder.counters).toEqual({ accepted: 1, rejected: 1, byReason: { BadDeviceToken: 1 } });
+    expect(sim.recorder.counters).toMatchObject({
+      accepted: 1,
+      rejected: 1,
+      byReason: { BadDeviceToken: 1 },
+    });
   });
 });
 

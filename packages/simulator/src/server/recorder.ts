@@ -45,24 +45,41 @@ export interface RecorderCounters {
   readonly rejected: number;
   /** Rejections per reason string. */
   readonly byReason: Readonly<Record<string, number>>;
+  /**
+   * Distinct provider tokens (JWTs) accepted, over every connection: a fleet sharing one token per team and
+   * key shows 1 per key however many workers and connections it runs.
+   */
+  readonly providerTokens: number;
 }
 
 export type { RecordMode, WaitForOptions } from './record-log.js';
 
 export class Recorder extends RecordLog<RecordedNotification, RecordedRejection> {
   #byReason: Record<string, number> = {};
+  readonly #providerTokens = new Set<string>();
 
   constructor(mode: RecordMode = 'all', limit = 100_000) {
     super(mode, limit, 'recorder');
   }
 
   get counters(): RecorderCounters {
-    return { accepted: this.acceptedCount, rejected: this.rejectedCount, byReason: { ...this.#byReason } };
+    return {
+      accepted: this.acceptedCount,
+      rejected: this.rejectedCount,
+      byReason: { ...this.#byReason },
+      providerTokens: this.#providerTokens.size,
+    };
   }
 
   override clear(): void {
     super.clear();
     this.#byReason = {};
+    this.#providerTokens.clear();
+  }
+
+  /** Count a provider token a connection accepted for the first time (kept only to tell tokens apart). @internal */
+  onProviderTokenAccepted(token: string): void {
+    this.#providerTokens.add(token);
   }
 
   /** Count a rejection, keeping `record` in `all` mode. @internal */

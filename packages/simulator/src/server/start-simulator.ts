@@ -118,6 +118,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     maxAgeMs: options.providerTokenMaxAgeMs ?? D.providerTokenMaxAgeMs,
     clockSkewMs: options.clockSkewMs ?? D.clockSkewMs,
     updateIntervalMs: options.tokenUpdateIntervalMs ?? D.tokenUpdateIntervalMs,
+    onTokenAccepted: (token: string) => recorder.onProviderTokenAccepted(token),
   };
 
   const connections = new Set<SimulatorConnection>();

@@ -221,3 +221,17 @@ describe('topics per team', () => {
     }
   });
 });
+
+describe('the recorder counts distinct provider tokens', () => {
+  it('one token on many connections counts once; a refused token not at all; clear() resets', async () => {
+    sim.recorder.clear();
+    const shared = bearer(teamKey);
+    for (let i = 0; i < 3; i++) expect((await push(await connection(), shared)).status).toBe(200);
+    expect((await push(await connection(), bearer(unregistered))).status).toBe(403);
+    expect(sim.recorder.counters.providerTokens).toBe(1);
+    expect((await push(await connection(), bearer(teamKey2))).status).toBe(200);
+    expect(sim.recorder.counters.providerTokens).toBe(2);
+    sim.recorder.clear();
+    expect(sim.recorder.counters.providerTokens).toBe(0);
+  });
+});

@@ -24,6 +24,8 @@ export interface TokenAuthConfig {
   readonly maxAgeMs: number;
   readonly clockSkewMs: number;
   readonly updateIntervalMs: number;
+  /** Called with each token the first time a connection accepts it (the recorder counts distinct tokens). */
+  readonly onTokenAccepted?: ((token: string) => void) | undefined;
 }
 
 const CACHE_LIMIT = 64;
@@ -96,6 +98,7 @@ export class TokenConnectionAuth {
       if (this.#accepted.size >= CACHE_LIMIT) this.#accepted.clear();
       this.#accepted.add(token);
       this.#lastNewTokenAt = nowMs;
+      this.#config.onTokenAccepted?.(token);
     }
     this.#teamId = key.teamId;
     if (!this.#boundKeys.includes(key)) this.#boundKeys.push(key);

@@ -302,7 +302,7 @@ describe('recorder', () => {
     });
     expect(record?.headers).not.toHaveProperty('authorization');
     expect(record?.receivedAt).toBeGreaterThan(Date.now() - 5000);
-    expect(sim.recorder.counters).toEqual({ accepted: 1, rejected: 1, byReason: { PayloadEmpty: 1 } });
+    expect(sim.recorder.counters).toMatchObject({ accepted: 1, rejected: 1, byReason: { PayloadEmpty: 1 } });
     expect(sim.recorder.rejected[0]).toMatchObject({
       status: 400,
       reason: 'PayloadEmpty',
