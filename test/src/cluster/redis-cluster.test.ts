@@ -75,9 +75,10 @@ describe('Redis Cluster', () => {
     writeFileSync(configFile, JSON.stringify({ apps }), { mode: 0o600 });
     // The worker is told the nodes as a list; the producer and the reads use the URL form.
     const seeds = cluster.nodes.map((n) => `${n.host}:${n.port}`).join(',');
+    // REDIS_URL empty and PUSHFLEET_CONFIG set: the nodes list and the file's six apps are what it reads.
     const worker = await startWorkerProcess({
       redisUrl: '',
-      app: 'unused',
+      app: 'default',
       sim,
       key,
       files,
