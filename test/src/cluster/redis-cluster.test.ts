@@ -136,6 +136,8 @@ describe('Redis Cluster', () => {
       const metrics = await (await fetch(worker.metricsUrl)).text();
       for (const app of APPS)
         expect(metrics).toContain(`pushfleet_queue_jobs{app="${app}",state="waiting"} 0`);
+      // And it is still ready after the failover.
+      expect((await fetch(worker.metricsUrl.replace(/\/metrics$/, '/readyz'))).status).toBe(200);
     } finally {
       await producer.close();
       await stopWorkerProcess(worker);
