@@ -1,8 +1,9 @@
 /**
  * Many worker processes on one Redis, coordinated by nothing but BullMQ and the shared provider token:
- * `pushfleet worker` processes share 16,000 notifications: three start together, a fourth joins mid-run
- * (a scale-up) and then one leaves (SIGTERM, a scale-down); all four delivered a share, nothing is lost,
- * and the simulator accepted exactly one JWT from all of them.
+ * `pushfleet worker` processes share 16,000 notifications: three start together on the first half, a fourth
+ * joins (a scale-up) before the second half is enqueued, then one of the first leaves (SIGTERM, a scale-down)
+ * with work still queued; all four delivered a share, nothing is lost, and the simulator accepted exactly one
+ * JWT from all of them.
  */
 import { createProducer, outcomeCounts } from '@pushfleet/queue';
 import { startRedisServer } from '@pushfleet/queue/redis-server';
@@ -59,23 +60,27 @@ describe('many workers, one Redis', () => {
       // Three at once, as a deployment's replicas start: each races the others for the provider token.
       workers.push(...(await Promise.all([start(), start(), start()])));
       const ids: string[] = [];
-      for (let i = 0; i < TOTAL; i += 2000) {
-        const batch = Array.from({ length: 2000 }, (_, k) => ({
-          token: tokenOf(i + k),
-          topic: TOPIC,
-          payload: { aps: { alert: `#${i + k}` } },
-        }));
-        ids.push(...(await producer.sendMany(batch)).ids);
-      }
-
-      await waitUntil('a quarter delivered', () => sim.recorder.counters.accepted >= TOTAL / 4);
-      const joined = await start();
-      workers.push(joined);
-      await waitUntil('half delivered', () => sim.recorder.counters.accepted >= TOTAL / 2);
+      const enqueue = async (from: number, to: number) => {
+        for (let i = from; i < to; i += 2000) {
+          const batch = Array.from({ length: 2000 }, (_, k) => ({
+            token: tokenOf(i + k),
+            topic: TOPIC,
+            payload: { aps: { alert: `#${i + k}` } },
+          }));
+          ids.push(...(await producer.sendMany(batch)).ids);
+        }
+      };
+      await enqueue(0, TOTAL / 2);
+      await waitUntil('an eighth delivered', () => sim.recorder.counters.accepted >= TOTAL / 8);
+      // A fourth joins, and the second half is enqueued once it is up: it has work to share.
+      workers.push(await start());
+      await enqueue(TOTAL / 2, TOTAL);
+      // One of the first three leaves with the second half still queued (SIGTERM drains its jobs in flight).
       const leaving = workers[0]!;
+      await waitUntil('the leaver to have delivered some', async () => (await deliveredBy(leaving)) > 0);
       const leaverDelivered = await deliveredBy(leaving);
-      await stopWorkerProcess(leaving); // drains: its jobs in flight finish, the rest stay for the others
       const acceptedAtLeave = sim.recorder.counters.accepted;
+      await stopWorkerProcess(leaving);
 
       await waitUntil(
         'every notification delivered',

@@ -75,9 +75,10 @@ describe('Redis Cluster', () => {
     writeFileSync(configFile, JSON.stringify({ apps }), { mode: 0o600 });
     // The worker is told the nodes as a list; the producer and the reads use the URL form.
     const seeds = cluster.nodes.map((n) => `${n.host}:${n.port}`).join(',');
+    // REDIS_URL empty and PUSHFLEET_CONFIG set: the nodes list and the file's six apps are what it reads.
     const worker = await startWorkerProcess({
       redisUrl: '',
-      app: 'unused',
+      app: 'default',
       sim,
       key,
       files,
@@ -135,6 +136,8 @@ describe('Redis Cluster', () => {
       const metrics = await (await fetch(worker.metricsUrl)).text();
       for (const app of APPS)
         expect(metrics).toContain(`pushfleet_queue_jobs{app="${app}",state="waiting"} 0`);
+      // And it is still ready after the failover.
+      expect((await fetch(worker.metricsUrl.replace(/\/metrics$/, '/readyz'))).status).toBe(200);
     } finally {
       await producer.close();
       await stopWorkerProcess(worker);
