@@ -170,6 +170,8 @@ export async function startFleetWorker(
       ...STALL_SETTINGS,
     });
     worker.on('error', (err) => outages.failed(`queue ${app.name}`, err, { app: app.name }));
+    // A job taken is the queue working again: a cluster client that followed a failover emits no new 'ready'.
+    worker.on('active', () => outages.recovered(`queue ${app.name}`, { app: app.name }));
     worker.on('failed', (job, err) => {
       // Each notification's end is already recorded (and dead letters logged); this is the job's summary.
       if (job) log.info({ app: app.name, job: job.id, reason: err.message }, 'job failed');
