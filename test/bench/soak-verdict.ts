@@ -20,6 +20,10 @@ export interface SoakSample {
   /** Enqueued, no final verdict yet, at the end of the window. */
   readonly pending: number;
   readonly redisUsedBytes: number;
+  /** Cores the worker used over the window (its process_cpu_seconds_total). */
+  readonly workerCores: number;
+  /** Cores the whole machine kept busy over the window (everyone's work: the machine is shared). */
+  readonly machineBusyCores: number;
 }
 
 /** RSS may grow this much from the start of the measured phase to its end. */

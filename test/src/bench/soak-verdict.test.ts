@@ -16,6 +16,8 @@ function samples(n: number, rssMb: (i: number) => number, p99: (i: number) => nu
     enqueued: 40_000,
     pending: 300,
     redisUsedBytes: 200 * MB,
+    workerCores: 0.6,
+    machineBusyCores: 1.5,
   }));
 }
 
