@@ -44,7 +44,11 @@ export function soakReport(input: SoakReportInput): HtmlReport {
       {
         title: 'Worker memory',
         yLabel: 'MB',
-        series: [series('RSS', (s) => s.rssBytes / MB), series('heap used', (s) => s.heapUsedBytes / MB)],
+        series: [
+          series('worker RSS', (s) => s.rssBytes / MB),
+          series('worker heap used', (s) => s.heapUsedBytes / MB),
+          series('Redis used memory', (s) => s.redisUsedBytes / MB),
+        ],
         markers,
       },
       {
@@ -69,9 +73,18 @@ export function soakReport(input: SoakReportInput): HtmlReport {
         markers,
       },
       {
-        title: 'Backlog and Redis memory',
-        yLabel: 'notifications / MB',
-        series: [series('pending', (s) => s.pending), series('Redis used MB', (s) => s.redisUsedBytes / MB)],
+        title: 'Backlog: enqueued, no verdict yet (end of window)',
+        yLabel: 'notifications',
+        series: [series('pending', (s) => s.pending)],
+        markers,
+      },
+      {
+        title: `CPU: the worker, and the whole shared machine (${machine.cores} cores)`,
+        yLabel: 'cores busy',
+        series: [
+          series('worker', (s) => s.workerCores),
+          series('machine (everyone)', (s) => s.machineBusyCores),
+        ],
         markers,
       },
     ],

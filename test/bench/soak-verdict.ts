@@ -20,6 +20,10 @@ export interface SoakSample {
   /** Enqueued, no final verdict yet, at the end of the window. */
   readonly pending: number;
   readonly redisUsedBytes: number;
+  /** Cores the worker used over the window (its process_cpu_seconds_total). */
+  readonly workerCores: number;
+  /** Cores the whole machine kept busy over the window (everyone's work: the machine is shared). */
+  readonly machineBusyCores: number;
 }
 
 /** RSS may grow this much from the start of the measured phase to its end. */
@@ -27,9 +31,7 @@ export const MAX_RSS_GROWTH = 0.1;
 /** p99 drifts when the last third's median exceeds the first third's by this factor plus this floor. */
 export const P99_DRIFT_FACTOR = 1.25;
 export const P99_DRIFT_FLOOR_MS = 10;
-/** Samples averaged (median) at each end of the RSS comparison. */
-const RSS_EDGE_SAMPLES = 3;
-/** The fewest measured windows a verdict is drawn from (two edges of three for RSS; thirds of two for p99). */
+/** The fewest measured windows a verdict is drawn from (thirds of two windows each). */
 export const MIN_MEASURED_SAMPLES = 6;
 
 export interface SoakVerdict {
@@ -46,8 +48,9 @@ export interface SoakVerdict {
 }
 
 /**
- * Judge the samples after the warm-up: RSS growth above {@link MAX_RSS_GROWTH} (median of the first three
- * windows against the last three) fails, and so does p99 drift (median p99 of the last third of windows above
+ * Judge the samples after the warm-up, first third of the windows against the last third (medians: RSS and
+ * latency swing with each garbage collection, so one window against another would judge the sawtooth):
+ * RSS growth above {@link MAX_RSS_GROWTH} fails, and so does p99 drift (the last third's median p99 above
  * {@link P99_DRIFT_FACTOR} × the first third's + {@link P99_DRIFT_FLOOR_MS}).
  */
 export function judgeSoak(measured: readonly SoakSample[]): SoakVerdict {
@@ -58,18 +61,19 @@ export function judgeSoak(measured: readonly SoakSample[]): SoakVerdict {
     );
   }
   const failures: string[] = [];
-  const startBytes = median(measured.slice(0, RSS_EDGE_SAMPLES).map((s) => s.rssBytes));
-  const endBytes = median(measured.slice(-RSS_EDGE_SAMPLES).map((s) => s.rssBytes));
+  const thirdOf = (n: number) => Math.max(1, Math.floor(n / 3));
+  const startBytes = median(measured.slice(0, thirdOf(measured.length)).map((s) => s.rssBytes));
+  const endBytes = median(measured.slice(-thirdOf(measured.length)).map((s) => s.rssBytes));
   const growth = endBytes / startBytes - 1;
   if (growth > MAX_RSS_GROWTH) {
     failures.push(
-      `worker RSS grew ${pct(growth)} after the warm-up (${mb(startBytes)} to ${mb(endBytes)}), ` +
-        `more than ${pct(MAX_RSS_GROWTH)}`,
+      `worker RSS grew ${pct(growth)} after the warm-up (median ${mb(startBytes)} in the first third of the ` +
+        `windows, ${mb(endBytes)} in the last), more than ${pct(MAX_RSS_GROWTH)}`,
     );
   }
   // Windows with no verdict read have no p99; they neither help nor hide a drift.
   const withVerdicts = measured.filter((s) => s.verdicts > 0);
-  const third = Math.max(1, Math.floor(withVerdicts.length / 3));
+  const third = thirdOf(withVerdicts.length);
   const firstThirdMs = median(withVerdicts.slice(0, third).map((s) => s.p99Ms));
   const lastThirdMs = median(withVerdicts.slice(-third).map((s) => s.p99Ms));
   const limit = firstThirdMs * P99_DRIFT_FACTOR + P99_DRIFT_FLOOR_MS;

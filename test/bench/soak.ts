@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { createProducer, outcomeCounts, waitForNotifications } from '@pushfleet/queue';
 import { Redis } from 'ioredis';
 import { BENCH_APP as APP, benchNotification, scrapeMetrics, startBenchFleet } from './bench-fleet.js';
-import { machineInfo } from './machine-info.js';
+import { busyCores, machineInfo, readCpuTimes } from './machine-info.js';
 import { writeReport } from './report/html-report.js';
 import { soakReport } from './soak-report.js';
 import { judgeSoak, median, quantile, type SoakSample } from './soak-verdict.js';
@@ -115,6 +115,9 @@ const sender = (async () => {
 
 const monitor = (async () => {
   let sentBefore = 0;
+  let cpuBefore = readCpuTimes();
+  let workerCpuBefore = (await scrapeMetrics(worker.metricsUrl, ['process_cpu_seconds_total']))
+    .process_cpu_seconds_total;
   // Poll the final records every second; close a window every `sampleS`; the last one ends with the sender.
   for (let k = 1; k * sampleS <= durationS; ) {
     await sleep(Math.min(t0 + k * sampleS * 1000, performance.now() + 1000) - performance.now());
@@ -124,7 +127,9 @@ const monitor = (async () => {
       'process_resident_memory_bytes',
       'nodejs_heap_size_used_bytes',
       'nodejs_eventloop_lag_p99_seconds',
+      'process_cpu_seconds_total',
     ]);
+    const cpuNow = readCpuTimes();
     const window = latencies.takeWindow();
     const memory = /used_memory:(\d+)/.exec(await redis.info('memory'));
     const sample: SoakSample = {
@@ -138,14 +143,19 @@ const monitor = (async () => {
       enqueued: sent - sentBefore,
       pending: latencies.pending,
       redisUsedBytes: Number(memory?.[1] ?? Number.NaN),
+      workerCores: (m.process_cpu_seconds_total - workerCpuBefore) / sampleS,
+      machineBusyCores: busyCores(cpuBefore, cpuNow, machine.cores),
     };
     sentBefore = sent;
+    cpuBefore = cpuNow;
+    workerCpuBefore = m.process_cpu_seconds_total;
     samples.push(sample);
     if (sample.t > warmupS) for (const v of window) measuredLatencies.push(v);
     console.log(
       `  t=${String(sample.t).padStart(4)} s  rss ${mb(sample.rssBytes)} MB  heap ${mb(sample.heapUsedBytes)} MB  ` +
         `loop p99 ${sample.eventLoopLagP99Ms.toFixed(1)} ms  p50/p99 ${sample.p50Ms.toFixed(0)}/` +
-        `${sample.p99Ms.toFixed(0)} ms  verdicts ${sample.verdicts}  pending ${sample.pending}`,
+        `${sample.p99Ms.toFixed(0)} ms  verdicts ${sample.verdicts}  pending ${sample.pending}  ` +
+        `cpu worker ${sample.workerCores.toFixed(2)} machine ${sample.machineBusyCores.toFixed(2)} cores`,
     );
     k++;
   }
@@ -187,6 +197,8 @@ const result = {
   p99_last_third_ms: round1(verdict.p99.lastThirdMs),
   p99_slope_ms_per_min: round3(verdict.p99.slopeMsPerMinute),
   event_loop_p99_ms: round1(median(measured.map((s) => s.eventLoopLagP99Ms))),
+  worker_cores: round3(median(measured.map((s) => s.workerCores))),
+  machine_busy_cores: round3(median(measured.map((s) => s.machineBusyCores))),
   goals: {
     rss_under_300_mb: peakRss < 300 * 2 ** 20,
     p99_under_250_ms: quantile(measuredLatencies, 0.99) < 250,

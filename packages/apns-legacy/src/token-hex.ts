@@ -1,6 +1,6 @@
 /**
  * Batch hex decoding of device tokens for FrameEncoder's batch paths, with WebAssembly SIMD
- * (docs/benchmarks.md, "Legacy frame encoder", has the measurements behind this design).
+ * (docs/design/benchmark-notes.md, "Legacy frame encoder", has the measurements behind this design).
  *
  * Each batch is decoded chunk by chunk (at most TOKEN_CHUNK tokens at a time):
  *   1. `load`: the chunk's tokens concatenated (a rope built with `+=`, checking each token's type and
