@@ -15,6 +15,30 @@ export {
   tokenRefreshRule,
 } from './auth/provider-token-refresh.js';
 export type { ProviderTokenSource } from './auth/provider-token-source.js';
+export {
+  BROADCAST_ACTIONS,
+  BROADCAST_REASONS,
+  type BroadcastAction,
+  type BroadcastReason,
+  type BroadcastReasonInfo,
+  broadcastActionFor,
+  isBroadcastReason,
+} from './broadcast/broadcast-reasons.js';
+export {
+  BROADCAST_PUSH_TYPE,
+  type BroadcastOutcome,
+  type BroadcastRequest,
+  type BroadcastVerdict,
+  broadcastOutcomeFor,
+  CHANNEL_MANAGEMENT_HOSTS,
+  CHANNEL_MANAGEMENT_PORTS,
+  CHANNEL_PUSH_TYPE,
+  type ChannelConfig,
+  MAX_BROADCAST_PAYLOAD_BYTES,
+  MAX_CHANNELS_PER_APP,
+  STORAGE_POLICIES,
+  type StoragePolicy,
+} from './broadcast/broadcast-types.js';
 export type { ClientCertificate, ExtraCa, TlsEndpointOptions } from './connection-options.js';
 export {
   ApnsValidationError,
