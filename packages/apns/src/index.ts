@@ -15,6 +15,7 @@ export {
   tokenRefreshRule,
 } from './auth/provider-token-refresh.js';
 export type { ProviderTokenSource } from './auth/provider-token-source.js';
+export { BroadcastClient } from './broadcast/broadcast-client.js';
 export {
   BROADCAST_ACTIONS,
   BROADCAST_REASONS,
@@ -39,6 +40,20 @@ export {
   STORAGE_POLICIES,
   type StoragePolicy,
 } from './broadcast/broadcast-types.js';
+export {
+  ChannelClient,
+  type ChannelCreateResult,
+  type ChannelListResult,
+  type ChannelReadResult,
+  type CreateChannelOptions,
+} from './broadcast/channel-client.js';
+export type { SessionAnswer, SessionRequest } from './broadcast/request-session.js';
+export {
+  RouteClient,
+  type RouteClientOptions,
+  type RouteResult,
+  verdictOf as broadcastVerdictOf,
+} from './broadcast/route-client.js';
 export type { ClientCertificate, ExtraCa, TlsEndpointOptions } from './connection-options.js';
 export {
   ApnsValidationError,

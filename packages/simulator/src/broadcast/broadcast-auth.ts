@@ -4,12 +4,11 @@
  *   token: see token-connection-auth.ts                 403 MissingProviderToken, InvalidProviderToken,
  *                                                        ExpiredProviderToken, 429 TooManyProviderTokenUpdates
  *   certificate: problem, or refused by the switch      403 BadCertificate(Environment), MissingProviderToken
- *   bundle id with a `.push-type.*` (or other) suffix    400 TopicDisallowed
+ *   bundle id with a `.push-type.*` suffix               400 TopicDisallowed
  *   not covered by the key / team / certificate          403 TopicMismatch (also upper case, with the quirk switch)
  */
 import type { BroadcastReason } from '@pushfleet/apns';
 import type { ConnectionCredentials } from '../server/request-validator.js';
-import { topicSuffix } from '../server/request-validator.js';
 import type { BroadcastSettings } from './broadcast-options.js';
 
 export interface BundleAuthConfig {
@@ -40,7 +39,7 @@ export function authorizeBundle(
     if (identity.problem !== undefined) return identity.problem;
     covered = identity.topics.has(bundleId);
   }
-  if (bundleId.includes('.push-type.') || topicSuffix(bundleId) !== '') return 'TopicDisallowed';
+  if (bundleId.includes('.push-type.')) return 'TopicDisallowed';
   if (config.settings.upperCaseTopicMismatch && /[A-Z]/.test(bundleId)) return 'TopicMismatch';
   return covered ? undefined : 'TopicMismatch';
 }

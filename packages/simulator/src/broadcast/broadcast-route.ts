@@ -35,7 +35,7 @@ const EXPIRATION = /^\d{1,16}$/;
 
 /** Whether `path` belongs to the broadcast API (everything under `/4/`). */
 export function isBroadcastPath(path: string | undefined): boolean {
-  return path !== undefined && path.startsWith('/4/');
+  return path?.startsWith('/4/') === true;
 }
 
 export function answerBroadcast(req: RouteRequest, ctx: RouteContext): RouteAnswer {
