@@ -19,6 +19,7 @@ import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { AdaptiveLimiter } from './adaptive-limiter.js';
+import { type BroadcastWorker, startBroadcastWorker } from './broadcast-worker.js';
 import type { WorkerConfig } from './config.js';
 import { startDeadTokenWebhooks } from './dead-token-webhook.js';
 import { DRAIN_DEADLINE_MS, drainWorker } from './drain.js';
@@ -78,6 +79,8 @@ interface AppRuntime {
   readonly client: Sender;
   readonly limiter: AdaptiveLimiter;
   readonly feedback: FeedbackPoller | undefined;
+  /** The app's broadcasts queue (broadcast-worker.ts); none for legacy apps. */
+  readonly broadcast: BroadcastWorker | undefined;
 }
 
 /**
@@ -170,7 +173,15 @@ export async function startFleetWorker(
       log,
       options.feedbackIntervalMs ?? DEFAULT_FEEDBACK_INTERVAL_MS,
     );
-    runtimes.push({ app, worker, client, limiter, feedback });
+    const broadcast = await startBroadcastWorker({
+      app,
+      redis,
+      metrics,
+      log,
+      policy: { ...(options.retryPolicy ?? DEFAULT_RETRY_POLICY), ...app.retry },
+      managementUrl: config.channelManagementUrl,
+    });
+    runtimes.push({ app, worker, client, limiter, feedback, broadcast });
   }
 
   const scrapeGauges = createScrapeGauges(
@@ -184,6 +195,7 @@ export async function startFleetWorker(
 
   const beforeScrape = async () => {
     await scrapeGauges();
+    await Promise.all(runtimes.map((r) => r.broadcast?.beforeScrape()));
     for (const r of runtimes) {
       if (r.client.tokenAgeSeconds)
         metrics.providerTokenAge.set({ app: r.app.name }, r.client.tokenAgeSeconds());
@@ -224,6 +236,8 @@ export async function startFleetWorker(
             'drain deadline passed: in-flight jobs go back to the queue',
           );
       }
+      for (const r of runtimes)
+        await r.broadcast?.close().catch((err: Error) => log.warn({ error: err.message }, 'broadcast close'));
       for (const r of runtimes)
         await r.client.close().catch((err: Error) => log.warn({ error: err.message }, 'client close'));
       await new Promise<void>((resolve) => ops.close(() => resolve()));
