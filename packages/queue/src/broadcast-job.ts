@@ -120,8 +120,7 @@ export function validateBroadcast(input: unknown): BroadcastRecord {
   let text: string;
   let parsed: unknown;
   if (b.liveActivity !== undefined) {
-    const built = liveActivityPayload(b.liveActivity);
-    checkLiveActivityAps(built.aps, 'broadcast');
+    const built = liveActivityPayload(b.liveActivity, 'broadcast');
     parsed = built;
     text = JSON.stringify(built);
   } else if (typeof b.payload === 'string') {

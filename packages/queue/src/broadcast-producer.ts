@@ -50,6 +50,8 @@ export interface BroadcastProducer {
     app: string,
     options?: { readonly live?: boolean; readonly bundleId?: string },
   ): Promise<ChannelEntry[]>;
+  /** The app a bundle id's broadcasts and channels belong to (or `app`, checked); throws ValidationError. */
+  appForBundle(bundleId: string, app?: string): string;
   /** Where a broadcast or channel operation stands, by id. */
   broadcastStatus(app: string, id: string): Promise<BroadcastStatus>;
   close(): Promise<void>;
@@ -102,6 +104,7 @@ export function createBroadcastProducer(deps: BroadcastProducerDeps): BroadcastP
       await deps.withRedis(() => queueFor(app).add(CHANNEL_JOB_NAME, data, { jobId: id }));
       return { app, id };
     },
+    appForBundle: (bundleId, app) => deps.appFor(bundleId, app),
     listChannels: (app, options) => deps.withRedis(() => listChannels(deps.client, app, options)),
     async broadcastStatus(app, id) {
       const job = await deps.withRedis(() => queueFor(app).getJob(id));

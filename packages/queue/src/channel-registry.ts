@@ -7,7 +7,11 @@
  * A deleted channel stays, marked `deletedAt` (an id is never reissued; its stored message may still be
  * delivered); `countLiveChannels` is what the `pushfleet_broadcast_channels` gauge shows.
  */
-import type { StoragePolicy } from '@pushfleet/apns';
+import { MAX_CHANNELS_PER_APP, type StoragePolicy } from '@pushfleet/apns';
+
+/** Apple's limit per app and environment, for readers of the registry. */
+export const CHANNEL_LIMIT = MAX_CHANNELS_PER_APP;
+
 import type { Redis } from 'ioredis';
 import { queueKeys } from './queue-keys.js';
 

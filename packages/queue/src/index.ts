@@ -20,6 +20,7 @@ export type {
   BroadcastStatus,
 } from './broadcast-producer.js';
 export {
+  CHANNEL_LIMIT,
   type ChannelEntry,
   countLiveChannels,
   getChannel,

@@ -59,8 +59,14 @@ export interface LiveActivityContent {
   readonly inputPushChannel?: string;
 }
 
-/** The `aps` keys of a Live Activity, built from the typed content; throws ValidationError naming the field. */
-export function liveActivityPayload(content: LiveActivityContent): { aps: Record<string, unknown> } {
+/**
+ * The `aps` keys of a Live Activity, built from the typed content and checked for `route` (a channel takes no
+ * start); throws ValidationError naming the field.
+ */
+export function liveActivityPayload(
+  content: LiveActivityContent,
+  route: 'device' | 'broadcast' = 'device',
+): { aps: Record<string, unknown> } {
   if (typeof content !== 'object' || content === null)
     throw new ValidationError('liveActivity', 'must be an object');
   const aps: Record<string, unknown> = {
@@ -78,7 +84,7 @@ export function liveActivityPayload(content: LiveActivityContent): { aps: Record
   if (content.inputPushToken !== undefined)
     aps['input-push-token'] = content.inputPushToken === true ? 1 : content.inputPushToken;
   if (content.inputPushChannel !== undefined) aps['input-push-channel'] = content.inputPushChannel;
-  checkLiveActivityAps(aps, 'device');
+  checkLiveActivityAps(aps, route);
   return { aps };
 }
 

@@ -392,6 +392,7 @@ export function createProducer(options: ProducerOptions): Producer {
     broadcast: broadcasts.broadcast,
     channel: broadcasts.channel,
     listChannels: broadcasts.listChannels,
+    appForBundle: broadcasts.appForBundle,
     broadcastStatus: broadcasts.broadcastStatus,
     async status(id) {
       for (const app of routes?.apps ?? [defaultApp]) {
