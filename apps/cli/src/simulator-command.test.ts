@@ -97,7 +97,7 @@ describe('parseSimulatorArgs', () => {
 
 describe('runSimulatorCommand', () => {
   it.skipIf(!hasCurlHttp2)(
-    'prints token and certificate settings whose curl lines get 200, and stops on abort',
+    'prints token, certificate and channel-management settings whose curl lines succeed, and stops on abort',
     async () => {
       const lines: string[] = [];
       const stop = new AbortController();
@@ -109,6 +109,8 @@ describe('runSimulatorCommand', () => {
           '--certificate-port',
           '0',
           '--admin-port',
+          '0',
+          '--management-port',
           '0',
           '--dir',
           dir,
@@ -128,11 +130,15 @@ describe('runSimulatorCommand', () => {
       expect(text).toContain('client-com.example.pushfleet.p12.pass');
       expect(text).toContain('faults           seed=3 rate500=0');
       const curls = lines.filter((l) => l.trim().startsWith('curl --http2'));
-      expect(curls).toHaveLength(2);
+      expect(curls).toHaveLength(3);
+      expect(text).toContain(`url            ${sim!.managementUrl}`);
+      const codes: string[] = [];
       for (const curl of curls) {
         const { stdout } = await promisify(execFile)('sh', ['-c', `${curl.trim()} -sS -w '%{http_code}'`]);
-        expect(stdout).toBe('200');
+        codes.push(stdout);
       }
+      // a push with a token, one with a certificate, a channel created on the management port
+      expect(codes).toEqual(['200', '200', '201']);
       stop.abort();
       expect(await done).toBe(0);
       expect(lines.at(-1)).toBe('stopped: 2 accepted, 0 rejected');
@@ -155,6 +161,8 @@ describe('runSimulatorCommand', () => {
         '--feedback-port',
         '0',
         '--admin-port',
+        '0',
+        '--management-port',
         '0',
         '--dir',
         dir,
