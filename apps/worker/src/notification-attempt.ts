@@ -93,6 +93,7 @@ export async function attemptNotification(
     final: verdict.outcome !== 'retry' && verdict.outcome !== 'creds-broken',
     ...answer,
     ...(verdict.timestamp !== undefined ? { timestamp: verdict.timestamp } : {}),
+    ...(verdict.uniqueId !== undefined ? { uniqueId: verdict.uniqueId } : {}),
     attempts,
   };
   // creds-broken asks the policy too: without a pause handler it is retried like any other non-final answer.

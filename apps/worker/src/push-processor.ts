@@ -206,6 +206,7 @@ export function createPushProcessor(options: PushProcessorOptions) {
       const extra = {
         ...(s.status !== undefined ? { status: s.status } : {}),
         ...(s.reason ? { reason: s.reason } : {}),
+        ...(s.uniqueId ? { uniqueId: s.uniqueId } : {}),
       };
       return [[n.id, { ...record, ...extra }] as const];
     });

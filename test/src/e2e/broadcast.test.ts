@@ -116,3 +116,22 @@ describe('broadcast through the fleet', () => {
     ).rejects.toThrow(/^channelId: channel .* was deleted/);
   });
 });
+
+describe('apns-unique-id on /3/device', () => {
+  it('a sandbox delivery keeps it in the notification status, as the simulator answered it', async () => {
+    const { ids } = await fleet.producer.send({
+      token: 'c0'.repeat(32),
+      topic: TOPIC,
+      payload: { aps: { alert: 'hi' } },
+    });
+    const deadline = Date.now() + 10_000;
+    let status = await fleet.producer.status(ids[0]!);
+    while (status?.state !== 'final' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 25));
+      status = await fleet.producer.status(ids[0]!);
+    }
+    const record = fleet.sim.recorder.accepted.find((r) => r.apnsId === ids[0]);
+    expect(record?.uniqueId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(status).toMatchObject({ state: 'final', outcome: 'delivered', uniqueId: record?.uniqueId });
+  });
+});

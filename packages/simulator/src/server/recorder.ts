@@ -27,6 +27,8 @@ export interface RecordedNotification {
   readonly auth: 'token' | 'certificate';
   /** Team of the provider token, or the certificate's OU. */
   readonly teamId: string | undefined;
+  /** The `apns-unique-id` answered (development environment), the key of Apple's delivery log. */
+  readonly uniqueId: string | undefined;
 }
 
 /** One request the simulator rejected. */

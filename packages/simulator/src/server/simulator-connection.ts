@@ -255,7 +255,8 @@ export class SimulatorConnection implements FaultTarget {
     if (stream.destroyed) return;
 
     if (reason === undefined) {
-      respondOk(stream, apnsId, this.context.uniqueIdHeader ? randomUUID() : undefined);
+      const uniqueId = this.context.uniqueIdHeader ? randomUUID() : undefined;
+      respondOk(stream, apnsId, uniqueId);
       if (this.context.dropStreamsAfterRejection && this.#authenticated)
         this.#setStreams(this.context.maxStreams);
       recorder.onAccepted(
@@ -270,6 +271,7 @@ export class SimulatorConnection implements FaultTarget {
               connectionId: this.id,
               auth: this.credentials.kind,
               teamId: req.teamId,
+              uniqueId,
             }
           : undefined,
       );
