@@ -6,7 +6,8 @@
  *   ok                      completed; a create is recorded in the channel registry (`created`, or `reconciled`
  *                           when its answer was lost and listing found it)
  *   retry / reconnect / jwt, no answer   delayed by the retry policy until the broadcast's horizon (its
- *                           apns-expiration, 0 → one minute), then failed `expired` / `dead-lettered`
+ *                           apns-expiration, 0 → one minute), then failed `expired` / `dead-lettered` into the
+ *                           app's broadcast dead-letter list (broadcast-dead-letter.ts)
  *   gone                    failed; the channel is marked deleted in the registry (later broadcasts to it are
  *                           refused at enqueue)
  *   fix, creds, capacity, capability     failed at once (UnrecoverableError), logged with Apple's reason
@@ -23,6 +24,7 @@ import {
 import type { Logger } from '@pushfleet/log';
 import type { FleetMetrics } from '@pushfleet/metrics';
 import {
+  addBroadcastDeadLetter,
   BROADCAST_JOB_NAME,
   type BroadcastJobData,
   type BroadcastJobResult,
@@ -85,9 +87,29 @@ export function createBroadcastProcessor(o: BroadcastProcessorOptions) {
     const reason = decision.retry
       ? 'no lock to delay the job with'
       : `${base.reason ?? 'no answer'}: ${decision.reason}`;
+    return deadLetter(job, { ...base, outcome, reason }, base.reason, job.attemptsMade + 1);
+  }
+
+  /** Give up on the job: into the app's broadcast dead-letter list, counted, logged once. */
+  async function deadLetter(
+    job: AnyJob,
+    result: BroadcastJobResult & { readonly outcome: 'expired' | 'dead-lettered'; readonly reason: string },
+    lastReason: string | undefined,
+    attempts: number,
+  ): Promise<never> {
+    const { outcome, reason } = result;
+    await addBroadcastDeadLetter(redis, {
+      app,
+      job: job.data,
+      outcome,
+      reason,
+      attempts,
+      deadAt: Date.now(),
+    });
     if (job.name === BROADCAST_JOB_NAME)
-      metrics.broadcasts.inc({ app, outcome, reason: broadcastReasonLabel(base.reason, false) });
-    return fail({ ...base, outcome, reason });
+      metrics.broadcasts.inc({ app, outcome, reason: broadcastReasonLabel(lastReason, false) });
+    o.log.warn({ app, job: job.id, outcome, reason }, 'broadcast job dead-lettered');
+    return fail(result);
   }
 
   function fail(result: BroadcastJobResult): never {
@@ -104,10 +126,13 @@ export function createBroadcastProcessor(o: BroadcastProcessorOptions) {
       Date.now(),
       job.attemptsMade,
     );
-    if (gone !== undefined && !gone.retry) {
-      metrics.broadcasts.inc({ app, outcome: gone.outcome, reason: '' });
-      return fail({ ...base, outcome: gone.outcome, reason: gone.reason });
-    }
+    if (gone !== undefined && !gone.retry)
+      return deadLetter(
+        job,
+        { ...base, outcome: gone.outcome, reason: gone.reason },
+        undefined,
+        job.attemptsMade,
+      );
     let verdict: BroadcastVerdict;
     try {
       verdict = await o.broadcasts.send({

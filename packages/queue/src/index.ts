@@ -1,6 +1,14 @@
 export { type AppPause, getAppPause, pauseApp, resumeApp } from './app-pause.js';
 export { type AppRoutes, routesFor } from './app-routes.js';
 export {
+  addBroadcastDeadLetter,
+  type BroadcastDeadLetter,
+  countBroadcastDeadLetters,
+  listBroadcastDeadLetters,
+  MAX_BROADCAST_DEAD_LETTERS,
+  redriveBroadcastDeadLetters,
+} from './broadcast-dead-letter.js';
+export {
   BROADCAST_JOB_NAME,
   type BroadcastInput,
   type BroadcastJobData,

@@ -17,6 +17,8 @@
  *   {pushfleet:<app>}:webhook:lease        string which process delivers the app's webhook now (expires)
  *   {pushfleet:<app>}:broadcasts:*         BullMQ's keys for the app's broadcast and channel-operation jobs
  *   {pushfleet:<app>}:channels             hash   channel id -> JSON ChannelEntry (channel-registry.ts)
+ *   {pushfleet:<app>}:dlq:broadcasts       hash   id -> JSON BroadcastDeadLetter (broadcast-dead-letter.ts)
+ *   {pushfleet:<app>}:dlq:broadcasts:order zset   id, scored by when it was dead-lettered
  */
 
 /** App names become part of keys and metric labels: keep them short and plain. */
@@ -48,6 +50,8 @@ export const queueKeys = {
   webhookPosition: (app: string) => `${appPrefix(app)}:webhook:position`,
   webhookLease: (app: string) => `${appPrefix(app)}:webhook:lease`,
   channels: (app: string) => `${appPrefix(app)}:channels`,
+  broadcastDeadLetters: (app: string) => `${appPrefix(app)}:dlq:broadcasts`,
+  broadcastDeadLetterOrder: (app: string) => `${appPrefix(app)}:dlq:broadcasts:order`,
 } as const;
 
 /** Where an app's broadcast queue lives (broadcasts and channel operations): same prefix, its own name. */

@@ -2,13 +2,23 @@
  * Broadcast push through the fleet: SDK -> Redis (the app's broadcasts queue) -> worker -> the simulator's
  * management port and push port, over TLS/HTTP2; the channel registry, the job results and the metrics.
  */
-import type { BroadcastStatus } from '@pushfleet/queue';
+import {
+  type BroadcastStatus,
+  listBroadcastDeadLetters,
+  redriveBroadcastDeadLetters,
+} from '@pushfleet/queue';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestFleet, type TestFleet, TOPIC } from '../helpers/fleet.js';
 
 let fleet: TestFleet;
 beforeAll(async () => {
-  fleet = await startTestFleet();
+  // Short horizons so a broadcast APNs keeps refusing is given up within the test.
+  fleet = await startTestFleet({
+    worker: {
+      retryPolicy: { baseDelayMs: 50, maxDelayMs: 100, floorMs: 10, maxAgeMs: 60_000, noStoreHorizonMs: 800 },
+    },
+  });
 });
 afterAll(async () => {
   await fleet?.close();
@@ -114,6 +124,51 @@ describe('broadcast through the fleet', () => {
     await expect(
       fleet.producer.broadcast({ bundleId: TOPIC, channelId, liveActivity: update }),
     ).rejects.toThrow(/^channelId: channel .* was deleted/);
+  });
+});
+
+describe('retries and the broadcast dead-letter list', () => {
+  it('a broadcast APNs keeps answering 503 is retried, then expires into the dead-letter list; a re-drive sends it', async () => {
+    const { id: createId } = await fleet.producer.channel({
+      op: 'create',
+      bundleId: TOPIC,
+      storagePolicy: 0,
+    });
+    const channel = (await settled(createId)).result!.channelId!;
+    const rule = fleet.sim.broadcastRules.add({
+      operation: 'broadcast',
+      channelId: channel,
+      reason: 'ServiceUnavailable',
+    });
+    const { id } = await fleet.producer.broadcast({
+      bundleId: TOPIC,
+      channelId: channel,
+      liveActivity: update,
+    });
+    const status = await settled(id);
+    expect(status).toMatchObject({ state: 'failed', result: { outcome: 'expired' } });
+    expect(rule.hits).toBeGreaterThan(1);
+    const redis = new Redis(fleet.redis.url);
+    try {
+      const [dead] = await listBroadcastDeadLetters(redis, fleet.app);
+      expect(dead).toMatchObject({
+        app: fleet.app,
+        outcome: 'expired',
+        job: { broadcast: { id, channelId: channel } },
+      });
+      expect(dead?.reason).toMatch(/^ServiceUnavailable: apns-expiration passed/);
+      expect(await metrics()).toContain(
+        `pushfleet_broadcasts_total{app="${fleet.app}",outcome="expired",reason="ServiceUnavailable"} 1`,
+      );
+      rule.remove();
+      fleet.sim.broadcasts.clear();
+      expect(await redriveBroadcastDeadLetters(redis, fleet.app, [id])).toEqual([id]);
+      const [again] = await fleet.sim.broadcasts.waitFor(1);
+      expect(again).toMatchObject({ requestId: id, channelId: channel });
+      expect(await listBroadcastDeadLetters(redis, fleet.app)).toEqual([]);
+    } finally {
+      redis.disconnect();
+    }
   });
 });
 
