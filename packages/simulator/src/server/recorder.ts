@@ -29,6 +29,8 @@ export interface RecordedNotification {
   readonly teamId: string | undefined;
   /** The `apns-unique-id` answered (development environment), the key of Apple's delivery log. */
   readonly uniqueId: string | undefined;
+  /** Live Activity pushes only: what a device would drop though APNs accepts it (broadcast/live-activity-lint.ts). */
+  readonly warnings?: readonly string[] | undefined;
 }
 
 /** One request the simulator rejected. */

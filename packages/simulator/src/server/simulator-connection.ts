@@ -19,6 +19,7 @@ import type { Socket } from 'node:net';
 import type { Reason } from '@pushfleet/apns';
 import { isBroadcastPath } from '../broadcast/broadcast-route.js';
 import type { BroadcastService } from '../broadcast/broadcast-service.js';
+import { liveActivityWarnings } from '../broadcast/live-activity-lint.js';
 import type { FaultInjector, FaultTarget } from './fault-injector.js';
 import type { Recorder } from './recorder.js';
 import { apnsHeadersOf, parseRequestHead } from './request-head.js';
@@ -272,6 +273,15 @@ export class SimulatorConnection implements FaultTarget {
               auth: this.credentials.kind,
               teamId: req.teamId,
               uniqueId,
+              ...(head.pushType === 'liveactivity'
+                ? {
+                    warnings: liveActivityWarnings(JSON.parse(req.payload), {
+                      broadcast: false,
+                      priority: head.priority,
+                      topic: head.topic,
+                    }),
+                  }
+                : {}),
             }
           : undefined,
       );
