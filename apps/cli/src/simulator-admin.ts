@@ -2,7 +2,8 @@
  * The simulator's admin endpoint, plain HTTP JSON on loopback, so a test suite in any language can drive
  * `pushfleet simulator` the way `@pushfleet/simulator`'s own API does in TypeScript:
  *
- *   GET    /recorder                    { counters, accepted, rejected, legacy? }: what arrived and what was answered
+ *   GET    /recorder                    { counters, accepted, rejected, broadcasts, legacy? }: what arrived and what
+ *                                       was answered (broadcasts: { counters, accepted, rejected, channels })
  *   POST   /recorder/clear              forget it all
  *   GET    /devices                     every token with a state (dead, topic, environment)
  *   POST   /devices/:token/dead         { "reason"?: "Unregistered" | "ExpiredToken", "timestamp"?: ms }: 410 from now on
@@ -40,6 +41,11 @@ export function createSimulatorAdmin(sim: Simulator): Server {
           counters: sim.recorder.counters,
           accepted: sim.recorder.accepted,
           rejected: sim.recorder.rejected,
+          broadcasts: {
+            counters: sim.broadcasts.counters,
+            accepted: sim.broadcasts.accepted,
+            rejected: sim.broadcasts.rejected,
+          },
           ...(sim.legacy
             ? {
                 legacy: {
@@ -53,6 +59,7 @@ export function createSimulatorAdmin(sim: Simulator): Server {
       }
       if (req.method === 'POST' && path === '/recorder/clear') {
         sim.recorder.clear();
+        sim.broadcasts.clear();
         sim.legacy?.recorder.clear();
         return send(res, 200, { cleared: true });
       }

@@ -10,9 +10,8 @@
 import {
   APNS_HOSTS,
   BroadcastClient,
-  CHANNEL_MANAGEMENT_HOSTS,
-  CHANNEL_MANAGEMENT_PORTS,
   ChannelClient,
+  channelManagementUrl,
   type Http2ClientAuth,
 } from '@pushfleet/apns';
 import type { ResolvedApp } from '@pushfleet/config';
@@ -48,10 +47,8 @@ export interface BroadcastWorker {
 /** Apple's management host for Apple's push host (sandbox :2195, production :2196); else `fallback`. */
 export function managementUrlFor(pushUrl: string, fallback: string | undefined): string | undefined {
   const host = new URL(pushUrl).hostname;
-  if (host === APNS_HOSTS.production)
-    return `https://${CHANNEL_MANAGEMENT_HOSTS.production}:${CHANNEL_MANAGEMENT_PORTS.production}`;
-  if (host === APNS_HOSTS.sandbox)
-    return `https://${CHANNEL_MANAGEMENT_HOSTS.sandbox}:${CHANNEL_MANAGEMENT_PORTS.sandbox}`;
+  if (host === APNS_HOSTS.production) return channelManagementUrl('production');
+  if (host === APNS_HOSTS.sandbox) return channelManagementUrl('sandbox');
   return fallback;
 }
 
@@ -74,6 +71,8 @@ export async function startBroadcastWorker(o: BroadcastWorkerOptions): Promise<B
   }
   const common = {
     auth,
+    // A certificate app's broadcasts try its certificate: Apple's pages disagree, a 403 fails them as creds-broken.
+    allowCertificate: auth.kind === 'certificate',
     ...(app.ca ? { ca: app.ca } : {}),
     ...(o.requestTimeoutMs !== undefined ? { requestTimeoutMs: o.requestTimeoutMs } : {}),
   };

@@ -11,6 +11,7 @@ import {
   type BroadcastReason,
   type BroadcastVerdict,
   ChannelClient,
+  channelManagementUrl,
   Http2Pool,
   ProviderToken,
   type ProviderTokenSource,
@@ -221,6 +222,18 @@ describe('ChannelClient', () => {
     expect((await channels.list(APP)).channels).toEqual([id]);
     expect(await channels.delete(APP, id)).toMatchObject({ outcome: 'ok', status: 204 });
     expect((await channels.list(APP)).channels).toEqual([]);
+  });
+
+  it('takes token auth; a certificate only with allowCertificate', () => {
+    const certificate = { kind: 'certificate', cert: 'PEM', key: 'PEM' } as const;
+    expect(() => new ChannelClient({ url: sim.managementUrl!, auth: certificate })).toThrow(
+      /take token auth; pass allowCertificate/,
+    );
+  });
+
+  it("knows Apple's management hosts: sandbox on 2195, production on 2196", () => {
+    expect(channelManagementUrl('sandbox')).toBe('https://api-manage-broadcast.sandbox.push.apple.com:2195');
+    expect(channelManagementUrl('production')).toBe('https://api-manage-broadcast.push.apple.com:2196');
   });
 
   it('refuses a bundle id with a push-type suffix and a storage policy other than 0 or 1, naming the field', async () => {

@@ -11,6 +11,11 @@ export const CHANNEL_MANAGEMENT_HOSTS = {
 } as const;
 export const CHANNEL_MANAGEMENT_PORTS = { production: 2196, sandbox: 2195 } as const;
 
+/** The channel-management origin of an environment, e.g. `https://api-manage-broadcast.sandbox.push.apple.com:2195`. */
+export function channelManagementUrl(environment: keyof typeof CHANNEL_MANAGEMENT_HOSTS): string {
+  return `https://${CHANNEL_MANAGEMENT_HOSTS[environment]}:${CHANNEL_MANAGEMENT_PORTS[environment]}`;
+}
+
 /** Channels per app and environment [Apple CM]. */
 export const MAX_CHANNELS_PER_APP = 10_000;
 /** Broadcast payload limit in bytes, uncompressed [Apple BC]. */

@@ -6,6 +6,7 @@
  * token and goes again once on a new connection: APNs refused the request, so nothing was made.
  */
 import { randomUUID } from 'node:crypto';
+import { CredentialsError } from '@pushfleet/credentials';
 import type { ProviderTokenSource } from '../auth/provider-token-source.js';
 import { MAX_EXPIRED_TOKEN_RETRIES } from '../http2/client-options.js';
 import { type Http2PoolOptions, resolvePoolOptions } from '../http2/pool-options.js';
@@ -14,7 +15,14 @@ import { type BroadcastVerdict, broadcastOutcomeFor } from './broadcast-types.js
 import { RequestSession, type SessionAnswer, type SessionRequest } from './request-session.js';
 
 /** Options of the channel-management and broadcast clients: the pool's transport options, without its size. */
-export type RouteClientOptions = Omit<Http2PoolOptions, 'minSessions' | 'maxSessions' | 'listener'>;
+export type RouteClientOptions = Omit<Http2PoolOptions, 'minSessions' | 'maxSessions' | 'listener'> & {
+  /**
+   * Allow `auth: { kind: 'certificate' }`. Apple's broadcast pages show certificates, its push-type table and a
+   * 2022 answer say Live Activities take tokens only; nobody has shown one working, so it is opt-in.
+   * @defaultValue false
+   */
+  readonly allowCertificate?: boolean | undefined;
+};
 
 /** A list of 10,000 channel ids is a few hundred KB; APNSwift reads up to 1 MB. */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -32,6 +40,11 @@ export class RouteClient implements AsyncDisposable {
 
   /** @throws ApnsValidationError or CredentialsError naming the bad option. */
   constructor(options: RouteClientOptions) {
+    if (options.auth?.kind === 'certificate' && options.allowCertificate !== true)
+      throw new CredentialsError(
+        'auth.kind',
+        'broadcast and channel management take token auth; pass allowCertificate: true to try a certificate (unconfirmed by Apple)',
+      );
     const o = resolvePoolOptions(options);
     this.#token = o.token;
     this.#session = new RequestSession({
