@@ -4,6 +4,7 @@
  *
  *   GET    /recorder                    { counters, accepted, rejected, broadcasts, legacy? }: what arrived and what
  *                                       was answered (broadcasts: { counters, accepted, rejected, channels })
+ *   GET    /delivery-log/UNIQUE_ID      the push answered with that apns-unique-id (Apple's delivery log, development)
  *   POST   /recorder/clear              forget it all
  *   GET    /devices                     every token with a state (dead, topic, environment)
  *   POST   /devices/:token/dead         { "reason"?: "Unregistered" | "ExpiredToken", "timestamp"?: ms }: 410 from now on
@@ -56,6 +57,15 @@ export function createSimulatorAdmin(sim: Simulator): Server {
               }
             : {}),
         });
+      }
+      const logged = /^\/delivery-log\/([0-9a-f-]{36})$/.exec(path);
+      if (req.method === 'GET' && logged) {
+        const record = sim.recorder.findByUniqueId(logged[1]!);
+        return record
+          ? send(res, 200, record)
+          : send(res, 404, {
+              error: { field: 'uniqueId', problem: 'no push was answered with this apns-unique-id' },
+            });
       }
       if (req.method === 'POST' && path === '/recorder/clear') {
         sim.recorder.clear();

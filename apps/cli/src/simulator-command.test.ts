@@ -235,6 +235,32 @@ describe('runSimulatorCommand', () => {
       { path: `/3/device/${dead}`, status: 410, reason: 'Unregistered' },
     ]);
     expect(recorder.legacy?.counters.accepted).toBe(0);
+
+    // The development delivery log: a push looked up by the apns-unique-id it was answered with.
+    const session2 = connect(sim!.url, { ca: readFileSync(creds.caFile) });
+    const uniqueId = await new Promise<string>((resolve, reject) => {
+      const req = session2.request({
+        ':method': 'POST',
+        ':path': `/3/device/${'b2'.repeat(32)}`,
+        authorization: `bearer ${jwt}`,
+        'apns-topic': 'com.example.pushfleet',
+        'apns-push-type': 'alert',
+      });
+      req.on('response', (h) => resolve(String(h['apns-unique-id'])));
+      req.on('error', reject);
+      req.end('{"aps":{"alert":"logged"}}');
+    });
+    session2.close();
+    const logged = await fetch(`${admin}/delivery-log/${uniqueId}`);
+    expect(logged.status).toBe(200);
+    expect(await logged.json()).toMatchObject({
+      uniqueId,
+      token: 'b2'.repeat(32),
+      payload: '{"aps":{"alert":"logged"}}',
+    });
+    expect(
+      (await fetch(`${admin}/delivery-log/${'0'.repeat(8)}-0000-0000-0000-${'0'.repeat(12)}`)).status,
+    ).toBe(404);
     stop.abort();
     expect(await done).toBe(0);
   });

@@ -64,6 +64,11 @@ export class Recorder extends RecordLog<RecordedNotification, RecordedRejection>
     return { accepted: this.acceptedCount, rejected: this.rejectedCount, byReason: { ...this.#byReason } };
   }
 
+  /** The delivery-log lookup Apple's console offers in development: the push answered with `uniqueId`. */
+  findByUniqueId(uniqueId: string): RecordedNotification | undefined {
+    return this.accepted.find((r) => r.uniqueId === uniqueId);
+  }
+
   override clear(): void {
     super.clear();
     this.#byReason = {};
