@@ -224,6 +224,20 @@ describe('ChannelClient', () => {
     expect((await channels.list(APP)).channels).toEqual([]);
   });
 
+  it('lists 10,000 channels in one answer, and refuses the next create with CannotCreateChannelConfig', async () => {
+    await using full = await startSimulator({ certificatePort: null, keys: [key] });
+    const made = new Set<string>();
+    for (let i = 0; i < 10_000; i++) made.add(full.channels.create(APP, 0, 'LiveActivity', i)!.id);
+    await using client = new ChannelClient({ url: full.managementUrl!, ca: full.ca, auth: tokenAuth() });
+    const listed = await client.list(APP);
+    expect(listed.outcome).toBe('ok');
+    expect(new Set(listed.channels)).toEqual(made);
+    expect(await client.create(APP, { storagePolicy: 1 })).toMatchObject({
+      outcome: 'capacity',
+      reason: 'CannotCreateChannelConfig',
+    });
+  });
+
   it('takes token auth; a certificate only with allowCertificate', () => {
     const certificate = { kind: 'certificate', cert: 'PEM', key: 'PEM' } as const;
     expect(() => new ChannelClient({ url: sim.managementUrl!, auth: certificate })).toThrow(
