@@ -24,6 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const APP = 'com.example.live';
 const OFF = 'com.example.off';
 const key = createProviderKey({ teamId: 'TEAMLIVE02' });
+const prodKey = createProviderKey({ teamId: 'TEAMLIVE02' });
 
 const fixed = (bearer: string): ProviderTokenSource => ({
   bearer: () => bearer,
@@ -47,7 +48,7 @@ let push: RouteClient;
 beforeAll(async () => {
   sim = await startSimulator({
     certificatePort: null,
-    keys: [key],
+    keys: [key, { ...prodKey, environment: 'production' }],
     topics: [APP, OFF],
     broadcast: { channelLimit: 3, capabilityOff: [OFF] },
   });
@@ -137,6 +138,16 @@ describe('every reason of the broadcast error table, from a real request, classi
       await raw(manage, 'GET', `/1/apps/${APP}.push-type.liveactivity/all-channels`),
       'TopicDisallowed',
     );
+    {
+      // A key registered for production only, used against this development simulator.
+      const bearer = `bearer ${signProviderToken(prodKey)}`;
+      await using c = new RouteClient({
+        url: mgmt,
+        ca: sim.ca,
+        auth: { kind: 'token', token: fixed(bearer) },
+      });
+      expectReason(await raw(c, 'GET', `/1/apps/${APP}/all-channels`), 'BadEnvironmentKeyIdInToken');
+    }
     expectReason(await channels.list('com.example.notmine'), 'TopicMismatch');
     expectReason(await channels.create(OFF, { storagePolicy: 1 }), 'FeatureNotEnabled');
     const create = (body: string) => raw(manage, 'POST', `/1/apps/${APP}/channels`, [], body);
@@ -186,6 +197,11 @@ describe('every reason of the broadcast error table, from a real request, classi
   it('forced answers for what a well-formed request cannot cause: throttling, outages, certificates', async () => {
     const id = await created(0);
     const forced: BroadcastReason[] = [
+      // Not in Apple's broadcast error table: a forced answer shows the client classifies them as on /3/device.
+      'UnrelatedKeyIdInToken',
+      'BadEnvironmentKeyInToken',
+      'Forbidden',
+      'IdleTimeout',
       'TooManyRequests',
       'InternalServerError',
       'Service Unavailable',

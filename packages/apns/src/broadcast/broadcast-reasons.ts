@@ -94,6 +94,23 @@ export const BROADCAST_REASONS = {
   MissingProviderToken: { status: 403, action: 'creds', meaning: 'neither a certificate nor a JWT' },
   ExpiredProviderToken: { status: 403, action: 'jwt', meaning: 'the JWT has expired' },
   InvalidProviderToken: { status: 403, action: 'creds', meaning: 'the JWT is invalid' },
+  // Not in Apple's broadcast error table, but may well occur on these routes: handled as on /3/device.
+  UnrelatedKeyIdInToken: {
+    status: 403,
+    action: 'creds',
+    meaning: 'key unrelated to the connection (not in ER)',
+  },
+  BadEnvironmentKeyIdInToken: {
+    status: 403,
+    action: 'creds',
+    meaning: 'environment-scoped key used on the other environment (not in ER)',
+  },
+  BadEnvironmentKeyInToken: {
+    status: 403,
+    action: 'creds',
+    meaning: 'spelling of BadEnvironmentKeyIdInToken seen on the wire (not in ER)',
+  },
+  Forbidden: { status: 403, action: 'creds', meaning: 'the action is not allowed (not in ER)' },
   // 404, 405, 413
   BadPath: {
     status: 404,
@@ -104,6 +121,7 @@ export const BROADCAST_REASONS = {
   PayloadTooLarge: { status: 413, action: 'fix', meaning: 'the body is over 5120 bytes' },
   // 429
   TooManyRequests: { status: 429, action: 'retry', meaning: 'throttled: too many requests' },
+  IdleTimeout: { status: 400, action: 'reconnect', meaning: 'idle time out (not in ER)' },
   TooManyProviderTokenUpdates: {
     status: 429,
     action: 'retry',

@@ -2,12 +2,13 @@
  * Authentication and the bundle-id step shared by the management and broadcast routes (E.7.1 steps 4-5):
  *
  *   token: see token-connection-auth.ts                 403 MissingProviderToken, InvalidProviderToken,
- *                                                        ExpiredProviderToken, 429 TooManyProviderTokenUpdates
+ *                                                        ExpiredProviderToken, BadEnvironmentKeyIdInToken,
+ *                                                        UnrelatedKeyIdInToken, 429 TooManyProviderTokenUpdates
  *   certificate: problem, or refused by the switch      403 BadCertificate(Environment), MissingProviderToken
  *   bundle id with a `.push-type.*` suffix               400 TopicDisallowed
  *   not covered by the key / team / certificate          403 TopicMismatch (also upper case, with the quirk switch)
  */
-import type { BroadcastReason } from '@pushfleet/apns';
+import { type BroadcastReason, isBroadcastReason } from '@pushfleet/apns';
 import type { ConnectionCredentials } from '../server/request-validator.js';
 import type { BroadcastSettings } from './broadcast-options.js';
 
@@ -27,8 +28,7 @@ export function authorizeBundle(
   let covered: boolean;
   if (creds.kind === 'token') {
     const key = creds.auth.authenticate(authorization, nowMs);
-    if (typeof key === 'string')
-      return key === 'TooManyProviderTokenUpdates' || isTokenReason(key) ? key : 'InvalidProviderToken';
+    if (typeof key === 'string') return isBroadcastReason(key) ? key : 'InvalidProviderToken';
     const team = config.teamTopics?.(key.teamId);
     covered =
       (key.topics === undefined || key.topics.has(bundleId)) &&
@@ -42,14 +42,4 @@ export function authorizeBundle(
   if (bundleId.includes('.push-type.')) return 'TopicDisallowed';
   if (config.settings.upperCaseTopicMismatch && /[A-Z]/.test(bundleId)) return 'TopicMismatch';
   return covered ? undefined : 'TopicMismatch';
-}
-
-function isTokenReason(
-  reason: string,
-): reason is 'MissingProviderToken' | 'InvalidProviderToken' | 'ExpiredProviderToken' {
-  return (
-    reason === 'MissingProviderToken' ||
-    reason === 'InvalidProviderToken' ||
-    reason === 'ExpiredProviderToken'
-  );
 }
