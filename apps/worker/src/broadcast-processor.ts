@@ -72,14 +72,21 @@ export function createBroadcastProcessor(o: BroadcastProcessorOptions) {
     expiration: number | undefined,
     base: BroadcastJobResult,
   ): Promise<never> {
+    // Tries live in the job record: a delayed job (DelayedError) does not count toward BullMQ's attemptsMade.
+    const tries = (job.data.tries ?? 0) + 1;
     const decision = decideRetry(
       o.policy,
-      { cause, tries: job.attemptsMade + 1, enqueuedAt: job.data.enqueuedAt, expiration, now: Date.now() },
+      { cause, tries, enqueuedAt: job.data.enqueuedAt, expiration, now: Date.now() },
       random,
     );
     if (decision.retry && lockToken !== undefined) {
       metrics.retries.inc({ app, reason: broadcastReasonLabel(base.reason, false) });
       metrics.jobs.inc({ app, state: 'retried' });
+      await job.updateData({
+        ...job.data,
+        tries,
+        ...(base.reason !== undefined ? { lastReason: base.reason } : {}),
+      });
       await job.moveToDelayed(decision.atMs, lockToken);
       throw new DelayedError();
     }
@@ -87,7 +94,7 @@ export function createBroadcastProcessor(o: BroadcastProcessorOptions) {
     const reason = decision.retry
       ? 'no lock to delay the job with'
       : `${base.reason ?? 'no answer'}: ${decision.reason}`;
-    return deadLetter(job, { ...base, outcome, reason }, base.reason, job.attemptsMade + 1);
+    return deadLetter(job, { ...base, outcome, reason }, base.reason, tries);
   }
 
   /** Give up on the job: into the app's broadcast dead-letter list, counted, logged once. */
@@ -120,19 +127,18 @@ export function createBroadcastProcessor(o: BroadcastProcessorOptions) {
   async function runBroadcast(job: AnyJob, data: BroadcastJobData, lockToken: string | undefined) {
     const b = data.broadcast;
     const base: BroadcastJobResult = { app, id: b.id, outcome: 'retry' };
+    const tries = data.tries ?? 0;
     const gone = expiredBeforeSend(
       o.policy,
       { enqueuedAt: data.enqueuedAt, expiration: b.expiration },
       Date.now(),
-      job.attemptsMade,
+      tries,
     );
-    if (gone !== undefined && !gone.retry)
-      return deadLetter(
-        job,
-        { ...base, outcome: gone.outcome, reason: gone.reason },
-        undefined,
-        job.attemptsMade,
-      );
+    if (gone !== undefined && !gone.retry) {
+      // Its last retry came due past the horizon: given up with the reason of the try before.
+      const reason = data.lastReason === undefined ? gone.reason : `${data.lastReason}: ${gone.reason}`;
+      return deadLetter(job, { ...base, outcome: gone.outcome, reason }, data.lastReason, tries);
+    }
     let verdict: BroadcastVerdict;
     try {
       verdict = await o.broadcasts.send({

@@ -84,7 +84,8 @@ export async function redriveBroadcastDeadLetters(
       if (r === null) continue;
       const entry = JSON.parse(r) as BroadcastDeadLetter;
       const id = idOf(entry.job);
-      const job = { ...entry.job, enqueuedAt: Date.now() };
+      const { tries: _tries, lastReason: _last, ...enqueued } = entry.job;
+      const job = { ...enqueued, enqueuedAt: Date.now() };
       // A new job id: the failed job of the same id may still be kept by BullMQ.
       const jobId = `${id}:redrive:${Date.now()}`;
       await queue.add('broadcast' in job ? BROADCAST_JOB_NAME : CHANNEL_JOB_NAME, job, {

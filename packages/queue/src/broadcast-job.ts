@@ -49,14 +49,22 @@ export type ChannelOperation =
   /** List the app's channels at APNs and record any the registry does not know (leaked ones). */
   | { readonly op: 'sync'; readonly bundleId: string };
 
-export interface BroadcastJobData {
+/** What earlier runs of a broadcast or channel job left for the next (written before a retry). */
+export interface RetryState {
+  /** Tries that failed so far. */
+  readonly tries?: number;
+  /** Apple's reason (or the transport error code) of the last failed try. */
+  readonly lastReason?: string;
+}
+
+export interface BroadcastJobData extends RetryState {
   readonly v: 1;
   readonly app: string;
   readonly enqueuedAt: number;
   readonly broadcast: BroadcastRecord;
 }
 
-export interface ChannelJobData {
+export interface ChannelJobData extends RetryState {
   readonly v: 1;
   readonly app: string;
   readonly enqueuedAt: number;

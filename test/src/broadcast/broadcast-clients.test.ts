@@ -277,13 +277,14 @@ describe('ChannelClient', () => {
     await using slow = await startSimulator({
       certificatePort: null,
       keys: [key],
-      broadcast: { createAnswerDelayMs: 1500 },
+      // The channel is made at once; its answer comes 2 s after the client gave up (connect and list fit in 2 s).
+      broadcast: { createAnswerDelayMs: 4000 },
     });
     await using client = new ChannelClient({
       url: slow.managementUrl!,
       ca: slow.ca,
       auth: tokenAuth(),
-      requestTimeoutMs: 500,
+      requestTimeoutMs: 2000,
     });
     const v = await client.create(APP, { storagePolicy: 0 });
     expect(v).toMatchObject({ outcome: 'ok', reconciled: true });

@@ -13,10 +13,17 @@ import { startTestFleet, type TestFleet, TOPIC } from '../helpers/fleet.js';
 
 let fleet: TestFleet;
 beforeAll(async () => {
-  // Short horizons so a broadcast APNs keeps refusing is given up within the test.
+  // Short horizons so a broadcast APNs keeps refusing is given up within the test (3 s: long enough that a
+  // broadcast waiting for a busy machine's worker is not given up before its first try).
   fleet = await startTestFleet({
     worker: {
-      retryPolicy: { baseDelayMs: 50, maxDelayMs: 100, floorMs: 10, maxAgeMs: 60_000, noStoreHorizonMs: 800 },
+      retryPolicy: {
+        baseDelayMs: 50,
+        maxDelayMs: 100,
+        floorMs: 10,
+        maxAgeMs: 60_000,
+        noStoreHorizonMs: 3000,
+      },
     },
   });
 });
