@@ -12,7 +12,8 @@
  * A create is never retried blindly: it is not idempotent and APNs takes no key, so a create whose answer was
  * lost may have made a channel that counts toward the 10,000 limit. `create` lists the app's channels first;
  * when the create gets no answer it lists again, and a channel that was not there before is the one it made
- * (`reconciled: true`). No new channel: `outcome: 'retry'`, reason `NoAnswer`, safe to create again. Several
+ * (`reconciled: true`). No new channel: `outcome: 'retry'`, reason `NoAnswer` (a create still in flight at APNs
+ * may land later; a sync, listing against the caller's own records, finds it). Several
  * (another creator raced us): `outcome: 'rejected'`, reason `AmbiguousReconciliation`, every one in
  * `candidates` so the caller records them rather than leaks them.
  */
