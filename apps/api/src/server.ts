@@ -10,6 +10,8 @@
  *   POST /v1/tokens/:token/reactivate    { app }: the device registered it again
  *   GET  /v1/dlq?app=                    the app's dead letters;  POST /v1/dlq/:app/retry { ids | all }
  *   GET  /v1/apps                        the key's apps: paused or not, queue depth
+ *   POST /v1/broadcasts, GET /v1/broadcasts/:app/:id, GET|POST /v1/channels, DELETE /v1/channels/:id,
+ *   POST /v1/channels/sync               broadcast push and channels (routes/broadcasts.ts)
  *   GET  /healthz /readyz /metrics       alive; Redis answers; the API's request metrics (no key needed)
  *
  * /v1 needs `Authorization: Bearer <key>` (401 without, 403 for another app's data), rate-limited per key
@@ -27,6 +29,7 @@ import { createApiKeyRing } from './api-keys.js';
 import { HttpError, sendError } from './http-error.js';
 import { redisReads } from './redis-reads.js';
 import { appRoutes } from './routes/apps.js';
+import { broadcastRoutes } from './routes/broadcasts.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { feedbackRoutes } from './routes/feedback.js';
 import { notificationRoutes } from './routes/notifications.js';
@@ -162,5 +165,6 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
   deadLetterRoutes(app, ctx);
   appRoutes(app, ctx);
   operationRoutes(app, ctx);
+  broadcastRoutes(app, ctx);
   return app;
 }

@@ -8,6 +8,8 @@ export interface FleetProducer {
   readonly apps: readonly string[];
   /** The first topic of the first app, when the config names topics. */
   readonly defaultTopic: string | undefined;
+  /** The topics the config gives an app (none without a fleet config). */
+  topicsOf(app: string): readonly string[];
 }
 
 export function fleetProducer(redisUrl: string, env: NodeJS.ProcessEnv = process.env): FleetProducer {
@@ -20,5 +22,6 @@ export function fleetProducer(redisUrl: string, env: NodeJS.ProcessEnv = process
     producer,
     apps: config ? config.apps.map((a) => a.name) : [appNameFromEnv(env)],
     defaultTopic: config?.apps[0]?.topics[0],
+    topicsOf: (app) => config?.apps.find((a) => a.name === app)?.topics ?? [],
   };
 }

@@ -12,6 +12,7 @@ import { API_KEY_USAGE, runApiKey } from './api-key-command.js';
 import { runAppProcess } from './app-process.js';
 import { BOARD_USAGE, runBoard } from './board-command.js';
 import { CERT_USAGE, runCertCommand } from './cert/index.js';
+import { CHANNELS_USAGE, runChannels } from './channels-command.js';
 import { portOption, readRunningFleet, redisUrlOf, UsageError, wholeNumber } from './cli-options.js';
 import { simulatorCaFile } from './data-dir.js';
 import { DLQ_USAGE, DlqUsageError, runDlqCommand } from './dlq-command.js';
@@ -132,6 +133,11 @@ const COMMANDS: Record<string, Command> = {
     summary: 'the dead device tokens recorded for an app',
     usage: FEEDBACK_USAGE,
     run: (args) => runFeedback(args),
+  },
+  channels: {
+    summary: "list, create, delete or sync an app's broadcast channels",
+    usage: CHANNELS_USAGE,
+    run: (args) => runChannels(args),
   },
   dlq: {
     summary: "list, show, retry or purge an app's dead letters",

@@ -2,7 +2,9 @@
  * The simulator's admin endpoint, plain HTTP JSON on loopback, so a test suite in any language can drive
  * `pushfleet simulator` the way `@pushfleet/simulator`'s own API does in TypeScript:
  *
- *   GET    /recorder                    { counters, accepted, rejected, legacy? }: what arrived and what was answered
+ *   GET    /recorder                    { counters, accepted, rejected, broadcasts, legacy? }: what arrived and what
+ *                                       was answered (broadcasts: { counters, accepted, rejected, channels })
+ *   GET    /delivery-log/UNIQUE_ID      the push answered with that apns-unique-id (Apple's delivery log, development)
  *   POST   /recorder/clear              forget it all
  *   GET    /devices                     every token with a state (dead, topic, environment)
  *   POST   /devices/:token/dead         { "reason"?: "Unregistered" | "ExpiredToken", "timestamp"?: ms }: 410 from now on
@@ -40,6 +42,11 @@ export function createSimulatorAdmin(sim: Simulator): Server {
           counters: sim.recorder.counters,
           accepted: sim.recorder.accepted,
           rejected: sim.recorder.rejected,
+          broadcasts: {
+            counters: sim.broadcasts.counters,
+            accepted: sim.broadcasts.accepted,
+            rejected: sim.broadcasts.rejected,
+          },
           ...(sim.legacy
             ? {
                 legacy: {
@@ -51,8 +58,18 @@ export function createSimulatorAdmin(sim: Simulator): Server {
             : {}),
         });
       }
+      const logged = /^\/delivery-log\/([0-9a-f-]{36})$/.exec(path);
+      if (req.method === 'GET' && logged) {
+        const record = sim.recorder.findByUniqueId(logged[1]!);
+        return record
+          ? send(res, 200, record)
+          : send(res, 404, {
+              error: { field: 'uniqueId', problem: 'no push was answered with this apns-unique-id' },
+            });
+      }
       if (req.method === 'POST' && path === '/recorder/clear') {
         sim.recorder.clear();
+        sim.broadcasts.clear();
         sim.legacy?.recorder.clear();
         return send(res, 200, { cleared: true });
       }

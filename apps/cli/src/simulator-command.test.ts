@@ -97,7 +97,7 @@ describe('parseSimulatorArgs', () => {
 
 describe('runSimulatorCommand', () => {
   it.skipIf(!hasCurlHttp2)(
-    'prints token and certificate settings whose curl lines get 200, and stops on abort',
+    'prints token, certificate and channel-management settings whose curl lines succeed, and stops on abort',
     async () => {
       const lines: string[] = [];
       const stop = new AbortController();
@@ -109,6 +109,8 @@ describe('runSimulatorCommand', () => {
           '--certificate-port',
           '0',
           '--admin-port',
+          '0',
+          '--management-port',
           '0',
           '--dir',
           dir,
@@ -128,11 +130,15 @@ describe('runSimulatorCommand', () => {
       expect(text).toContain('client-com.example.pushfleet.p12.pass');
       expect(text).toContain('faults           seed=3 rate500=0');
       const curls = lines.filter((l) => l.trim().startsWith('curl --http2'));
-      expect(curls).toHaveLength(2);
+      expect(curls).toHaveLength(3);
+      expect(text).toContain(`url            ${sim!.managementUrl}`);
+      const codes: string[] = [];
       for (const curl of curls) {
         const { stdout } = await promisify(execFile)('sh', ['-c', `${curl.trim()} -sS -w '%{http_code}'`]);
-        expect(stdout).toBe('200');
+        codes.push(stdout);
       }
+      // a push with a token, one with a certificate, a channel created on the management port
+      expect(codes).toEqual(['200', '200', '201']);
       stop.abort();
       expect(await done).toBe(0);
       expect(lines.at(-1)).toBe('stopped: 2 accepted, 0 rejected');
@@ -155,6 +161,8 @@ describe('runSimulatorCommand', () => {
         '--feedback-port',
         '0',
         '--admin-port',
+        '0',
+        '--management-port',
         '0',
         '--dir',
         dir,
@@ -227,6 +235,32 @@ describe('runSimulatorCommand', () => {
       { path: `/3/device/${dead}`, status: 410, reason: 'Unregistered' },
     ]);
     expect(recorder.legacy?.counters.accepted).toBe(0);
+
+    // The development delivery log: a push looked up by the apns-unique-id it was answered with.
+    const session2 = connect(sim!.url, { ca: readFileSync(creds.caFile) });
+    const uniqueId = await new Promise<string>((resolve, reject) => {
+      const req = session2.request({
+        ':method': 'POST',
+        ':path': `/3/device/${'b2'.repeat(32)}`,
+        authorization: `bearer ${jwt}`,
+        'apns-topic': 'com.example.pushfleet',
+        'apns-push-type': 'alert',
+      });
+      req.on('response', (h) => resolve(String(h['apns-unique-id'])));
+      req.on('error', reject);
+      req.end('{"aps":{"alert":"logged"}}');
+    });
+    session2.close();
+    const logged = await fetch(`${admin}/delivery-log/${uniqueId}`);
+    expect(logged.status).toBe(200);
+    expect(await logged.json()).toMatchObject({
+      uniqueId,
+      token: 'b2'.repeat(32),
+      payload: '{"aps":{"alert":"logged"}}',
+    });
+    expect(
+      (await fetch(`${admin}/delivery-log/${'0'.repeat(8)}-0000-0000-0000-${'0'.repeat(12)}`)).status,
+    ).toBe(404);
     stop.abort();
     expect(await done).toBe(0);
   });

@@ -27,6 +27,7 @@ export const SIMULATOR_OPTIONS = {
   'legacy-port': { type: 'string' },
   'feedback-port': { type: 'string' },
   'admin-port': { type: 'string' },
+  'management-port': { type: 'string' },
   'dead-token': { type: 'string', multiple: true },
   host: { type: 'string' },
   dir: { type: 'string' },
@@ -55,6 +56,8 @@ export const SIMULATOR_USAGE = `  simulator   run the APNs simulator alone and p
               --certificate-port P       certificate-auth port (default 2198; 0 = a free port)
               --legacy-port P            also run the legacy binary gateway (Apple's was 2195; 0 = a free port)
               --feedback-port P          also run the legacy feedback service (Apple's was 2196; 0 = a free port)
+              --management-port P        the broadcast channel-management API (Apple: 2195/2196 on their own
+                                         hosts; default 2200; 0 = a free port)
               --admin-port P             the admin endpoint: mark tokens dead, read the recorder as JSON
                                          (default 2199; 0 = a free port; see GET /recorder, POST /devices/TOKEN/dead)
               --dead-token HEX           answer 410 Unregistered for this token (repeat for more)
@@ -84,6 +87,7 @@ export interface SimulatorCommandOptions {
   legacyPort?: number;
   feedbackPort?: number;
   adminPort?: number;
+  managementPort?: number;
   deadTokens?: string[];
   host?: string;
   dir?: string;
@@ -163,6 +167,7 @@ export function parseSimulatorArgs(argv: readonly string[]): SimulatorCommandOpt
     legacyPort: port('legacy-port'),
     feedbackPort: port('feedback-port'),
     adminPort: port('admin-port'),
+    managementPort: port('management-port'),
   };
   for (const [k, n] of Object.entries(ports)) if (n !== undefined) options[k as keyof typeof ports] = n;
   for (const token of v['dead-token'] ?? []) {
@@ -194,6 +199,7 @@ export async function runSimulatorCommand(
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 2197,
     certificatePort: options.certificatePort ?? 2198,
+    managementPort: options.managementPort ?? 2200,
     legacyPort: options.legacyPort ?? null,
     feedbackPort: options.feedbackPort ?? null,
     environment,
@@ -263,6 +269,10 @@ export async function runSimulatorCommand(
           '',
         ]
       : []),
+    'broadcast channel management (token auth, as above)',
+    `  url            ${sim.managementUrl}   (instead of https://api-manage-broadcast${environment === 'production' ? '' : '.sandbox'}.push.apple.com:${environment === 'production' ? 2196 : 2195})`,
+    `  broadcasts     POST ${sim.url}/4/broadcasts/apps/${topic}`,
+    '',
     `faults           ${describeFaults(options.faults)}`,
     `dead tokens      ${options.deadTokens?.length ? options.deadTokens.join(' ') : 'none (--dead-token HEX, or POST the admin endpoint)'}`,
     '',
@@ -272,6 +282,7 @@ export async function runSimulatorCommand(
     'try it (the bearer token is valid for one hour):',
     `  curl --http2 --cacert ${files.ca} -H 'authorization: bearer ${jwt}' ${common} ${sim.url}/3/device/${device}`,
     `  curl --http2 --cacert ${files.ca} --cert ${files.clientCert} --key ${files.clientKey} ${common} ${sim.certificateUrl}/3/device/${device}`,
+    `  curl --http2 --cacert ${files.ca} -H 'authorization: bearer ${jwt}' --data '{"message-storage-policy": 1, "push-type": "LiveActivity"}' ${sim.managementUrl}/1/apps/${topic}/channels`,
     '',
     'Ctrl-C to stop.',
   ];

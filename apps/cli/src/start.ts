@@ -105,6 +105,8 @@ export async function runStart(options: StartOptions): Promise<number> {
       cleanups.push(() => sim!.close());
       Object.assign(apnsEnv, {
         APNS_URL: sim.url,
+        // Channel operations (pushfleet channels, /v1/channels) go to the simulator's management port.
+        ...(sim.managementUrl ? { PUSHFLEET_CHANNEL_MANAGEMENT_URL: sim.managementUrl } : {}),
         APNS_CA_FILE: creds.caFile,
         APNS_KEY_FILE: creds.keyFile,
         APNS_KEY_ID: creds.keyId,
@@ -146,6 +148,8 @@ export async function runStart(options: StartOptions): Promise<number> {
     say(`  API key    ${apiKey.key}  (every app; kept in ${localApiKeyFile(dataDir)})`);
     say(`  metrics    ${worker.current.ready.metricsUrl}`);
     if (sim) say(`  simulator  ${sim.url}  (APNs HTTP/2, trust ${simulatorCaFile(dataDir)})`);
+    if (sim?.managementUrl)
+      say(`  channels   ${sim.managementUrl}  (the simulator's channel-management API)`);
     else if (process.env.PUSHFLEET_CONFIG) say(`  APNs       the apps of ${process.env.PUSHFLEET_CONFIG}`);
     else say(`  APNs       ${process.env.APNS_URL ?? `Apple (${process.env.APNS_ENV ?? 'sandbox'})`}`);
     say(`  redis      ${redisUrl}${redis ? `  (data in ${redis.dir})` : ''}`);

@@ -9,6 +9,8 @@
  *                                                 number follows the transport's capacity: job-intake.ts)
  *   PUSHFLEET_LEGACY_CONCURRENCY                  the most jobs in flight per legacy app (default 4096)
  *   PUSHFLEET_LOG_LEVEL                           fatal|error|warn|info|debug|trace|silent (default info)
+ *   PUSHFLEET_CHANNEL_MANAGEMENT_URL              channel-management origin for apps not on Apple's push hosts
+ *                                                 (the simulator's management port); Apple's hosts need none
  */
 import {
   configuredApps,
@@ -33,6 +35,8 @@ export interface WorkerConfig {
   readonly legacyConcurrency: number;
   /** @defaultValue DEFAULT_LOG_LEVEL */
   readonly logLevel?: LogLevel;
+  /** Channel-management origin for apps whose push host is not Apple's (e.g. the simulator's management port). */
+  readonly channelManagementUrl?: string | undefined;
 }
 
 export interface LoadWorkerConfigOptions {
@@ -63,5 +67,8 @@ export function loadWorkerConfig(
     concurrency: integerFromEnv(env, 'PUSHFLEET_CONCURRENCY', 256, 1, 100_000),
     legacyConcurrency: integerFromEnv(env, 'PUSHFLEET_LEGACY_CONCURRENCY', 4096, 1, 100_000),
     logLevel: logLevel(env),
+    ...(env.PUSHFLEET_CHANNEL_MANAGEMENT_URL?.trim()
+      ? { channelManagementUrl: env.PUSHFLEET_CHANNEL_MANAGEMENT_URL.trim() }
+      : {}),
   };
 }

@@ -20,6 +20,7 @@ import {
 import { Worker } from 'bullmq';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { AdaptiveLimiter } from './adaptive-limiter.js';
+import { type BroadcastWorker, startBroadcastWorker } from './broadcast-worker.js';
 import type { WorkerConfig } from './config.js';
 import { startDeadTokenWebhooks } from './dead-token-webhook.js';
 import { DRAIN_DEADLINE_MS, drainWorker } from './drain.js';
@@ -81,6 +82,8 @@ interface AppRuntime {
   readonly limiter: AdaptiveLimiter;
   readonly intake: JobIntake;
   readonly feedback: FeedbackPoller | undefined;
+  /** The app's broadcasts queue (broadcast-worker.ts); none for legacy apps. */
+  readonly broadcast: BroadcastWorker | undefined;
 }
 
 /**
@@ -187,7 +190,15 @@ export async function startFleetWorker(
       log,
       options.feedbackIntervalMs ?? DEFAULT_FEEDBACK_INTERVAL_MS,
     );
-    runtimes.push({ app, worker, client, limiter, intake, feedback });
+    const broadcast = await startBroadcastWorker({
+      app,
+      redis,
+      metrics,
+      log,
+      policy: { ...(options.retryPolicy ?? DEFAULT_RETRY_POLICY), ...app.retry },
+      managementUrl: config.channelManagementUrl,
+    });
+    runtimes.push({ app, worker, client, limiter, intake, feedback, broadcast });
   }
 
   const scrapeGauges = createScrapeGauges(
@@ -201,6 +212,7 @@ export async function startFleetWorker(
 
   const beforeScrape = async () => {
     await scrapeGauges();
+    await Promise.all(runtimes.map((r) => r.broadcast?.beforeScrape()));
     for (const r of runtimes) {
       if (r.client.tokenAgeSeconds)
         metrics.providerTokenAge.set({ app: r.app.name }, r.client.tokenAgeSeconds());
@@ -241,6 +253,8 @@ export async function startFleetWorker(
             'drain deadline passed: in-flight jobs go back to the queue',
           );
       }
+      for (const r of runtimes)
+        await r.broadcast?.close().catch((err: Error) => log.warn({ error: err.message }, 'broadcast close'));
       for (const r of runtimes)
         await r.client.close().catch((err: Error) => log.warn({ error: err.message }, 'client close'));
       await new Promise<void>((resolve) => ops.close(() => resolve()));

@@ -94,6 +94,7 @@ export async function attemptNotification(
   };
   if (verdict.reason !== undefined) state.reason = verdict.reason;
   if (verdict.timestamp !== undefined) state.timestamp = verdict.timestamp;
+  if (verdict.uniqueId !== undefined) state.uniqueId = verdict.uniqueId;
   // creds-broken asks the policy too: without a pause handler it is retried like any other non-final answer.
   if (verdict.outcome !== 'retry' && verdict.outcome !== 'creds-broken') return { state, recordedInvalid };
   const retry = ask(

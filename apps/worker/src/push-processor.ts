@@ -233,6 +233,7 @@ export function createPushProcessor(options: PushProcessorOptions) {
       };
       if (s.status !== undefined) record.status = s.status;
       if (s.reason) record.reason = s.reason;
+      if (s.uniqueId) record.uniqueId = s.uniqueId;
       endedNow.push([n.id, record]);
     }
     await recordFinalOutcomes(redis, app, endedNow);

@@ -15,6 +15,46 @@ export {
   tokenRefreshRule,
 } from './auth/provider-token-refresh.js';
 export type { ProviderTokenSource } from './auth/provider-token-source.js';
+export { BroadcastClient } from './broadcast/broadcast-client.js';
+export {
+  BROADCAST_ACTIONS,
+  BROADCAST_REASONS,
+  type BroadcastAction,
+  type BroadcastReason,
+  type BroadcastReasonInfo,
+  broadcastActionFor,
+  isBroadcastReason,
+} from './broadcast/broadcast-reasons.js';
+export {
+  BROADCAST_PUSH_TYPE,
+  type BroadcastOutcome,
+  type BroadcastRequest,
+  type BroadcastVerdict,
+  broadcastOutcomeFor,
+  CHANNEL_MANAGEMENT_HOSTS,
+  CHANNEL_MANAGEMENT_PORTS,
+  CHANNEL_PUSH_TYPE,
+  type ChannelConfig,
+  channelManagementUrl,
+  MAX_BROADCAST_PAYLOAD_BYTES,
+  MAX_CHANNELS_PER_APP,
+  STORAGE_POLICIES,
+  type StoragePolicy,
+} from './broadcast/broadcast-types.js';
+export {
+  ChannelClient,
+  type ChannelCreateResult,
+  type ChannelListResult,
+  type ChannelReadResult,
+  type CreateChannelOptions,
+} from './broadcast/channel-client.js';
+export type { SessionAnswer, SessionRequest } from './broadcast/request-session.js';
+export {
+  RouteClient,
+  type RouteClientOptions,
+  type RouteResult,
+  verdictOf as broadcastVerdictOf,
+} from './broadcast/route-client.js';
 export type { ClientCertificate, ExtraCa, TlsEndpointOptions } from './connection-options.js';
 export {
   ApnsValidationError,

@@ -99,6 +99,8 @@ export interface Verdict {
   readonly reason?: string | undefined;
   /** The `apns-id` APNs returned (or ours, echoed). */
   readonly apnsId: string;
+  /** `apns-unique-id` of a 200 in the sandbox: the key of the push in Apple's delivery log. */
+  readonly uniqueId?: string | undefined;
   /** On 410: milliseconds since the epoch when APNs last confirmed the token invalid. */
   readonly timestamp?: number | undefined;
   /** Legacy binary only: the error-response status byte. */

@@ -52,6 +52,9 @@ export const METRIC_NAMES = {
   connectionsOpened: 'pushfleet_apns_connections_opened_total',
   connectionsClosed: 'pushfleet_apns_connections_closed_total',
   providerTokenRefreshes: 'pushfleet_provider_token_refreshes_total',
+  broadcasts: 'pushfleet_broadcasts_total',
+  channelOperations: 'pushfleet_channel_operations_total',
+  broadcastChannels: 'pushfleet_broadcast_channels',
 } as const;
 
 export type AppTransportLabels = 'app' | 'transport';
@@ -122,6 +125,15 @@ export interface FleetMetrics {
    * read from Redis), failed. Needs a hook from the shared provider token; not yet counted.
    */
   readonly providerTokenRefreshes: Counter<'app' | 'result'>;
+  /**
+   * One per broadcast verdict (outcome ok|rejected|creds-broken|retry|gone|capacity|capability; reason Apple's,
+   * "" on 200) and one per broadcast the fleet ended itself (expired|dead-lettered).
+   */
+  readonly broadcasts: Counter<'app' | 'outcome' | 'reason'>;
+  /** Channel-management requests, by operation (create|read|delete|list), outcome and reason. */
+  readonly channelOperations: Counter<'app' | 'operation' | 'outcome' | 'reason'>;
+  /** Live broadcast channels in the app's registry (read at scrape): Apple allows 10,000 per app and environment. */
+  readonly broadcastChannels: Gauge<'app'>;
 }
 
 /** Create and register every fleet metric on `registry`. Call once per registry. */
@@ -267,6 +279,24 @@ export function createFleetMetrics(registry: Registry): FleetMetrics {
       name: METRIC_NAMES.providerTokenRefreshes,
       help: 'Provider tokens (JWT) put in use, by result (minted, adopted, failed).',
       labelNames: ['app', 'result'] as const,
+      registers,
+    }),
+    broadcasts: new Counter({
+      name: METRIC_NAMES.broadcasts,
+      help: 'Broadcasts APNs gave a verdict for, or the fleet ended, by app, outcome and reason.',
+      labelNames: ['app', 'outcome', 'reason'] as const,
+      registers,
+    }),
+    channelOperations: new Counter({
+      name: METRIC_NAMES.channelOperations,
+      help: 'Channel-management requests, by app, operation, outcome and reason.',
+      labelNames: ['app', 'operation', 'outcome', 'reason'] as const,
+      registers,
+    }),
+    broadcastChannels: new Gauge({
+      name: METRIC_NAMES.broadcastChannels,
+      help: 'Live broadcast channels in the app registry (Apple allows 10,000 per app and environment).',
+      labelNames: ['app'] as const,
       registers,
     }),
   };

@@ -1,6 +1,42 @@
 export { type AppPause, getAppPause, pauseApp, resumeApp } from './app-pause.js';
 export { type AppRoutes, routesFor } from './app-routes.js';
 export {
+  addBroadcastDeadLetter,
+  type BroadcastDeadLetter,
+  countBroadcastDeadLetters,
+  listBroadcastDeadLetters,
+  MAX_BROADCAST_DEAD_LETTERS,
+  redriveBroadcastDeadLetters,
+} from './broadcast-dead-letter.js';
+export {
+  BROADCAST_JOB_NAME,
+  type BroadcastInput,
+  type BroadcastJobData,
+  type BroadcastJobResult,
+  type BroadcastRecord,
+  CHANNEL_JOB_NAME,
+  type ChannelJobData,
+  type ChannelOperation,
+  checkBundleId,
+  checkChannelId,
+  validateBroadcast,
+  validateChannelOperation,
+} from './broadcast-job.js';
+export type {
+  BroadcastEnqueued,
+  BroadcastProducer,
+  BroadcastStatus,
+} from './broadcast-producer.js';
+export {
+  CHANNEL_LIMIT,
+  type ChannelEntry,
+  countLiveChannels,
+  getChannel,
+  listChannels,
+  markChannelDeleted,
+  recordChannel,
+} from './channel-registry.js';
+export {
   addDeadLetters,
   countDeadLetters,
   DEFAULT_DEAD_LETTER_LIMITS,
@@ -42,6 +78,23 @@ export {
   waitForJobs,
 } from './job-status.js';
 export {
+  checkLiveActivityAps,
+  LIVE_ACTIVITY_EVENTS,
+  type LiveActivityAlert,
+  type LiveActivityContent,
+  type LiveActivityEvent,
+  liveActivityNotification,
+  liveActivityPayload,
+  liveActivityTopic,
+  MAX_ACTIVITY_DATA_BYTES,
+} from './live-activity.js';
+export {
+  DEFAULT_MAX_PRIORITY_10_PER_HOUR,
+  LiveActivityBudget,
+  type LiveActivityBudgetOptions,
+  type LiveActivityBudgetWarning,
+} from './live-activity-budget.js';
+export {
   checkToken,
   type NotificationInput,
   type NotificationRecord,
@@ -70,7 +123,15 @@ export {
   type ProducerOptions,
 } from './producer.js';
 export { type QueueDepth, type QueueHead, readQueueDepth } from './queue-depth.js';
-export { APP_NAME_PATTERN, appPrefix, appQueue, QUEUE_NAME, queueKeys } from './queue-keys.js';
+export {
+  APP_NAME_PATTERN,
+  appBroadcastQueue,
+  appPrefix,
+  appQueue,
+  BROADCAST_QUEUE_NAME,
+  QUEUE_NAME,
+  queueKeys,
+} from './queue-keys.js';
 export {
   type ClusterAddress,
   connectRedis,

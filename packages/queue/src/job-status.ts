@@ -155,6 +155,8 @@ export interface NotificationStatus {
   readonly outcome?: NotificationOutcome;
   readonly status?: number;
   readonly reason?: string;
+  /** `apns-unique-id` of a sandbox delivery: the key of the push in Apple's delivery log. */
+  readonly uniqueId?: string;
   /** Tries so far. */
   readonly attempts: number;
   /** When it ended, ms since the epoch (final only). */
@@ -203,10 +205,11 @@ export async function getNotificationStatus(
   }
 }
 
-function opt(s: { readonly status?: number; readonly reason?: string }) {
+function opt(s: { readonly status?: number; readonly reason?: string; readonly uniqueId?: string }) {
   return {
     ...(s.status !== undefined ? { status: s.status } : {}),
     ...(s.reason !== undefined ? { reason: s.reason } : {}),
+    ...(s.uniqueId !== undefined ? { uniqueId: s.uniqueId } : {}),
   };
 }
 

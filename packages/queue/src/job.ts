@@ -55,6 +55,8 @@ export interface NotificationState {
   readonly reason?: string;
   /** On 410: ms since the epoch when APNs last confirmed the token invalid. */
   readonly timestamp?: number;
+  /** `apns-unique-id` of a sandbox 200: look the push up in Apple's delivery log with it. */
+  readonly uniqueId?: string;
   readonly attempts: readonly AttemptRecord[];
 }
 

@@ -26,6 +26,8 @@ export interface FinalRecord {
   readonly outcome: NotificationOutcome;
   readonly status?: number;
   readonly reason?: string;
+  /** `apns-unique-id` of a sandbox delivery (Apple's delivery log key). */
+  readonly uniqueId?: string;
   /** When it ended, ms since the epoch. */
   readonly at: number;
   readonly attempts: number;

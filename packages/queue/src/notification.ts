@@ -15,6 +15,7 @@ import {
   type PushType,
 } from '@pushfleet/apns';
 import { ValidationError } from './errors.js';
+import { checkLiveActivityAps } from './live-activity.js';
 
 /** What a producer sends: one notification for one device token. */
 export interface NotificationInput {
@@ -93,6 +94,7 @@ export function validateNotification(input: unknown): NotificationRecord {
       `push type "${pushType}" needs a topic ending in "${suffix}", got "${n.topic}"`,
     );
   }
+  if (pushType === 'liveactivity') checkLiveActivityAps(aps, 'device');
   const limit = pushType === 'voip' ? MAX_VOIP_PAYLOAD_BYTES : MAX_PAYLOAD_BYTES;
   const size = Buffer.byteLength(payload, 'utf8');
   if (size > limit) {

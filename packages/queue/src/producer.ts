@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { type JobsOptions, Queue } from 'bullmq';
 import type { AppRoutes } from './app-routes.js';
+import { type BroadcastProducer, createBroadcastProducer } from './broadcast-producer.js';
 import { type BatchProblem, BatchValidationError, RedisUnavailableError, ValidationError } from './errors.js';
 import {
   checkIdempotency,
@@ -16,6 +17,8 @@ import {
 } from './idempotency.js';
 import { JOB_RECORD_VERSION, PUSH_JOB_NAME, type PushJobData } from './job.js';
 import { getNotificationStatus, type NotificationStatus } from './job-status.js';
+import { liveActivityTopic } from './live-activity.js';
+import { LiveActivityBudget, type LiveActivityBudgetOptions } from './live-activity-budget.js';
 import {
   checkToken,
   type NotificationInput,
@@ -62,6 +65,8 @@ export interface ProducerOptions {
   redisTimeoutMs?: number;
   /** How long a caller-chosen apnsId is remembered for idempotent enqueue. @defaultValue 24 h */
   idempotencyWindowMs?: number;
+  /** The warning on floods of priority-10 Live Activity pushes (live-activity-budget.ts). @defaultValue 60 an hour per target, `process.emitWarning` */
+  liveActivityBudget?: LiveActivityBudgetOptions;
 }
 
 /**
@@ -112,7 +117,7 @@ export type FanOutInput = Omit<NotificationInput, 'token' | 'apnsId'> & {
   readonly tokens: readonly string[];
 };
 
-export interface Producer {
+export interface Producer extends Omit<BroadcastProducer, 'close'> {
   /** Validate and enqueue one notification as one job. */
   send(notification: NotificationInput): Promise<Enqueued>;
   /**
@@ -249,10 +254,30 @@ export function createProducer(options: ProducerOptions): Producer {
     readonly chosenId: boolean;
   }
 
+  const budget = new LiveActivityBudget(options.liveActivityBudget);
   function validate(input: NotificationInput): Routed {
     const record = validateNotification(input);
+    if (record.pushType === 'liveactivity') budget.note(`token:${record.token}`, record.priority);
     return { app: route(input, record), record, chosenId: input.apnsId !== undefined };
   }
+
+  /** Broadcasts go to the app owning the bundle id (or its Live Activity topic). */
+  const broadcasts = createBroadcastProducer({
+    client,
+    withRedis,
+    jobOptions,
+    budget,
+    appFor: (bundleId, app) => {
+      const topic = routes?.appFor(bundleId) !== undefined ? bundleId : liveActivityTopic(bundleId);
+      try {
+        return route({ app, topic } as NotificationInput, { topic } as NotificationRecord);
+      } catch (err) {
+        if (err instanceof ValidationError && err.field === 'topic')
+          throw new ValidationError('bundleId', `"${bundleId}" belongs to no configured app`);
+        throw err;
+      }
+    },
+  });
 
   /** Enqueue routed notifications that passed validation; answers ids in input order. */
   async function enqueue(routed: readonly Routed[], fieldOf: (i: number) => string): Promise<Enqueued> {
@@ -364,6 +389,11 @@ export function createProducer(options: ProducerOptions): Producer {
     },
     sendMany,
     fanOut,
+    broadcast: broadcasts.broadcast,
+    channel: broadcasts.channel,
+    listChannels: broadcasts.listChannels,
+    appForBundle: broadcasts.appForBundle,
+    broadcastStatus: broadcasts.broadcastStatus,
     async status(id) {
       for (const app of routes?.apps ?? [defaultApp]) {
         const found = await withRedis(() => getNotificationStatus(client, app, id));
@@ -383,6 +413,7 @@ export function createProducer(options: ProducerOptions): Producer {
     },
     async close() {
       await Promise.all([...queues.values()].map((q) => q.close()));
+      await broadcasts.close();
       if (owned) await client.quit().catch(() => client.disconnect());
     },
   };

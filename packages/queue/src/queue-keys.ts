@@ -15,12 +15,18 @@
  *   {pushfleet:<app>}:outcomes             hash   outcome -> count of notifications that ended so
  *   {pushfleet:<app>}:webhook:position     string the last feedback-stream id the dead-token webhook delivered
  *   {pushfleet:<app>}:webhook:lease        string which process delivers the app's webhook now (expires)
+ *   {pushfleet:<app>}:broadcasts:*         BullMQ's keys for the app's broadcast and channel-operation jobs
+ *   {pushfleet:<app>}:channels             hash   channel id -> JSON ChannelEntry (channel-registry.ts)
+ *   {pushfleet:<app>}:dlq:broadcasts       hash   id -> JSON BroadcastDeadLetter (broadcast-dead-letter.ts)
+ *   {pushfleet:<app>}:dlq:broadcasts:order zset   id, scored by when it was dead-lettered
  */
 
 /** App names become part of keys and metric labels: keep them short and plain. */
 export const APP_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
 export const QUEUE_NAME = 'notifications';
+/** BullMQ queue of an app's broadcasts and channel operations. */
+export const BROADCAST_QUEUE_NAME = 'broadcasts';
 
 export function appPrefix(app: string): string {
   return `{pushfleet:${app}}`;
@@ -43,7 +49,15 @@ export const queueKeys = {
   outcomeCounts: (app: string) => `${appPrefix(app)}:outcomes`,
   webhookPosition: (app: string) => `${appPrefix(app)}:webhook:position`,
   webhookLease: (app: string) => `${appPrefix(app)}:webhook:lease`,
+  channels: (app: string) => `${appPrefix(app)}:channels`,
+  broadcastDeadLetters: (app: string) => `${appPrefix(app)}:dlq:broadcasts`,
+  broadcastDeadLetterOrder: (app: string) => `${appPrefix(app)}:dlq:broadcasts:order`,
 } as const;
+
+/** Where an app's broadcast queue lives (broadcasts and channel operations): same prefix, its own name. */
+export function appBroadcastQueue(app: string): { readonly name: string; readonly prefix: string } {
+  return { name: BROADCAST_QUEUE_NAME, prefix: queueKeys.bullPrefix(app) };
+}
 
 /** Where an app's BullMQ queue lives (its name and key prefix), for code outside this package that opens a Worker. */
 export function appQueue(app: string): { readonly name: string; readonly prefix: string } {

@@ -66,6 +66,7 @@ export async function startTestFleet(options: TestFleetOptions = {}): Promise<Te
       metricsPort: 0,
       concurrency: 64,
       legacyConcurrency: 1024,
+      channelManagementUrl: sim.managementUrl,
     },
     { processMetrics: false, ...options.worker },
   );

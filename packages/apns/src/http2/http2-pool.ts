@@ -196,7 +196,10 @@ export class Http2Pool implements AsyncDisposable {
     const status = pending.status;
     const apnsId = pending.apnsId ?? pending.request.apnsId ?? '';
     if (status === 200) {
-      const delivered: Verdict = { outcome: 'delivered', action: undefined, status, apnsId };
+      const delivered: Verdict =
+        pending.uniqueId === undefined
+          ? { outcome: 'delivered', action: undefined, status, apnsId }
+          : { outcome: 'delivered', action: undefined, status, apnsId, uniqueId: pending.uniqueId };
       this.#pending.resolve(pending, delivered, pending.writtenAt);
       return;
     }
@@ -263,6 +266,7 @@ export class Http2Pool implements AsyncDisposable {
       onResponseHeader: (pending, name, value) => {
         if (name === 'apns-id') pending.apnsId = value;
         else if (name === 'retry-after') pending.retryAfter = value;
+        else if (name === 'apns-unique-id') pending.uniqueId = value;
       },
       onResponse: (session, pending, body) => this.#onResponse(session, pending, body),
       onReset: (pending, code, streamId) => {

@@ -21,6 +21,8 @@ export interface PoolRequest extends ClientStream {
   /** `apns-id` and `retry-after` of the answer being read. */
   apnsId: string | undefined;
   retryAfter: string | undefined;
+  /** `apns-unique-id` of the answer (sandbox 200s). */
+  uniqueId: string | undefined;
   /** The last failure seen, as the `cause` of a TransportError. */
   cause: unknown;
 }
@@ -46,6 +48,7 @@ export function createPoolRequest(
     status: 0,
     apnsId: undefined,
     retryAfter: undefined,
+    uniqueId: undefined,
     chunks: undefined,
     dataOffset: 0,
     sendWindow: 0,

@@ -44,6 +44,7 @@ export class ApnsRequestWriter implements HeaderBlock {
     pending.bearer = bearer;
     pending.apnsId = undefined;
     pending.retryAfter = undefined;
+    pending.uniqueId = undefined;
     const indexed: [string, string][] = [];
     if (bearer !== undefined) indexed.push(['authorization', bearer]);
     indexed.push(['apns-topic', r.topic], ['apns-push-type', r.pushType]);

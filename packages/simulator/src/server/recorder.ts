@@ -27,6 +27,10 @@ export interface RecordedNotification {
   readonly auth: 'token' | 'certificate';
   /** Team of the provider token, or the certificate's OU. */
   readonly teamId: string | undefined;
+  /** The `apns-unique-id` answered (development environment), the key of Apple's delivery log. */
+  readonly uniqueId: string | undefined;
+  /** Live Activity pushes only: what a device would drop though APNs accepts it (broadcast/live-activity-lint.ts). */
+  readonly warnings?: readonly string[] | undefined;
 }
 
 /** One request the simulator rejected. */
@@ -69,6 +73,11 @@ export class Recorder extends RecordLog<RecordedNotification, RecordedRejection>
       byReason: { ...this.#byReason },
       providerTokens: this.#providerTokens.size,
     };
+  }
+
+  /** The delivery-log lookup Apple's console offers in development: the push answered with `uniqueId`. */
+  findByUniqueId(uniqueId: string): RecordedNotification | undefined {
+    return this.accepted.find((r) => r.uniqueId === uniqueId);
   }
 
   override clear(): void {

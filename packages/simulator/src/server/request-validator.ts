@@ -15,6 +15,7 @@
  *     not the team's / not in the certificate             400 BadTopic
  *     registered as disallowed                            400 TopicDisallowed
  *   7 apns-push-type unknown or wrong topic suffix        400 InvalidPushType               [Ours]
+ *     liveactivity on a certificate connection            400 BadTopic                      [Ours]
  *     apns-priority ∉ {10,5,1}, or 10 with background     400 BadPriority
  *     apns-expiration not a non-negative integer          400 BadExpirationDate
  *     apns-collapse-id over 64 bytes                      400 BadCollapseId
@@ -122,6 +123,8 @@ export class RequestValidator {
     const pushType = head.pushType;
     if (pushType !== undefined) {
       if (!PUSH_TYPE_SET.has(pushType)) return 'InvalidPushType';
+      // Live Activities take token auth only [Apple]; Apple names no error, B.11's is the closest.
+      if (pushType === 'liveactivity' && creds.kind === 'certificate') return 'BadTopic';
       if (pushType !== 'mdm' && PUSH_TYPE_TOPIC_SUFFIX[pushType as PushType] !== suffix)
         return 'InvalidPushType';
     }

@@ -17,6 +17,9 @@ import { randomUUID } from 'node:crypto';
 import { constants, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { Reason } from '@pushfleet/apns';
+import { isBroadcastPath } from '../broadcast/broadcast-route.js';
+import type { BroadcastService } from '../broadcast/broadcast-service.js';
+import { liveActivityWarnings } from '../broadcast/live-activity-lint.js';
 import type { FaultInjector, FaultTarget } from './fault-injector.js';
 import type { Recorder } from './recorder.js';
 import { apnsHeadersOf, parseRequestHead } from './request-head.js';
@@ -38,6 +41,8 @@ export interface ConnectionContext {
   /** Add `apns-unique-id` to 200 answers (development environment). */
   readonly uniqueIdHeader: boolean;
   readonly faults: FaultInjector;
+  /** The `/4/broadcasts` route (broadcast-route.ts). */
+  readonly broadcast: BroadcastService;
 }
 
 /** Bodies beyond this are counted, not kept: far over every payload limit already. */
@@ -221,6 +226,20 @@ export class SimulatorConnection implements FaultTarget {
   ): void {
     const { validator, recorder } = this.context;
     const head = parseRequestHead(rawHeaders);
+    if (isBroadcastPath(head.path)) {
+      const creds = this.credentials;
+      this.context.broadcast.answerBroadcast({
+        stream,
+        raw: rawHeaders,
+        body,
+        bodyLength,
+        creds,
+        connectionId: this.id,
+        now,
+      });
+      this.#afterAuthentication();
+      return;
+    }
     const req: PendingRequest = {
       head,
       body,
@@ -233,18 +252,12 @@ export class SimulatorConnection implements FaultTarget {
     };
     const reason = validator.validate(req, this.credentials, now);
     const apnsId = head.apnsId !== undefined && isApnsId(head.apnsId) ? head.apnsId : randomUUID();
-    if (
-      !this.#authenticated &&
-      this.credentials.kind === 'token' &&
-      this.credentials.auth.teamId !== undefined
-    ) {
-      this.#authenticated = true;
-      this.#setStreams(this.context.maxStreams);
-    }
+    this.#afterAuthentication();
     if (stream.destroyed) return;
 
     if (reason === undefined) {
-      respondOk(stream, apnsId, this.context.uniqueIdHeader ? randomUUID() : undefined);
+      const uniqueId = this.context.uniqueIdHeader ? randomUUID() : undefined;
+      respondOk(stream, apnsId, uniqueId);
       if (this.context.dropStreamsAfterRejection && this.#authenticated)
         this.#setStreams(this.context.maxStreams);
       recorder.onAccepted(
@@ -259,6 +272,16 @@ export class SimulatorConnection implements FaultTarget {
               connectionId: this.id,
               auth: this.credentials.kind,
               teamId: req.teamId,
+              uniqueId,
+              ...(head.pushType === 'liveactivity'
+                ? {
+                    warnings: liveActivityWarnings(JSON.parse(req.payload), {
+                      broadcast: false,
+                      priority: head.priority,
+                      topic: head.topic,
+                    }),
+                  }
+                : {}),
             }
           : undefined,
       );
@@ -277,6 +300,18 @@ export class SimulatorConnection implements FaultTarget {
         ? { apnsId, path: head.path ?? '', status, reason, receivedAt: now, connectionId: this.id }
         : undefined,
     );
+  }
+
+  /** The first valid provider token raises the stream limit [Apple]. */
+  #afterAuthentication(): void {
+    if (
+      !this.#authenticated &&
+      this.credentials.kind === 'token' &&
+      this.credentials.auth.teamId !== undefined
+    ) {
+      this.#authenticated = true;
+      this.#setStreams(this.context.maxStreams);
+    }
   }
 
   #setStreams(n: number): void {

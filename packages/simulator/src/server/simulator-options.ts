@@ -3,6 +3,7 @@
  * Behaviour Apple leaves unspecified is tagged [Ours] here and in the README, and is configurable.
  */
 import type { Reason } from '@pushfleet/apns';
+import type { BroadcastOptions } from '../broadcast/broadcast-options.js';
 import type { CertificateEnvironment } from '../certs/apple-oids.js';
 import type { FaultConfig } from './fault-injector.js';
 import type { KeyStore, SimulatorKey } from './key-store.js';
@@ -29,6 +30,13 @@ export interface SimulatorOptions {
   readonly legacyPort?: number | null | undefined;
   /** Port of the legacy feedback service (mutual TLS); 0 picks a free port; `null` = off. @defaultValue null */
   readonly feedbackPort?: number | null | undefined;
+  /**
+   * Port of the channel-management API (TLS + HTTP/2; Apple: 2195 sandbox, 2196 production, on other hosts than
+   * the legacy gateway); 0 picks a free port; `null` = off. [Ours: its own listener] @defaultValue 0
+   */
+  readonly managementPort?: number | null | undefined;
+  /** Switches of the broadcast and channel-management routes where Apple leaves facts unconfirmed. @defaultValue see `DEFAULT_BROADCAST_OPTIONS` */
+  readonly broadcast?: BroadcastOptions | undefined;
   /** Which APNs environment this is: decides the certificate and key environment checks. @defaultValue `'development'` */
   readonly environment?: CertificateEnvironment | undefined;
   /** TLS identity. @defaultValue a CA and server certificate generated at start (see `Simulator.credentials`) */
@@ -77,6 +85,7 @@ export const DEFAULT_SIMULATOR_OPTIONS = {
   host: '127.0.0.1',
   port: 0,
   certificatePort: 0,
+  managementPort: 0,
   environment: 'development',
   maxConcurrentStreams: 1000,
   dropStreamsAfterRejection: false,

@@ -15,6 +15,12 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { Reason } from '@pushfleet/apns';
+import { resolveBroadcastOptions } from '../broadcast/broadcast-options.js';
+import { BroadcastRecorder } from '../broadcast/broadcast-recorder.js';
+import { BroadcastRuleBook } from '../broadcast/broadcast-rules.js';
+import { BroadcastService } from '../broadcast/broadcast-service.js';
+import { ChannelStore } from '../broadcast/channel-store.js';
+import { type ManagementServer, startManagementServer } from '../broadcast/start-management-server.js';
 import type { CertificateEnvironment } from '../certs/apple-oids.js';
 import { type CertificateAuthority, createCertificateAuthority } from '../certs/certificate-authority.js';
 import type { CertificateAndKey } from '../certs/forge-helpers.js';
@@ -63,6 +69,15 @@ export interface Simulator extends AsyncDisposable {
   readonly faults: FaultInjector;
   readonly recorder: Recorder;
   readonly keys: SimulatorKeys;
+  /** Channel-management endpoint (its own port); `undefined` when `managementPort: null`. */
+  readonly managementUrl: string | undefined;
+  readonly managementPort: number | undefined;
+  /** Broadcast state: channels per bundle id, Broadcast Capability switches, stored messages. */
+  readonly channels: ChannelStore;
+  /** Accepted broadcasts (with channel id, ids, lint warnings) and rejections on both broadcast routes. */
+  readonly broadcasts: BroadcastRecorder;
+  /** Forced answers on the broadcast and management routes (429, 500, 503, any reason of the table). */
+  readonly broadcastRules: BroadcastRuleBook;
   /** Connections open now. */
   readonly connectionCount: number;
   /** Legacy binary gateway endpoint, `tls://host:port`; `undefined` unless `legacyPort` was given. */
@@ -102,7 +117,21 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     rules,
     faults,
   });
+  const broadcastSettings = resolveBroadcastOptions(options.broadcast);
+  const channels = new ChannelStore(broadcastSettings.channelLimit);
+  for (const bundleId of broadcastSettings.capabilityOff) channels.disableCapability(bundleId);
+  const broadcasts = new BroadcastRecorder(options.record ?? D.record, options.recordLimit ?? D.recordLimit);
+  const broadcastRules = new BroadcastRuleBook();
+  const broadcast = new BroadcastService({
+    settings: broadcastSettings,
+    channels,
+    rules: broadcastRules,
+    faults,
+    recorder: broadcasts,
+    auth: { settings: broadcastSettings, teamTopics: teamTopicsOf(options.topics) },
+  });
   const context: ConnectionContext = {
+    broadcast,
     validator,
     recorder,
     now,
@@ -186,11 +215,28 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     });
   }
   let legacyServices: Awaited<ReturnType<typeof startLegacyServices>> | undefined;
+  let management: ManagementServer | undefined;
   try {
     const port = await listen(tokenServer, options.port ?? D.port, host);
     const certificatePort = certificateServer
       ? await listen(certificateServer, certificatePortOption ?? 0, host)
       : undefined;
+    const managementPortOption =
+      options.managementPort === undefined ? D.managementPort : options.managementPort;
+    if (managementPortOption !== null) {
+      management = await startManagementServer({
+        host,
+        port: managementPortOption,
+        cert: credentials.server.certPem,
+        key: credentials.server.keyPem,
+        ca: [caPem, ...(options.clientCa ?? [])],
+        tokenAuth: tokenAuthConfig,
+        identities: new CertificateIdentityCache(environment),
+        service: broadcast,
+        now,
+      });
+    }
+    const managementServer = management;
     legacyServices = await startLegacyServices({
       host,
       legacyPort: options.legacyPort,
@@ -205,7 +251,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {
-        const legacyClosed = legacy.close();
+        const legacyClosed = Promise.all([legacy.close(), managementServer?.close()]);
         const closed = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
         for (const c of connections) c.goAway('Shutdown');
         const timeoutMs = options.closeTimeoutMs ?? D.closeTimeoutMs;
@@ -229,6 +275,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       faults,
       recorder,
       keys,
+      managementUrl: managementServer === undefined ? undefined : urlOf(host, managementServer.port),
+      managementPort: managementServer?.port,
+      channels,
+      broadcasts,
+      broadcastRules,
       get connectionCount() {
         return connections.size;
       },
@@ -246,6 +297,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   } catch (error) {
     for (const server of servers) server.close();
     await legacyServices?.close();
+    await management?.close();
     throw error;
   }
 }

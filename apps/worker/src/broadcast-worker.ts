@@ -1,0 +1,110 @@
+/**
+ * One app's broadcast side in the worker: a BullMQ Worker on the app's `broadcasts` queue running
+ * broadcast-processor.ts, with its own BroadcastClient (to the app's push host) and ChannelClient (to the
+ * channel-management host: Apple's for Apple's push hosts, else `managementUrl`, e.g. the simulator's), and
+ * the `pushfleet_broadcast_channels` gauge read from the app's channel registry at scrape.
+ *
+ * Token apps share the fleet's provider token (one JWT per team and key, under a Redis lease); certificate
+ * apps present their certificate. Legacy-transport apps have no broadcast side.
+ */
+import {
+  APNS_HOSTS,
+  BroadcastClient,
+  ChannelClient,
+  channelManagementUrl,
+  type Http2ClientAuth,
+} from '@pushfleet/apns';
+import type { ResolvedApp } from '@pushfleet/config';
+import { loadSigningKey } from '@pushfleet/credentials';
+import type { Logger } from '@pushfleet/log';
+import type { FleetMetrics } from '@pushfleet/metrics';
+import type { RedisClient } from '@pushfleet/queue';
+import { appBroadcastQueue, countLiveChannels, startSharedProviderToken } from '@pushfleet/queue';
+import { Worker } from 'bullmq';
+import { createBroadcastProcessor } from './broadcast-processor.js';
+import type { RetryPolicyOptions } from './retry-policy.js';
+
+export interface BroadcastWorkerOptions {
+  readonly app: ResolvedApp;
+  readonly redis: RedisClient;
+  readonly metrics: FleetMetrics;
+  readonly log: Logger;
+  readonly policy: RetryPolicyOptions;
+  /** The channel-management origin when the app's push host is not Apple's. */
+  readonly managementUrl?: string | undefined;
+  /** @defaultValue 16 */
+  readonly concurrency?: number | undefined;
+  readonly requestTimeoutMs?: number | undefined;
+}
+
+export interface BroadcastWorker {
+  readonly worker: Worker;
+  /** Set the app's channel gauge from the registry. */
+  beforeScrape(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Apple's management host for Apple's push host (sandbox :2195, production :2196); else `fallback`. */
+export function managementUrlFor(pushUrl: string, fallback: string | undefined): string | undefined {
+  const host = new URL(pushUrl).hostname;
+  if (host === APNS_HOSTS.production) return channelManagementUrl('production');
+  if (host === APNS_HOSTS.sandbox) return channelManagementUrl('sandbox');
+  return fallback;
+}
+
+export async function startBroadcastWorker(o: BroadcastWorkerOptions): Promise<BroadcastWorker | undefined> {
+  const { app } = o;
+  if (app.transport !== 'http2') return undefined;
+  let auth: Http2ClientAuth;
+  let closeToken: () => Promise<void> = async () => {};
+  if (app.auth.kind === 'certificate') {
+    auth = { kind: 'certificate', cert: app.auth.certPem, key: app.auth.keyPem };
+  } else {
+    const token = await startSharedProviderToken({
+      redis: o.redis,
+      key: loadSigningKey(app.auth.keyPem, `${app.name} key`),
+      keyId: app.auth.keyId,
+      teamId: app.auth.teamId,
+    });
+    auth = { kind: 'token', token };
+    closeToken = () => token.close();
+  }
+  const common = {
+    auth,
+    // A certificate app's broadcasts try its certificate: Apple's pages disagree, a 403 fails them as creds-broken.
+    allowCertificate: auth.kind === 'certificate',
+    ...(app.ca ? { ca: app.ca } : {}),
+    ...(o.requestTimeoutMs !== undefined ? { requestTimeoutMs: o.requestTimeoutMs } : {}),
+  };
+  const broadcasts = new BroadcastClient({ url: app.url, ...common });
+  const managementUrl = managementUrlFor(app.url, o.managementUrl);
+  const channels =
+    managementUrl === undefined ? undefined : new ChannelClient({ url: managementUrl, ...common });
+  const processor = createBroadcastProcessor({
+    app: app.name,
+    broadcasts,
+    channels,
+    redis: o.redis,
+    metrics: o.metrics,
+    policy: o.policy,
+    log: o.log,
+  });
+  const queue = appBroadcastQueue(app.name);
+  const worker = new Worker(queue.name, processor, {
+    connection: o.redis,
+    prefix: queue.prefix,
+    concurrency: o.concurrency ?? 16,
+  });
+  worker.on('error', (err) => o.log.warn({ app: app.name, error: err.message }, 'broadcast queue'));
+  return {
+    worker,
+    async beforeScrape() {
+      o.metrics.broadcastChannels.set({ app: app.name }, await countLiveChannels(o.redis, app.name));
+    },
+    async close() {
+      await worker.close();
+      await Promise.all([broadcasts.close(), channels?.close()]);
+      await closeToken();
+    },
+  };
+}

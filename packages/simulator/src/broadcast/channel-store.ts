@@ -1,0 +1,125 @@
+/**
+ * The simulator's broadcast state for its one environment (docs/protocol/broadcast.md, "State the simulator
+ * keeps"): per bundle id the Broadcast Capability flag and the channels, each with its storage policy, creation
+ * time, deleted flag, the message a policy-1 channel keeps, and its log of broadcasts.
+ *
+ * Channel ids are 16 random bytes in standard base64 (24 characters with `==`), like Apple's example; an id is
+ * never issued twice, deleted or not.
+ */
+import { randomBytes } from 'node:crypto';
+import { MAX_CHANNELS_PER_APP, type StoragePolicy } from '@pushfleet/apns';
+
+/** Most Recent Message storage ends after 8 h, or earlier at the message's `apns-expiration` [Apple CM]. */
+export const MAX_STORED_MESSAGE_MS = 8 * 3600 * 1000;
+
+export interface StoredMessage {
+  readonly payload: string;
+  readonly uniqueId: string;
+  /** ms since the epoch after which the message is no longer delivered. */
+  readonly expiresAt: number;
+}
+
+export interface Channel {
+  readonly id: string;
+  readonly bundleId: string;
+  readonly storagePolicy: StoragePolicy;
+  readonly pushType: string;
+  readonly createdAt: number;
+  deletedAt: number | undefined;
+  /** Policy 1: the latest broadcast, until it expires (deleting the channel does not drop it [Apple CM]). */
+  stored: StoredMessage | undefined;
+  /** Broadcasts accepted on the channel. */
+  published: number;
+}
+
+export class ChannelStore {
+  readonly #byId = new Map<string, Channel>();
+  readonly #liveCount = new Map<string, number>();
+  readonly #disabled = new Set<string>();
+  readonly #issued = new Set<string>();
+
+  constructor(
+    /** Live channels allowed per bundle id. */
+    readonly limit = MAX_CHANNELS_PER_APP,
+  ) {}
+
+  /** Turn Broadcast Capability off for `bundleId` (requests get 400 FeatureNotEnabled); deletes its channels, as Apple does. */
+  disableCapability(bundleId: string): void {
+    this.#disabled.add(bundleId);
+    for (const c of this.#byId.values()) if (c.bundleId === bundleId) this.#byId.delete(c.id);
+    this.#liveCount.delete(bundleId);
+  }
+
+  enableCapability(bundleId: string): void {
+    this.#disabled.delete(bundleId);
+  }
+
+  capabilityOn(bundleId: string): boolean {
+    return !this.#disabled.has(bundleId);
+  }
+
+  /** Live channels of `bundleId`. */
+  count(bundleId: string): number {
+    return this.#liveCount.get(bundleId) ?? 0;
+  }
+
+  /** A new channel, or `undefined` when the bundle has reached `limit`. */
+  create(bundleId: string, storagePolicy: StoragePolicy, pushType: string, now: number): Channel | undefined {
+    const live = this.count(bundleId);
+    if (live >= this.limit) return undefined;
+    let id: string;
+    do id = randomBytes(16).toString('base64');
+    while (this.#issued.has(id));
+    this.#issued.add(id);
+    const channel: Channel = {
+      id,
+      bundleId,
+      storagePolicy,
+      pushType,
+      createdAt: now,
+      deletedAt: undefined,
+      stored: undefined,
+      published: 0,
+    };
+    this.#byId.set(id, channel);
+    this.#liveCount.set(bundleId, live + 1);
+    return channel;
+  }
+
+  /** A channel of `bundleId`, deleted ones included. */
+  find(bundleId: string, id: string): Channel | undefined {
+    const channel = this.#byId.get(id);
+    return channel?.bundleId === bundleId ? channel : undefined;
+  }
+
+  /** A live (not deleted) channel of `bundleId`. */
+  live(bundleId: string, id: string): Channel | undefined {
+    const channel = this.find(bundleId, id);
+    return channel?.deletedAt === undefined ? channel : undefined;
+  }
+
+  delete(channel: Channel, now: number): void {
+    if (channel.deletedAt !== undefined) return;
+    channel.deletedAt = now;
+    this.#liveCount.set(channel.bundleId, this.count(channel.bundleId) - 1);
+  }
+
+  /** Ids of the live channels of `bundleId`, oldest first. */
+  list(bundleId: string): string[] {
+    const ids: string[] = [];
+    for (const c of this.#byId.values())
+      if (c.bundleId === bundleId && c.deletedAt === undefined) ids.push(c.id);
+    return ids;
+  }
+
+  /** The message a policy-1 channel still holds at `now` (deleted channels included), if any. */
+  storedMessage(bundleId: string, id: string, now: number): StoredMessage | undefined {
+    const stored = this.find(bundleId, id)?.stored;
+    return stored !== undefined && stored.expiresAt > now ? stored : undefined;
+  }
+
+  clear(): void {
+    this.#byId.clear();
+    this.#liveCount.clear();
+  }
+}
