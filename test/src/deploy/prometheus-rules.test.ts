@@ -33,7 +33,7 @@ describe.skipIf(!promtool)('promtool (install Debian prometheus: apt-get install
       { encoding: 'utf8' },
     );
     expect(out).toMatch(
-      /SUCCESS: 21 rules found[\s\S]*SUCCESS: 9 rules found|SUCCESS: 9 rules found[\s\S]*SUCCESS: 21 rules found/,
+      /SUCCESS: 21 rules found[\s\S]*SUCCESS: 10 rules found|SUCCESS: 10 rules found[\s\S]*SUCCESS: 21 rules found/,
     );
   });
 
@@ -54,6 +54,7 @@ describe('alert rules', () => {
     expect(alerts.map((a) => a.alert).sort()).toEqual(
       [
         'PushfleetAppPaused',
+        'PushfleetBroadcastChannelsNearLimit',
         'PushfleetBacklogGrowing',
         'PushfleetCertificateExpiringSoon',
         'PushfleetDeadLettersGrowing',
