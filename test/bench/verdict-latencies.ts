@@ -3,11 +3,9 @@
  * (`queueKeys.finalOutcomes`, written by the worker when a notification ends) while the run goes on, so each
  * sampling window gets the latencies of the verdicts that arrived in it.
  */
-import { type FinalRecord, queueKeys } from '@pushfleet/queue';
+import { type FinalRecord, queueKeys, statusBucketOf } from '@pushfleet/queue';
 import type { Redis } from 'ioredis';
 
-/** The final records are bucketed by the hour of the verdict (packages/queue/src/notification-status.ts). */
-const HOUR_MS = 3_600_000;
 /** Ids per HMGET, and the most ids looked up per poll (the oldest first), so a backlog cannot stall a poll. */
 const CHUNK = 1000;
 const MAX_PER_POLL = 20_000;
@@ -42,12 +40,12 @@ export class VerdictLatencies {
       ids.push(id);
     }
     if (ids.length === 0) return;
-    // A verdict read just after an hour turned is in the previous hour's bucket.
-    const hours = [Math.floor(now / HOUR_MS), Math.floor(now / HOUR_MS) - 1];
+    // A verdict read just after a bucket turned is in the previous bucket (notification-status.ts).
+    const buckets = [statusBucketOf(now), statusBucketOf(now) - 1];
     const pipeline = this.#redis.pipeline();
     for (let i = 0; i < ids.length; i += CHUNK) {
       const chunk = ids.slice(i, i + CHUNK);
-      for (const h of hours) pipeline.hmget(queueKeys.finalOutcomes(this.#app, h), ...chunk);
+      for (const b of buckets) pipeline.hmget(queueKeys.finalOutcomes(this.#app, b), ...chunk);
     }
     const replies = (await pipeline.exec()) ?? [];
     for (let c = 0; c * CHUNK < ids.length; c++) {

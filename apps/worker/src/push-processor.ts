@@ -22,6 +22,7 @@ import {
   type DeadLetterLimits,
   type FinalRecord,
   findSuppressed,
+  indexNotifications,
   type NotificationRecord,
   type NotificationState,
   type PushJobData,
@@ -244,6 +245,7 @@ export function createPushProcessor(options: PushProcessorOptions) {
     const credsBroken = unfinished.find((n) => n.outcome === 'creds-broken');
     if (credsBroken && options.onCredentialsBroken && lockToken) {
       await job.updateData(next);
+      await indexAgain(unfinished, jobId);
       await options.onCredentialsBroken(credsBroken.reason ?? 'credentials');
       count.job('held');
       await job.moveToDelayed(Date.now() + (options.credsRetryDelayMs ?? 60_000), lockToken);
@@ -251,6 +253,7 @@ export function createPushProcessor(options: PushProcessorOptions) {
     }
     if (unfinished.length > 0) {
       await job.updateData(next);
+      await indexAgain(unfinished, jobId);
       count.job('retried');
       if (!lockToken || !Number.isFinite(nextTry)) {
         const why = summarise(unfinished.map((n) => n.reason ?? n.attempts.at(-1)?.reason ?? 'no answer'));
@@ -270,6 +273,17 @@ export function createPushProcessor(options: PushProcessorOptions) {
     // is not written again.
     count.job('completed');
     return result;
+  }
+
+  /** Index the unfinished by id again, so one retried past the status retention is still found. */
+  async function indexAgain(unfinished: readonly { readonly id: string }[], jobId: string): Promise<void> {
+    const pipeline = redis.pipeline();
+    indexNotifications(
+      pipeline,
+      app,
+      unfinished.map((n) => [n.id, jobId] as const),
+    );
+    await pipeline.exec();
   }
 
   function countResends(

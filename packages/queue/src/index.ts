@@ -107,7 +107,9 @@ export {
   type NotificationWaitOptions,
   outcomeCounts,
   recordFinalOutcomes,
+  STATUS_BUCKET_MS,
   STATUS_RETENTION_MS,
+  statusBucketOf,
   waitForNotifications,
 } from './notification-status.js';
 export {

@@ -1,25 +1,29 @@
 /**
  * Where each notification stands, by its own id, whatever job carries it and after that job is gone.
  *
- *   {pushfleet:<app>}:where:<hour>   hash  notification id -> BullMQ job id (written at enqueue)
- *   {pushfleet:<app>}:final:<hour>   hash  notification id -> JSON FinalRecord (written when it ends)
- *   {pushfleet:<app>}:outcomes       hash  outcome -> notifications that ended so (counters since the start)
+ *   {pushfleet:<app>}:where:<bucket>  hash  notification id -> BullMQ job id (written at enqueue, and again
+ *                                           when a run leaves it for a retry)
+ *   {pushfleet:<app>}:final:<bucket>  hash  notification id -> JSON FinalRecord (written when it ends)
+ *   {pushfleet:<app>}:outcomes        hash  outcome -> notifications that ended so (counters since the start)
  *
- * The hash of each hour expires `STATUS_RETENTION_MS` after the hour ends, so both the index and the final
- * records are bounded like the jobs' own retention, and longer (a completed job is removed after an hour; its
- * verdicts read on for a day). A read looks through the buckets of the retention window (one pipelined round
- * trip); a write is one HSET per job run. Waiting for N notifications reads the counters: O(1) per poll,
- * however many are pending.
+ * A bucket is 10 minutes; its hash expires `STATUS_RETENTION_MS` (1 h, like a completed job's own retention)
+ * after the bucket ends. Bounded by time, because the cost is per notification (~250 bytes of Redis memory for
+ * the pair): a fleet sending 1,000/s keeps about 1 GB of status. A notification retried for longer stays
+ * findable (each run that leaves it unfinished indexes it again); one that waits in the queue past the
+ * retention without running reads as unknown until it runs. A read looks through the buckets of the retention
+ * window (one pipelined round trip); a write is one HSET per job run. Waiting for N notifications reads the
+ * counters: O(1) per poll, however many are pending.
  */
 import type { ChainableCommander } from 'ioredis';
 import type { NotificationOutcome } from './job.js';
 import { queueKeys } from './queue-keys.js';
 import type { RedisClient } from './redis-connection.js';
 
-/** How long a notification's job and final outcome can be looked up by its id. */
-export const STATUS_RETENTION_MS = 24 * 3600_000;
-const HOUR_MS = 3600_000;
-const BUCKETS = STATUS_RETENTION_MS / HOUR_MS + 1;
+/** How long a notification's job and final outcome can be looked up by its id (at least). */
+export const STATUS_RETENTION_MS = 3600_000;
+/** The status hashes are cut by this much time, so each expires whole. */
+export const STATUS_BUCKET_MS = 600_000;
+const BUCKETS = STATUS_RETENTION_MS / STATUS_BUCKET_MS + 1;
 
 /** A notification's end, as kept for status reads after its job is removed. */
 export interface FinalRecord {
@@ -34,8 +38,10 @@ export interface FinalRecord {
   readonly jobId: string;
 }
 
-const hourOf = (ms: number) => Math.floor(ms / HOUR_MS);
-const expireAt = (hour: number) => Math.ceil(((hour + 1) * HOUR_MS + STATUS_RETENTION_MS) / 1000);
+/** The status bucket a time falls in (for `queueKeys.notificationJobs` / `finalOutcomes`). */
+export const statusBucketOf = (ms: number) => Math.floor(ms / STATUS_BUCKET_MS);
+const expireAt = (bucket: number) =>
+  Math.ceil(((bucket + 1) * STATUS_BUCKET_MS + STATUS_RETENTION_MS) / 1000);
 
 /** Add "these notifications are in this job" to a MULTI/pipeline (the producer's enqueue). */
 export function indexNotifications(
@@ -45,10 +51,10 @@ export function indexNotifications(
   now = Date.now(),
 ): void {
   if (entries.length === 0) return;
-  const hour = hourOf(now);
-  const key = queueKeys.notificationJobs(app, hour);
+  const bucket = statusBucketOf(now);
+  const key = queueKeys.notificationJobs(app, bucket);
   pipeline.hset(key, ...entries.flat());
-  pipeline.expireat(key, expireAt(hour));
+  pipeline.expireat(key, expireAt(bucket));
 }
 
 /** Record notifications that reached their final outcome (one job run's worth), and count them. */
@@ -59,12 +65,12 @@ export async function recordFinalOutcomes(
   now = Date.now(),
 ): Promise<void> {
   if (finals.length === 0) return;
-  const hour = hourOf(now);
-  const key = queueKeys.finalOutcomes(app, hour);
+  const bucket = statusBucketOf(now);
+  const key = queueKeys.finalOutcomes(app, bucket);
   const counts = new Map<string, number>();
   for (const [, r] of finals) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
   const multi = redis.multi().hset(key, ...finals.flatMap(([id, r]) => [id, JSON.stringify(r)]));
-  multi.expireat(key, expireAt(hour));
+  multi.expireat(key, expireAt(bucket));
   for (const [outcome, n] of counts) multi.hincrby(queueKeys.outcomeCounts(app), outcome, n);
   await multi.exec();
 }
@@ -83,10 +89,10 @@ export async function findNotification(
   now = Date.now(),
 ): Promise<{ readonly final?: FinalRecord; readonly jobId?: string }> {
   const lower = id.toLowerCase();
-  const hours = Array.from({ length: BUCKETS }, (_, i) => hourOf(now) - i);
+  const buckets = Array.from({ length: BUCKETS }, (_, i) => statusBucketOf(now) - i);
   const pipeline = redis.pipeline();
-  for (const h of hours) pipeline.hget(queueKeys.finalOutcomes(app, h), lower);
-  for (const h of hours) pipeline.hget(queueKeys.notificationJobs(app, h), lower);
+  for (const b of buckets) pipeline.hget(queueKeys.finalOutcomes(app, b), lower);
+  for (const b of buckets) pipeline.hget(queueKeys.notificationJobs(app, b), lower);
   const results = ((await pipeline.exec()) ?? []).map(([, v]) => v as string | null);
   const final = results.slice(0, BUCKETS).find((v) => v !== null);
   if (final) return { final: JSON.parse(final) as FinalRecord };

@@ -47,7 +47,7 @@ export interface ProducerOptions {
   routes?: AppRoutes;
   /**
    * BullMQ options for every job. Defaults keep a retry budget and bounded history:
-   * @defaultValue `{ attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 3600, count: 10000 }, removeOnFail: { age: 86400 } }`
+   * @defaultValue `{ attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 3600, count: 1000 }, removeOnFail: { age: 86400 } }`
    */
   jobOptions?: JobsOptions;
   /** Notifications per Redis round trip in `sendMany`. @defaultValue 1000 */
@@ -78,7 +78,8 @@ export const DEFAULT_JOB_SIZE = 100;
 export const DEFAULT_JOB_OPTIONS: JobsOptions = Object.freeze({
   attempts: 5,
   backoff: { type: 'exponential', delay: 1000 },
-  removeOnComplete: { age: 3600, count: 10_000 },
+  // Completed jobs are kept only for the board and job reads: each notification's end is in its final record.
+  removeOnComplete: { age: 3600, count: 1_000 },
   removeOnFail: { age: 86_400 },
 });
 

@@ -10,8 +10,8 @@
  *   {pushfleet:<app>}:dlq                  hash   notification id -> JSON DeadLetter (the dead-letter list)
  *   {pushfleet:<app>}:dlq:order            zset   notification id, scored by when it was dead-lettered
  *   {pushfleet:<app>}:id:<apns-id>         string fingerprint of a caller-chosen id's notification (idempotency)
- *   {pushfleet:<app>}:where:<hour>         hash   notification id -> job id (notification-status.ts)
- *   {pushfleet:<app>}:final:<hour>         hash   notification id -> JSON FinalRecord
+ *   {pushfleet:<app>}:where:<bucket>       hash   notification id -> job id (notification-status.ts; 10-minute buckets)
+ *   {pushfleet:<app>}:final:<bucket>       hash   notification id -> JSON FinalRecord
  *   {pushfleet:<app>}:outcomes             hash   outcome -> count of notifications that ended so
  *   {pushfleet:<app>}:webhook:position     string the last feedback-stream id the dead-token webhook delivered
  *   {pushfleet:<app>}:webhook:lease        string which process delivers the app's webhook now (expires)
@@ -44,8 +44,8 @@ export const queueKeys = {
   deadLetters: (app: string) => `${appPrefix(app)}:dlq`,
   deadLetterOrder: (app: string) => `${appPrefix(app)}:dlq:order`,
   idempotency: (app: string, id: string) => `${appPrefix(app)}:id:${id}`,
-  notificationJobs: (app: string, hour: number) => `${appPrefix(app)}:where:${hour}`,
-  finalOutcomes: (app: string, hour: number) => `${appPrefix(app)}:final:${hour}`,
+  notificationJobs: (app: string, bucket: number) => `${appPrefix(app)}:where:${bucket}`,
+  finalOutcomes: (app: string, bucket: number) => `${appPrefix(app)}:final:${bucket}`,
   outcomeCounts: (app: string) => `${appPrefix(app)}:outcomes`,
   webhookPosition: (app: string) => `${appPrefix(app)}:webhook:position`,
   webhookLease: (app: string) => `${appPrefix(app)}:webhook:lease`,

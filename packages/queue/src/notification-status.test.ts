@@ -1,0 +1,71 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  findNotification,
+  indexNotifications,
+  recordFinalOutcomes,
+  STATUS_BUCKET_MS,
+  STATUS_RETENTION_MS,
+  statusBucketOf,
+} from './notification-status.js';
+import { queueKeys } from './queue-keys.js';
+import { type RedisServer, startRedisServer } from './redis-server.js';
+
+let server: RedisServer;
+let redis: Redis;
+beforeAll(async () => {
+  server = await startRedisServer();
+  redis = new Redis(server.url, { maxRetriesPerRequest: null });
+});
+afterAll(async () => {
+  redis.disconnect();
+  await server.close();
+});
+
+const MINUTE = 60_000;
+const id = (i: number) => `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
+
+describe('notification status by id', () => {
+  it('finds the job of an indexed notification for the retention, and not after it', async () => {
+    const t0 = Date.now();
+    const p = redis.pipeline();
+    indexNotifications(p, 'st1', [[id(1), 'job-1']], t0);
+    await p.exec();
+    expect(await findNotification(redis, 'st1', id(1), t0 + 50 * MINUTE)).toEqual({ jobId: 'job-1' });
+    // Past the retention and the bucket it was written in, the read no longer looks there.
+    expect(await findNotification(redis, 'st1', id(1), t0 + STATUS_RETENTION_MS + STATUS_BUCKET_MS)).toEqual(
+      {},
+    );
+  });
+
+  it('a final record wins over the index and reads for the retention', async () => {
+    const t0 = Date.now();
+    const p = redis.pipeline();
+    indexNotifications(p, 'st2', [[id(2), 'job-2']], t0);
+    await p.exec();
+    const record = { outcome: 'delivered' as const, status: 200, at: t0, attempts: 1, jobId: 'job-2' };
+    await recordFinalOutcomes(redis, 'st2', [[id(2), record]], t0 + 5 * MINUTE);
+    expect((await findNotification(redis, 'st2', id(2), t0 + 60 * MINUTE)).final).toEqual(record);
+    expect(await findNotification(redis, 'st2', id(2), t0 + 90 * MINUTE)).toEqual({});
+  });
+
+  it('indexed again (a retried run), a notification is found past the first index', async () => {
+    const t0 = Date.now();
+    for (const at of [t0, t0 + 50 * MINUTE]) {
+      const p = redis.pipeline();
+      indexNotifications(p, 'st3', [[id(3), 'job-3']], at);
+      await p.exec();
+    }
+    expect(await findNotification(redis, 'st3', id(3), t0 + 100 * MINUTE)).toEqual({ jobId: 'job-3' });
+  });
+
+  it('each bucket expires in Redis about the retention after the bucket ends (bounded memory)', async () => {
+    const now = Date.now();
+    await recordFinalOutcomes(redis, 'st4', [
+      [id(4), { outcome: 'delivered', at: now, attempts: 1, jobId: 'j' }],
+    ]);
+    const ttl = await redis.pttl(queueKeys.finalOutcomes('st4', statusBucketOf(now)));
+    expect(ttl).toBeGreaterThan(STATUS_RETENTION_MS - 1000);
+    expect(ttl).toBeLessThanOrEqual(STATUS_RETENTION_MS + STATUS_BUCKET_MS);
+  });
+});
