@@ -83,7 +83,11 @@ export const SHORT_PLAN: ChaosPlan = {
   sigtermAt: 0.5,
   redisKillAt: 0.7,
   redisDownMs: 1000,
-  retry: { baseDelayMs: 1000 / SHORT_SCALE, maxDelayMs: 300_000 / SHORT_SCALE, floorMs: Math.round(250 / SHORT_SCALE) },
+  retry: {
+    baseDelayMs: 1000 / SHORT_SCALE,
+    maxDelayMs: 300_000 / SHORT_SCALE,
+    floorMs: Math.round(250 / SHORT_SCALE),
+  },
   timeoutMs: 3 * 60_000,
   expiresInS: 3,
 };

@@ -38,7 +38,8 @@ export function chaosResult(
   const stuck = Object.values(tally.stuck).reduce((s, n) => s + n, 0);
   const injected: Record<string, number> = {};
   for (const app of Object.values(sims.apps))
-    for (const [k, n] of Object.entries(app.faults)) if (k !== 'delayedMs') injected[k] = (injected[k] ?? 0) + n;
+    for (const [k, n] of Object.entries(app.faults))
+      if (k !== 'delayedMs') injected[k] = (injected[k] ?? 0) + n;
   return {
     form: plan.form,
     redis: redisKind,

@@ -43,11 +43,24 @@ export function writeChaosFiles(): ChaosFiles {
   const caFile = join(dir, 'ca.pem');
   writeFileSync(keyFile, key.privateKeyPem, { mode: 0o600 });
   writeFileSync(caFile, ca.certPem, { mode: 0o600 });
-  return { dir, logDir, caPem: ca.certPem, serverCertPem: server.certPem, serverKeyPem: server.keyPem, key, keyFile, caFile };
+  return {
+    dir,
+    logDir,
+    caPem: ca.certPem,
+    serverCertPem: server.certPem,
+    serverKeyPem: server.keyPem,
+    key,
+    keyFile,
+    caFile,
+  };
 }
 
 /** The fleet config (docs/configuration.md) of the run's apps, each pointed at its own simulator. */
-export function writeFleetConfig(plan: ChaosPlan, files: ChaosFiles, urls: Readonly<Record<string, string>>): string {
+export function writeFleetConfig(
+  plan: ChaosPlan,
+  files: ChaosFiles,
+  urls: Readonly<Record<string, string>>,
+): string {
   const apps = plan.apps.map((name) => ({
     name,
     topics: [topicOf(name)],

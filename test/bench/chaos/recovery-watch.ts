@@ -53,7 +53,8 @@ export async function watchRecovery(redisUrl: string, apps: readonly string[]): 
     },
     async stop(waitMs) {
       const deadline = Date.now() + waitMs;
-      while (endedAt.size < stalledAt.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      while (endedAt.size < stalledAt.size && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
       await Promise.all(events.map((qe) => qe.close()));
       const seconds = (t: number | undefined) => (t === undefined ? undefined : (t - killedAt) / 1000);
       const allEnded = stalledAt.size > 0 && endedAt.size === stalledAt.size;

@@ -66,7 +66,11 @@ function counters(): SimulatorCounters {
   let accepted = 0;
   for (const [name, sim] of sims) {
     const f = sim.faults.counters;
-    apps[name] = { accepted: sim.recorder.counters.accepted, rejected: sim.recorder.counters.rejected, faults: f };
+    apps[name] = {
+      accepted: sim.recorder.counters.accepted,
+      rejected: sim.recorder.counters.rejected,
+      faults: f,
+    };
     accepted += sim.recorder.counters.accepted;
   }
   return { accepted, apps };

@@ -21,7 +21,12 @@ export type SimulatorRequest =
   /** These tokens are dead at Apple: 410 Unregistered. */
   | { readonly op: 'markDead'; readonly app: string; readonly tokens: readonly string[] }
   /** These tokens' notifications are refused with `reason` (a permanent 4xx). */
-  | { readonly op: 'reject'; readonly app: string; readonly tokens: readonly string[]; readonly reason: Reason }
+  | {
+      readonly op: 'reject';
+      readonly app: string;
+      readonly tokens: readonly string[];
+      readonly reason: Reason;
+    }
   | { readonly op: 'counters' }
   /** Every apns-id accepted, with how many times, over all apps. */
   | { readonly op: 'acceptedIds' }

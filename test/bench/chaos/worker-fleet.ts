@@ -80,7 +80,13 @@ export class WorkerFleet {
         throw new Error(`worker ${name} exited before it was ready (see ${this.#o.logDir}/${name}.log)`);
       }),
     ])) as [{ metricsUrl: string }];
-    const worker = { name, child, metricsUrl: ready.metricsUrl, counters: { resends: {}, stalled: 0, inFlight: 0 }, exited };
+    const worker = {
+      name,
+      child,
+      metricsUrl: ready.metricsUrl,
+      counters: { resends: {}, stalled: 0, inFlight: 0 },
+      exited,
+    };
     this.#workers.push(worker);
     return worker;
   }
