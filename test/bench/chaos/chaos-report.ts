@@ -22,6 +22,7 @@ export interface ChaosResult {
   readonly duration_s: number;
   readonly recovery_s: number | null;
   readonly stall_detected_s: number | null;
+  readonly recovery_median_s: number | null;
   readonly [key: string]: unknown;
 }
 
@@ -52,6 +53,7 @@ export function chaosResult(
     duration_s: timeline.now(),
     recovery_s: recovery?.recoveredS ?? null,
     stall_detected_s: recovery?.detectedS ?? null,
+    recovery_median_s: recovery?.recoveredMedianS ?? null,
     stalled_jobs: recovery?.stalledJobs ?? 0,
     dup_ids: tally.dupIds,
     resends_by_cause: resends,
@@ -92,7 +94,8 @@ export async function writeChaosReport(
     outcomes: Object.entries(result.outcomes)
       .map(([k, n]) => `${k} ${n}`)
       .join(', '),
-    'recovery after SIGKILL, s': result.recovery_s ?? 'not measured',
+    'SIGKILL: stalled jobs found after, s': result.stall_detected_s ?? 'not measured',
+    'SIGKILL: stalled jobs run again (median / last), s': `${result.recovery_median_s ?? '?'} / ${result.recovery_s ?? '?'}`,
     'duration, s': result.duration_s,
     faults: timeline.faults.map((f) => `${f.at} s ${f.label}`).join('; '),
   };

@@ -14,6 +14,8 @@ export interface Recovery {
   readonly detectedS: number | undefined;
   /** Kill → the last stalled job's re-run ended, s (undefined if one had not ended when the watch stopped). */
   readonly recoveredS: number | undefined;
+  /** Kill → the median stalled job's re-run ended, s. */
+  readonly recoveredMedianS: number | undefined;
 }
 
 export interface RecoveryWatch {
@@ -58,10 +60,12 @@ export async function watchRecovery(redisUrl: string, apps: readonly string[]): 
       await Promise.all(events.map((qe) => qe.close()));
       const seconds = (t: number | undefined) => (t === undefined ? undefined : (t - killedAt) / 1000);
       const allEnded = stalledAt.size > 0 && endedAt.size === stalledAt.size;
+      const ends = [...endedAt.values()].sort((a, b) => a - b);
       return {
         stalledJobs: stalledAt.size,
         detectedS: seconds(firstStall),
-        recoveredS: allEnded ? seconds(Math.max(...endedAt.values())) : undefined,
+        recoveredS: allEnded ? seconds(ends.at(-1)) : undefined,
+        recoveredMedianS: seconds(ends[Math.floor(ends.length / 2)]),
       };
     },
   };
