@@ -1,7 +1,7 @@
 /**
  * How long a SIGKILLed worker's jobs take to be delivered again: from the kill until every job BullMQ
- * reports stalled afterwards (the dead worker's: its lock lapsed) has run to the end of its re-run
- * (completed, failed, or delayed for a retry). Read from BullMQ's own queue events, so it measures what
+ * reports stalled afterwards (the dead worker's: its lock lapsed), and before the next fault, has run to the
+ * end of its re-run (completed, failed, or delayed for a retry). Read from BullMQ's own queue events, so it measures what
  * the fleet does (lock 5 s, stall check every 3 s), not a guess.
  */
 import { appQueue } from '@pushfleet/queue';
@@ -19,14 +19,17 @@ export interface Recovery {
 }
 
 export interface RecoveryWatch {
-  /** The kill happened now. */
+  /** The kill happened now: stalls from here on are its. */
   killed(): void;
+  /** Another fault begins: stalls from here on are not the kill's. */
+  closeWindow(): void;
   /** Stop listening (waits up to `waitMs` for stalled jobs still being re-run). */
   stop(waitMs: number): Promise<Recovery>;
 }
 
 export async function watchRecovery(redisUrl: string, apps: readonly string[]): Promise<RecoveryWatch> {
   let killedAt = 0;
+  let windowOpen = false;
   let firstStall: number | undefined;
   const stalledAt = new Map<string, number>();
   const endedAt = new Map<string, number>();
@@ -35,7 +38,7 @@ export async function watchRecovery(redisUrl: string, apps: readonly string[]): 
     const qe = new QueueEvents(name, { connection: { url: redisUrl }, prefix });
     const key = (jobId: string) => `${app}/${jobId}`;
     qe.on('stalled', ({ jobId }) => {
-      if (killedAt === 0) return;
+      if (!windowOpen) return;
       firstStall ??= Date.now();
       stalledAt.set(key(jobId), Date.now());
       endedAt.delete(key(jobId));
@@ -52,6 +55,10 @@ export async function watchRecovery(redisUrl: string, apps: readonly string[]): 
   return {
     killed() {
       killedAt = Date.now();
+      windowOpen = true;
+    },
+    closeWindow() {
+      windowOpen = false;
     },
     async stop(waitMs) {
       const deadline = Date.now() + waitMs;

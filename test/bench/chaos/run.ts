@@ -124,6 +124,7 @@ const byProgress: { at: number; run: () => Promise<void> }[] = [
     at: plan.sigtermAt,
     run: async () => {
       const victim = workers[1]!;
+      recovery.closeWindow();
       timeline.mark(`SIGTERM ${victim.name}: graceful drain, then restarted`);
       await fleet.terminate(victim);
       workers[1] = await fleet.start(`${victim.name}-restarted`);
