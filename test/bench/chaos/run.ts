@@ -187,6 +187,10 @@ const result = chaosResult(
   fleet.inFlight(),
 );
 const paths = await writeChaosReport(values.out, result, timeline);
+if (result.stuck > 0 || result.lost > 0) {
+  await fleet.dumpMetrics();
+  console.log(`something was lost or stuck: worker logs and /metrics in ${files.logDir}`);
+}
 
 await producer.close();
 await fleet.stopAll();

@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -115,6 +115,17 @@ export class WorkerFleet {
     for (const w of this.#workers)
       for (const [cause, n] of Object.entries(w.counters.resends)) sum[cause] = (sum[cause] ?? 0) + n;
     return sum;
+  }
+
+  /** Write each live worker's /metrics text beside its log (`<name>.metrics.txt`), for a run that went wrong. */
+  async dumpMetrics(): Promise<void> {
+    for (const w of this.live) {
+      const text = await fetch(w.metricsUrl, { signal: AbortSignal.timeout(2000) }).then(
+        (r) => r.text(),
+        (e: Error) => `unreadable: ${e.message}`,
+      );
+      writeFileSync(join(this.#o.logDir, `${w.name}.metrics.txt`), text);
+    }
   }
 
   /** Notifications each live worker has in flight now, by worker name. */

@@ -192,7 +192,7 @@ export class SimulatorConnection implements FaultTarget {
   }
 
   #faultGoAway(reason: Reason, lastStreamId: number): void {
-    if (this.session.closed || this.session.destroyed) return;
+    if (this.session.closed || this.session.destroyed || this.#silent) return;
     this.context.faults.countGoAway();
     this.goAway(reason, lastStreamId);
   }
