@@ -21,6 +21,8 @@ export interface Recovery {
 export interface RecoveryWatch {
   /** The kill happened now: stalls from here on are its. */
   killed(): void;
+  /** Resolves once the kill's first stall was seen (plus a second for the rest of that check), or after `timeoutMs`. */
+  stallSeen(timeoutMs: number): Promise<void>;
   /** Another fault begins: stalls from here on are not the kill's. */
   closeWindow(): void;
   /** Stop listening (waits up to `waitMs` for stalled jobs still being re-run). */
@@ -56,6 +58,11 @@ export async function watchRecovery(redisUrl: string, apps: readonly string[]): 
     killed() {
       killedAt = Date.now();
       windowOpen = true;
+    },
+    async stallSeen(timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      while (firstStall === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      if (firstStall !== undefined) await new Promise((r) => setTimeout(r, 1000));
     },
     closeWindow() {
       windowOpen = false;

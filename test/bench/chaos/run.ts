@@ -124,6 +124,8 @@ const byProgress: { at: number; run: () => Promise<void> }[] = [
     at: plan.sigtermAt,
     run: async () => {
       const victim = workers[1]!;
+      // The SIGKILL's stalls are found first (within lock + stall check), so the drain's are not taken for them.
+      await recovery.stallSeen(15_000);
       recovery.closeWindow();
       timeline.mark(`SIGTERM ${victim.name}: graceful drain, then restarted`);
       await fleet.terminate(victim);
