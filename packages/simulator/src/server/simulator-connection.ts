@@ -216,9 +216,14 @@ export class SimulatorConnection implements FaultTarget {
     clearTimeout(this.#goAwayTimer);
     this.session.setTimeout(0);
     const tcp = (this.session.socket as unknown as { _parent?: Socket })._parent;
-    // The TLS layer reads the TCP handle natively, so pausing the JS socket would not stop it.
-    const handle = (tcp as unknown as { _handle?: { readStop?: () => number } } | undefined)?._handle;
-    handle?.readStop?.();
+    // The TLS layer reads the TCP handle natively, so pausing the JS socket would not stop it; and it starts
+    // reading again after its own writes, so reading is stopped for good, not once.
+    const handle = (tcp as unknown as { _handle?: { readStop?: () => number; readStart?: () => number } })
+      ?._handle;
+    if (handle?.readStop) {
+      handle.readStop();
+      handle.readStart = () => 0;
+    }
     const timer = setTimeout(() => this.destroy(), SILENT_HOLD_MS);
     timer.unref();
     this.session.once('close', () => clearTimeout(timer));
