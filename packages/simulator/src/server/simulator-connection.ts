@@ -216,8 +216,8 @@ export class SimulatorConnection implements FaultTarget {
     clearTimeout(this.#goAwayTimer);
     this.session.setTimeout(0);
     const tcp = (this.session.socket as unknown as { _parent?: Socket })._parent;
-    // The TLS layer reads the TCP handle natively, so pausing the JS socket would not stop it; and it starts
-    // reading again after its own writes, so reading is stopped for good, not once.
+    // The TLS layer reads the TCP handle natively, so pausing the JS socket would not stop it; readStart is
+    // disabled too, in case that layer restarts reading on its own.
     const handle = (tcp as unknown as { _handle?: { readStop?: () => number; readStart?: () => number } })
       ?._handle;
     if (handle?.readStop) {
