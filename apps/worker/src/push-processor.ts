@@ -172,7 +172,44 @@ export function createPushProcessor(options: PushProcessorOptions) {
 
     run?.settled(sending - todo.length); // expired or suppressed: not sent
     countResends(todo, state, diedBefore);
-    const checkpoint = startCheckpoint(job, data, state, todo.length, options.checkpointIntervalMs ?? 1000);
+    const jobId = String(job.id);
+    /** Notifications final in `snapshot` that were not at the run's start, nor recorded since. */
+    const endedIn = (snapshot: Readonly<Record<string, NotificationState>>, done: ReadonlySet<string>) => {
+      const endedAt = Date.now();
+      const ended: [string, FinalRecord][] = [];
+      for (const n of data.notifications) {
+        const s = snapshot[n.id];
+        if (!s?.final || !s.outcome || data.state?.[n.id]?.final || done.has(n.id)) continue;
+        // Built field by field, not by spreads: this runs once per notification.
+        const record: Writable<FinalRecord> = {
+          outcome: s.outcome,
+          at: endedAt,
+          attempts: s.attempts.length,
+          jobId,
+        };
+        if (s.status !== undefined) record.status = s.status;
+        if (s.reason) record.reason = s.reason;
+        if (s.uniqueId) record.uniqueId = s.uniqueId;
+        ended.push([n.id, record]);
+      }
+      return ended;
+    };
+    // A checkpoint records the final outcomes it saves first: a run that dies after saving a verdict would
+    // otherwise leave that notification ended in the job record but never in its final records and counters.
+    const recorded = new Set<string>();
+    const recordEnded = async (snapshot: Readonly<Record<string, NotificationState>>) => {
+      const ended = endedIn(snapshot, recorded);
+      await recordFinalOutcomes(redis, app, ended);
+      for (const [id] of ended) recorded.add(id);
+    };
+    const checkpoint = startCheckpoint(
+      job,
+      data,
+      state,
+      todo.length,
+      options.checkpointIntervalMs ?? 1000,
+      recordEnded,
+    );
     let results: AttemptResult[];
     try {
       results = await Promise.all(
@@ -219,25 +256,7 @@ export function createPushProcessor(options: PushProcessorOptions) {
     if (freshConnection) sender.recycleConnections?.();
 
     // What ended in this run is kept by id for status reads after the job is gone, and counted for waiters.
-    const endedAt = Date.now();
-    const jobId = String(job.id);
-    const endedNow: [string, FinalRecord][] = [];
-    for (const n of data.notifications) {
-      const s = state[n.id];
-      if (!s?.final || !s.outcome || data.state?.[n.id]?.final) continue;
-      // Built field by field, not by spreads: this runs once per notification.
-      const record: Writable<FinalRecord> = {
-        outcome: s.outcome,
-        at: endedAt,
-        attempts: s.attempts.length,
-        jobId,
-      };
-      if (s.status !== undefined) record.status = s.status;
-      if (s.reason) record.reason = s.reason;
-      if (s.uniqueId) record.uniqueId = s.uniqueId;
-      endedNow.push([n.id, record]);
-    }
-    await recordFinalOutcomes(redis, app, endedNow);
+    await recordEnded(state);
 
     const next: PushJobData = { ...data, state, runs: (data.runs ?? 0) + 1 };
     const result = resultFromState(next);
@@ -300,22 +319,28 @@ export function createPushProcessor(options: PushProcessorOptions) {
   }
 }
 
-/** Saves the job's verdicts every `intervalMs` while a run of many notifications is under way. */
+/** Saves the job's verdicts every `intervalMs` while a run of many notifications is under way (after `beforeSave`). */
 function startCheckpoint(
   job: Job<PushJobData, PushJobResult>,
   data: PushJobData,
   state: Record<string, NotificationState>,
   sending: number,
   intervalMs: number,
+  beforeSave: (snapshot: Readonly<Record<string, NotificationState>>) => Promise<void>,
 ) {
   let dirty = false;
   let saving: Promise<unknown> = Promise.resolve();
+  const save = async () => {
+    const snapshot = { ...state };
+    await beforeSave(snapshot);
+    await job.updateData({ ...data, state: snapshot });
+  };
   const timer =
     sending > 1
       ? setInterval(() => {
           if (!dirty) return;
           dirty = false;
-          saving = saving.then(() => job.updateData({ ...data, state: { ...state } }).catch(() => undefined));
+          saving = saving.then(() => save().catch(() => undefined));
         }, intervalMs)
       : undefined;
   timer?.unref();

@@ -113,7 +113,6 @@ export class ClientConnection<S extends ClientStream, R extends string = never> 
   /** Open a stream for `stream` now: HEADERS from `headers`, then its body. The caller checked `free > 0`. */
   request(stream: S, headers: HeaderBlock): void {
     const now = performance.now();
-    this.#life.touch(now);
     const id = this.#streams.open(stream, this.#flow.peerInitialWindow, now);
     const empty = stream.body.length === 0;
     this.#batch.headers(id, empty ? Flag.END_STREAM : 0, headers, this.#flow.maxFrameSize);
@@ -145,9 +144,13 @@ export class ClientConnection<S extends ClientStream, R extends string = never> 
 
   /** Housekeeping, called by the owner's timer: stream deadlines, connect timeout, idle PING. */
   tick(now: number): void {
-    this.#streams.expire(now, (id) =>
-      this.#batch.control(frame(FrameType.RST_STREAM, 0, id, u32(ErrorCode.CANCEL))),
-    );
+    let expired = false;
+    this.#streams.expire(now, (id) => {
+      expired = true;
+      this.#batch.control(frame(FrameType.RST_STREAM, 0, id, u32(ErrorCode.CANCEL)));
+    });
+    // A request without an answer in time: check the peer is there now, not after pingIntervalMs.
+    if (expired) this.#life.probe(now);
     this.#life.tick(now);
     // RFC 9113 §6.5.3: a peer that never acknowledges our SETTINGS gets SETTINGS_TIMEOUT.
     if (this.#settingsSentAt >= 0 && performance.now() - this.#settingsSentAt >= this.#settingsTimeoutMs) {

@@ -1,7 +1,8 @@
 /**
  * The life of the TLS socket under a client connection, and its timers: connect after a delay (the owner's
  * backoff) with ALPN `h2` (RFC 9113 §3.2), give up after `connectTimeoutMs`, check a silent connection with PING
- * after `pingIntervalMs` and drop it after `pingTimeoutMs` without an ACK, and end it so that the last bytes
+ * after `pingIntervalMs` (or at once when the owner `probe`s it: a request timed out) and drop it after
+ * `pingTimeoutMs` without an ACK, and end it so that the last bytes
  * written (a GOAWAY) reach the peer. The first close reason and the first error recorded win: they say why the
  * connection ended.
  */
@@ -47,7 +48,8 @@ export class ConnectionLife<R extends string> {
   #reason: ConnectionCloseReason | R | undefined;
   #error: Error | undefined;
   #connectStartedAt = -1;
-  #lastActivity = 0;
+  /** When the peer last sent anything: silence is judged on this alone, since writes reach a dead peer too. */
+  #lastReceived = 0;
   #pingSentAt = -1;
   #connectTimer: NodeJS.Timeout | undefined;
   #drainTimer: NodeJS.Timeout | undefined;
@@ -87,13 +89,15 @@ export class ConnectionLife<R extends string> {
     if (error !== undefined) this.#error ??= error;
   }
 
-  /** We wrote or read something: the connection is not silent. */
-  touch(now: number): void {
-    this.#lastActivity = now;
-  }
-
   pingAcked(): void {
     this.#pingSentAt = -1;
+  }
+
+  /** PING now (unless one is out): a request got no answer in time, so the peer may be gone. */
+  probe(now: number): void {
+    if (this.#closed || !this.#connected || this.#pingSentAt >= 0) return;
+    this.#pingSentAt = now;
+    this.#batch.control(frame(FrameType.PING, 0, 0, Buffer.alloc(8)));
   }
 
   /** The connect timeout and the idle PING, checked by the owner's timer. */
@@ -108,7 +112,8 @@ export class ConnectionLife<R extends string> {
       if (now - this.#pingSentAt >= o.pingTimeoutMs) {
         this.destroy('ping-timeout', new Error(`no PING ACK within ${o.pingTimeoutMs} ms`));
       }
-    } else if (now - this.#lastActivity >= o.pingIntervalMs) {
+    } else if (now - this.#lastReceived >= o.pingIntervalMs) {
+      // Nothing heard for that long, idle or written to (a black-holed connection takes writes): PING.
       this.#pingSentAt = now;
       this.#batch.control(frame(FrameType.PING, 0, 0, Buffer.alloc(8)));
     }
@@ -156,7 +161,7 @@ export class ConnectionLife<R extends string> {
     socket.on('secureConnect', () => this.#onSecure(socket));
     socket.on('session', (ticket: Buffer) => this.#events.onTicket(ticket));
     socket.on('data', (chunk: Buffer) => {
-      this.#lastActivity = performance.now();
+      this.#lastReceived = performance.now();
       this.#events.onData(chunk);
     });
     socket.on('error', (error: Error) => this.note('error', error));
@@ -171,7 +176,7 @@ export class ConnectionLife<R extends string> {
       return;
     }
     this.#connected = true;
-    this.#lastActivity = performance.now();
+    this.#lastReceived = performance.now();
     this.#batch.attach(socket);
     this.#events.onSecure(socket);
   }

@@ -49,7 +49,8 @@ export interface Http2ClientOptions {
    */
   readonly connectTimeoutMs?: number | undefined;
   /**
-   * Milliseconds of silence on a connection before it is checked with a PING.
+   * Milliseconds without a frame from the server (however much we write) before the connection is checked
+   * with a PING; a request that times out checks it at once.
    * @defaultValue {@link DEFAULT_PING_INTERVAL_MS} (60 s)
    */
   readonly pingIntervalMs?: number | undefined;

@@ -3,7 +3,7 @@
  * `DEFAULT_LEGACY_GATEWAY_OPTIONS` and, for those both legacy services take, in legacy-service.ts.
  * Behaviour Apple leaves open is tagged [Ours] and configurable.
  */
-import type { RecordMode } from '../server/recorder.js';
+import type { RecordMode } from '../server/record-log.js';
 import type { LegacyServiceOptions } from './legacy-service.js';
 
 /** Forced errors, for the resend tests. Change them on a running gateway with `configure()`. */

@@ -10,12 +10,17 @@
  *                latencyJitterMs, capped at 10 × the mean) before every answer
  *   resets       resetRate: RST_STREAM INTERNAL_ERROR instead of an answer; disconnectRate: TCP reset of
  *                the whole connection (no GOAWAY), once the request body has arrived
+ *   silence      silentDisconnectRate: the whole connection goes silent once the request body has arrived: it
+ *                is neither read nor answered again (no RST, no GOAWAY, no PING ACK), as behind a dead NAT
+ *                mapping; only the client's request and PING timeouts can find it
  *   GOAWAY       goAwayAfterStreams: when the Nth stream of a connection arrives, GOAWAY with that stream as
  *                last-stream-id (it and the streams before it are answered; later ones are refused);
  *                goAwayEveryMs: each connection gets GOAWAY that long after it opened (or after `set`)
  *   flow control windowSize: SETTINGS_INITIAL_WINDOW_SIZE advertised; readDelayMs: each body chunk is held
  *                that long before the next is read, so WINDOW_UPDATE comes late
  *   accept       refuseConnectionsMs: new TCP connections are reset at accept for that long after `set`
+ *   outage       outageMs: the endpoint is down for that long after `set`: every open connection is reset
+ *                (TCP RST) at once and new ones are reset at accept until it ends
  *   errors       disconnectAfterErrors: GOAWAY after that many error answers on one connection  [Ours]
  *
  * Each kind draws from its own PRNG stream derived from `seed`, so turning latency on does not change
@@ -46,6 +51,8 @@ export interface FaultConfig {
   readonly resetRate?: number | undefined;
   /** Share of streams whose whole connection is reset (TCP RST, no GOAWAY), 0..1. @defaultValue 0 */
   readonly disconnectRate?: number | undefined;
+  /** Share of streams whose whole connection goes silent (never read or answered again), 0..1. @defaultValue 0 */
+  readonly silentDisconnectRate?: number | undefined;
   /** GOAWAY when the Nth stream of a connection arrives, last-stream-id = that stream; 0 = off. @defaultValue 0 */
   readonly goAwayAfterStreams?: number | undefined;
   /** GOAWAY each connection this long after it opened (or after `set`), ms; 0 = off. @defaultValue 0 */
@@ -58,6 +65,8 @@ export interface FaultConfig {
   readonly readDelayMs?: number | undefined;
   /** Reset new TCP connections at accept for this long from `set` (or start), ms. @defaultValue 0 */
   readonly refuseConnectionsMs?: number | undefined;
+  /** The endpoint is down this long from `set` (or start): open connections reset, new ones refused, ms. @defaultValue 0 */
+  readonly outageMs?: number | undefined;
   /** [Ours] GOAWAY a connection after this many error answers on it (4xx except 410); 0 = off. @defaultValue 0 */
   readonly disconnectAfterErrors?: number | undefined;
 }
@@ -74,6 +83,10 @@ export interface FaultCounters {
   readonly resets: number;
   /** Connections reset by disconnectRate. */
   readonly disconnects: number;
+  /** Connections silenced by silentDisconnectRate. */
+  readonly silenced: number;
+  /** Open connections reset because an outage began. */
+  readonly outageResets: number;
   /** GOAWAYs sent by goAwayAfterStreams, goAwayEveryMs and disconnectAfterErrors. */
   readonly goAways: number;
   /** Streams refused (RST_STREAM REFUSED_STREAM) because they came above a GOAWAY's last-stream-id. */
@@ -99,17 +112,19 @@ const NONE: ResolvedFaults = {
   latencyDistribution: 'uniform',
   resetRate: 0,
   disconnectRate: 0,
+  silentDisconnectRate: 0,
   goAwayAfterStreams: 0,
   goAwayEveryMs: 0,
   goAwayReason: 'Shutdown',
   windowSize: DEFAULT_WINDOW_SIZE,
   readDelayMs: 0,
   refuseConnectionsMs: 0,
+  outageMs: 0,
   disconnectAfterErrors: 0,
 };
 
 /** What a connection does with a stream whose body has arrived. @internal */
-export type StreamFate = 'answer' | 'reset' | 'disconnect';
+export type StreamFate = 'answer' | 'reset' | 'disconnect' | 'silence';
 
 /** A connection that follows configuration changes. @internal */
 export interface FaultTarget {
@@ -124,6 +139,7 @@ export class FaultInjector {
   #statusActive = false;
   #perStream = false;
   #refuseUntil = 0;
+  #outageUntil = 0;
   readonly #targets = new Set<FaultTarget>();
   readonly #servers: { updateSettings(settings: { initialWindowSize: number }): void }[] = [];
   readonly #counts = {
@@ -132,6 +148,8 @@ export class FaultInjector {
     delayedMs: 0,
     resets: 0,
     disconnects: 0,
+    silenced: 0,
+    outageResets: 0,
     goAways: 0,
     refusedStreams: 0,
     refusedConnections: 0,
@@ -171,6 +189,7 @@ export class FaultInjector {
       latencyDistribution: distribution,
       resetRate: share('resetRate'),
       disconnectRate: share('disconnectRate'),
+      silentDisconnectRate: share('silentDisconnectRate'),
       goAwayAfterStreams: Math.floor(count('goAwayAfterStreams') ?? 0),
       goAwayEveryMs: count('goAwayEveryMs') ?? 0,
       goAwayReason: config.goAwayReason ?? 'Shutdown',
@@ -178,13 +197,16 @@ export class FaultInjector {
       windowSize: Math.min(Math.floor(count('windowSize', 1) ?? DEFAULT_WINDOW_SIZE), 2 ** 31 - 1),
       readDelayMs: count('readDelayMs') ?? 0,
       refuseConnectionsMs: count('refuseConnectionsMs') ?? 0,
+      outageMs: count('outageMs') ?? 0,
       disconnectAfterErrors: Math.floor(count('disconnectAfterErrors') ?? 0),
     };
     if (next.rate429 + next.rate500 + next.rate503 > 1) {
       throw new RangeError('faults.set: rate429 + rate500 + rate503 add up to more than 1');
     }
-    if (next.resetRate + next.disconnectRate > 1) {
-      throw new RangeError('faults.set: resetRate + disconnectRate add up to more than 1');
+    if (next.resetRate + next.disconnectRate + next.silentDisconnectRate > 1) {
+      throw new RangeError(
+        'faults.set: resetRate + disconnectRate + silentDisconnectRate add up to more than 1',
+      );
     }
     this.#config = next;
     this.#statusRandom = createPrng(next.seed);
@@ -192,9 +214,13 @@ export class FaultInjector {
     this.#resetRandom = createPrng(next.seed ^ 0x85ebca6b);
     this.#statusActive = next.rate429 + next.rate500 + next.rate503 > 0;
     this.#perStream =
-      next.latencyMs + next.latencyJitterMs + next.resetRate + next.disconnectRate + next.readDelayMs > 0 ||
+      next.latencyMs + next.latencyJitterMs + next.readDelayMs > 0 ||
+      next.resetRate + next.disconnectRate + next.silentDisconnectRate > 0 ||
       next.goAwayAfterStreams > 0;
-    this.#refuseUntil = next.refuseConnectionsMs > 0 ? performance.now() + next.refuseConnectionsMs : 0;
+    const now = performance.now();
+    this.#outageUntil = next.outageMs > 0 ? now + next.outageMs : 0;
+    const refuseMs = Math.max(next.refuseConnectionsMs, next.outageMs);
+    this.#refuseUntil = refuseMs > 0 ? now + refuseMs : 0;
     for (const server of this.#servers) server.updateSettings({ initialWindowSize: next.windowSize });
     for (const target of this.#targets) target.onFaultsChanged();
   }
@@ -230,10 +256,10 @@ export class FaultInjector {
     return this.#perStream;
   }
 
-  /** Reset, disconnect or answer a stream whose body has arrived. @internal */
+  /** Reset, disconnect, silence or answer a stream whose body has arrived. @internal */
   fate(): StreamFate {
     const c = this.#config;
-    if (c.resetRate + c.disconnectRate === 0) return 'answer';
+    if (c.resetRate + c.disconnectRate + c.silentDisconnectRate === 0) return 'answer';
     const r = this.#resetRandom();
     if (r < c.resetRate) {
       this.#counts.resets++;
@@ -243,7 +269,21 @@ export class FaultInjector {
       this.#counts.disconnects++;
       return 'disconnect';
     }
+    if (r < c.resetRate + c.disconnectRate + c.silentDisconnectRate) {
+      this.#counts.silenced++;
+      return 'silence';
+    }
     return 'answer';
+  }
+
+  /** True while an outage set by `outageMs` lasts: open connections must end. @internal */
+  get outage(): boolean {
+    return this.#outageUntil > 0 && performance.now() < this.#outageUntil;
+  }
+
+  /** @internal */
+  countOutageReset(): void {
+    this.#counts.outageResets++;
   }
 
   /** Delay before the next answer, ms (0: answer now). @internal */

@@ -1,11 +1,13 @@
-import { RecordLog, type RecordMode } from './record-log.js';
+import { type RecordMode as LogMode, RecordLog } from './record-log.js';
 
 /**
  * What the simulator saw: every accepted notification (and every rejection) in arrival order, counters
  * per outcome and reason, and `waitFor(n)` so tests wait for arrivals instead of sleeping.
  *
  * Mode `all` keeps records (the newest `limit` of each list); mode `counters` keeps only the counts, for
- * long runs and benchmarks. Counts and `waitFor` never depend on what is retained.
+ * long runs and benchmarks; mode `ids` keeps the counts and, per accepted apns-id, how many times it was
+ * accepted (no payloads: a duplicate count for a chaos run of 100,000 costs a map of ids). Counts and
+ * `waitFor` never depend on what is retained.
  */
 
 /** One notification the simulator answered 200. */
@@ -56,14 +58,23 @@ export interface RecorderCounters {
   readonly providerTokens: number;
 }
 
-export type { RecordMode, WaitForOptions } from './record-log.js';
+export type { WaitForOptions } from './record-log.js';
+/** What the recorder keeps: every record, only counters, or counters plus accepted apns-ids with multiplicity. */
+export type RecordMode = LogMode | 'ids';
 
 export class Recorder extends RecordLog<RecordedNotification, RecordedRejection> {
   #byReason: Record<string, number> = {};
   readonly #providerTokens = new Set<string>();
+  readonly #idCounts: Map<string, number> | undefined;
 
   constructor(mode: RecordMode = 'all', limit = 100_000) {
-    super(mode, limit, 'recorder');
+    super(mode === 'ids' ? 'counters' : mode, limit, 'recorder');
+    this.#idCounts = mode === 'ids' ? new Map() : undefined;
+  }
+
+  /** Times each apns-id was accepted (answered 200), in mode `ids`; empty in the other modes. */
+  get acceptedIds(): ReadonlyMap<string, number> {
+    return this.#idCounts ?? new Map();
   }
 
   get counters(): RecorderCounters {
@@ -84,11 +95,18 @@ export class Recorder extends RecordLog<RecordedNotification, RecordedRejection>
     super.clear();
     this.#byReason = {};
     this.#providerTokens.clear();
+    this.#idCounts?.clear();
   }
 
   /** Count a provider token a connection accepted for the first time (kept only to tell tokens apart). @internal */
   onProviderTokenAccepted(token: string): void {
     this.#providerTokens.add(token);
+  }
+
+  /** Count one more acceptance of `apnsId`, in mode `ids`. @internal */
+  onAcceptedId(apnsId: string): void {
+    const ids = this.#idCounts;
+    if (ids !== undefined) ids.set(apnsId, (ids.get(apnsId) ?? 0) + 1);
   }
 
   /** Count a rejection, keeping `record` in `all` mode. @internal */

@@ -47,6 +47,8 @@ export interface ConnectionContext {
 
 /** Bodies beyond this are counted, not kept: far over every payload limit already. */
 const MAX_KEPT_BODY_BYTES = 64 * 1024;
+/** A silenced connection's socket is destroyed this long after, so a run does not keep it forever. */
+const SILENT_HOLD_MS = 300_000;
 const noop = () => {};
 
 export class SimulatorConnection implements FaultTarget {
@@ -61,6 +63,8 @@ export class SimulatorConnection implements FaultTarget {
   /** SETTINGS_INITIAL_WINDOW_SIZE this connection was given. */
   #windowSize: number;
   #goAwayTimer: NodeJS.Timeout | undefined;
+  /** Silenced by silentDisconnectRate: nothing is read or written on it again. */
+  #silent = false;
 
   constructor(
     readonly id: number,
@@ -93,7 +97,7 @@ export class SimulatorConnection implements FaultTarget {
    */
   goAway(reason: Reason, lastStreamId = 0): void {
     const session = this.session;
-    if (session.closed || session.destroyed) return;
+    if (session.closed || session.destroyed || this.#silent) return;
     if (lastStreamId > 0) this.#lastStreamId = lastStreamId;
     session.goaway(constants.NGHTTP2_NO_ERROR, lastStreamId, goAwayData(reason));
     session.close();
@@ -102,7 +106,13 @@ export class SimulatorConnection implements FaultTarget {
   /** The fault configuration changed: re-arm the GOAWAY timer, advertise the new window size. @internal */
   onFaultsChanged(): void {
     const session = this.session;
-    if (session.closed || session.destroyed) return;
+    if (session.destroyed) return;
+    if (this.context.faults.outage) {
+      this.context.faults.countOutageReset();
+      this.#resetConnection();
+      return;
+    }
+    if (session.closed || this.#silent) return;
     this.#armGoAwayTimer();
     const windowSize = this.context.faults.config.windowSize;
     if (windowSize === this.#windowSize) return;
@@ -174,6 +184,10 @@ export class SimulatorConnection implements FaultTarget {
       this.#resetConnection();
       return;
     }
+    if (fate === 'silence') {
+      this.#silence();
+      return;
+    }
     const delayMs = faults.delayMs();
     if (delayMs > 0) {
       setTimeout(() => this.#answer(stream, rawHeaders, body, bodyLength, receivedAt), delayMs);
@@ -183,7 +197,7 @@ export class SimulatorConnection implements FaultTarget {
   }
 
   #faultGoAway(reason: Reason, lastStreamId: number): void {
-    if (this.session.closed || this.session.destroyed) return;
+    if (this.session.closed || this.session.destroyed || this.#silent) return;
     this.context.faults.countGoAway();
     this.goAway(reason, lastStreamId);
   }
@@ -198,6 +212,26 @@ export class SimulatorConnection implements FaultTarget {
       everyMs,
     );
     this.#goAwayTimer.unref();
+  }
+
+  /** Stop reading the TCP socket and answering: no RST, no GOAWAY, no PING ACK (nghttp2 never sees the PING). */
+  #silence(): void {
+    if (this.#silent || this.session.destroyed) return;
+    this.#silent = true;
+    clearTimeout(this.#goAwayTimer);
+    this.session.setTimeout(0);
+    const tcp = (this.session.socket as unknown as { _parent?: Socket })._parent;
+    // The TLS layer reads the TCP handle natively, so pausing the JS socket would not stop it; readStart is
+    // disabled too, in case that layer restarts reading on its own.
+    const handle = (tcp as unknown as { _handle?: { readStop?: () => number; readStart?: () => number } })
+      ?._handle;
+    if (handle?.readStop) {
+      handle.readStop();
+      handle.readStart = () => 0;
+    }
+    const timer = setTimeout(() => this.destroy(), SILENT_HOLD_MS);
+    timer.unref();
+    this.session.once('close', () => clearTimeout(timer));
   }
 
   /** A TCP reset under the TLS socket: no GOAWAY, every open stream is lost. */
@@ -224,6 +258,7 @@ export class SimulatorConnection implements FaultTarget {
     bodyLength: number,
     now: number,
   ): void {
+    if (this.#silent) return;
     const { validator, recorder } = this.context;
     const head = parseRequestHead(rawHeaders);
     if (isBroadcastPath(head.path)) {
@@ -260,6 +295,7 @@ export class SimulatorConnection implements FaultTarget {
       respondOk(stream, apnsId, uniqueId);
       if (this.context.dropStreamsAfterRejection && this.#authenticated)
         this.#setStreams(this.context.maxStreams);
+      recorder.onAcceptedId(apnsId);
       recorder.onAccepted(
         recorder.keepsRecords
           ? {

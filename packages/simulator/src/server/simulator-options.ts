@@ -67,7 +67,7 @@ export interface SimulatorOptions {
   readonly tokenUpdateIntervalMs?: number | undefined;
   /** [Ours] Reason for a body that is not a JSON dictionary with an `aps` dictionary. @defaultValue `'PayloadEmpty'` */
   readonly invalidPayloadReason?: Reason | undefined;
-  /** `all` keeps every accepted/rejected request; `counters` only counts. @defaultValue `'all'` */
+  /** `all` keeps every accepted/rejected request; `counters` only counts; `ids` counts and keeps how many times each apns-id was accepted (`recorder.acceptedIds`). @defaultValue `'all'` */
   readonly record?: RecordMode | undefined;
   /** Records kept per list in `all` mode (oldest dropped first). @defaultValue 100_000 */
   readonly recordLimit?: number | undefined;

@@ -120,7 +120,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const broadcastSettings = resolveBroadcastOptions(options.broadcast);
   const channels = new ChannelStore(broadcastSettings.channelLimit);
   for (const bundleId of broadcastSettings.capabilityOff) channels.disableCapability(bundleId);
-  const broadcasts = new BroadcastRecorder(options.record ?? D.record, options.recordLimit ?? D.recordLimit);
+  // Broadcasts have no per-id counting mode: 'ids' keeps their counters only.
+  const recordMode = options.record ?? D.record;
+  const broadcastMode = recordMode === 'ids' ? 'counters' : recordMode;
+  const broadcasts = new BroadcastRecorder(broadcastMode, options.recordLimit ?? D.recordLimit);
   const broadcastRules = new BroadcastRuleBook();
   const broadcast = new BroadcastService({
     settings: broadcastSettings,

@@ -1,0 +1,60 @@
+/**
+ * A connection that goes silent while traffic flows (the simulator's silentDisconnectRate: no RST, no GOAWAY,
+ * no PING ACK) is found and dropped, and what it swallowed is sent again on a new one. Writing to a
+ * connection says nothing about whether the peer is there: only what it sends back does.
+ */
+import { randomUUID } from 'node:crypto';
+import { type ApnsRequest, Http2Pool, ProviderToken, TransportError } from '@pushfleet/apns';
+import { loadSigningKey } from '@pushfleet/credentials';
+import { createProviderKey, startSimulator } from '@pushfleet/simulator';
+import { describe, expect, it } from 'vitest';
+
+const TOPIC = 'com.example.app';
+const providerKey = createProviderKey();
+
+function request(i: number): ApnsRequest {
+  const token = i.toString(16).padStart(64, '0');
+  return { token, topic: TOPIC, pushType: 'alert', apnsId: randomUUID(), payload: '{"aps":{"alert":"hi"}}' };
+}
+
+describe('a silent connection under load', () => {
+  it('is dropped after a request times out and a PING goes unanswered; later requests are delivered on a new one', async () => {
+    await using sim = await startSimulator({
+      keys: [providerKey],
+      certificatePort: null,
+      faults: { silentDisconnectRate: 1 },
+    });
+    const token = new ProviderToken({
+      key: loadSigningKey(providerKey.privateKeyPem, 'test.p8'),
+      keyId: providerKey.keyId,
+      teamId: providerKey.teamId,
+    });
+    // The PING interval stays at its default (60 s): the check must come from the timeout, not from idleness.
+    await using pool = new Http2Pool({
+      url: sim.url,
+      ca: sim.ca,
+      auth: { kind: 'token', token },
+      maxSessions: 1,
+      requestTimeoutMs: 400,
+      pingTimeoutMs: 300,
+    });
+    const first = await pool.send(request(0)).catch((e: unknown) => e);
+    expect(first).toBeInstanceOf(TransportError);
+    expect((first as TransportError).code).toBe('TIMEOUT');
+    expect(sim.faults.counters.silenced).toBe(1);
+    sim.faults.clear();
+
+    // One request after another, so the silent connection is written to all the time.
+    const outcomes: string[] = [];
+    for (let i = 1; i <= 8; i++) {
+      const v = await pool.send(request(i)).then(
+        (verdict) => verdict.outcome,
+        (e: TransportError) => e.code,
+      );
+      outcomes.push(v);
+    }
+    expect(outcomes.at(-1)).toBe('delivered');
+    expect(outcomes.filter((o) => o === 'delivered').length).toBeGreaterThanOrEqual(6);
+    expect(pool.stats.connectionsOpened).toBeGreaterThanOrEqual(2);
+  }, 20_000);
+});
