@@ -8,11 +8,17 @@
  *                expiration) and never accepted by the simulator; or recorded `delivered` with no acceptance
  *   dups_seen    acceptances beyond the first, per apns-id, summed (an id accepted 3 times counts 2)
  */
-import { appQueue, type FinalRecord, outcomeCounts, type PushJobData, queueKeys } from '@pushfleet/queue';
+import {
+  appQueue,
+  type FinalRecord,
+  outcomeCounts,
+  type PushJobData,
+  queueKeys,
+  statusBucketOf,
+} from '@pushfleet/queue';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 
-const HOUR_MS = 3600_000;
 const STUCK_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children'] as const;
 
 export interface Enqueued {
@@ -106,8 +112,8 @@ export async function readFinalRecords(
 ): Promise<Map<string, FinalRecord>> {
   const finals = new Map<string, FinalRecord>();
   for (const app of apps) {
-    for (let hour = Math.floor(fromMs / HOUR_MS); hour <= Math.floor(toMs / HOUR_MS); hour++) {
-      const all = await redis.hgetall(queueKeys.finalOutcomes(app, hour));
+    for (let bucket = statusBucketOf(fromMs); bucket <= statusBucketOf(toMs); bucket++) {
+      const all = await redis.hgetall(queueKeys.finalOutcomes(app, bucket));
       for (const [id, json] of Object.entries(all)) finals.set(id, JSON.parse(json) as FinalRecord);
     }
   }
