@@ -150,9 +150,10 @@ let enqueueDone = false;
 void enqueueing.then(() => (enqueueDone = true));
 for (;;) {
   await new Promise((r) => setTimeout(r, 1000));
-  const counts = await readEnded().catch(() => undefined);
+  // Each probe is bounded: one that hangs (a connection that came back half-way) must not stop the watch.
+  const counts = await bounded('outcome counters', readEnded());
   if (counts !== undefined) ended = counts;
-  const accepted = (await sims.counters()).accepted;
+  const accepted = (await bounded('simulator counters', sims.counters()))?.accepted ?? 0;
   timeline.sample(counts, accepted);
   while (fired < byProgress.length && ended >= byProgress[fired]!.at * plan.notifications) {
     const step = byProgress[fired++]!;
@@ -164,7 +165,8 @@ for (;;) {
   }
   if (!enqueueDone || fired < byProgress.length || ended < plan.notifications) continue;
   await faultChain;
-  if (Object.values(await stuck()).every((n) => n === 0)) break;
+  const left = await bounded('stuck jobs', stuck());
+  if (left !== undefined && Object.values(left).every((n) => n === 0)) break;
 }
 await faultChain;
 await enqueueing;
@@ -207,6 +209,24 @@ console.log(
 );
 console.log(JSON.stringify(result));
 process.exit(result.lost === 0 && result.stuck === 0 ? 0 : 1);
+
+/** `probe`'s value, or undefined (said once per kind) when it fails or takes over 10 s. */
+const slowProbes = new Set<string>();
+async function bounded<T>(what: string, probe: Promise<T>): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => {
+      if (!slowProbes.has(what)) console.error(`chaos: reading ${what} took over 10 s; going on without it`);
+      slowProbes.add(what);
+      resolve(undefined);
+    }, 10_000);
+  });
+  try {
+    return await Promise.race([probe.catch(() => undefined), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 async function readEnded(): Promise<number> {
   let sum = 0;
