@@ -1,11 +1,15 @@
 import {
+  addBroadcastDeadLetter,
   addDeadLetters,
+  appBroadcastQueue,
   connectRedis,
+  countBroadcastDeadLetters,
   countDeadLetters,
   recordInvalidToken,
   validateNotification,
 } from '@pushfleet/queue';
 import { type RedisServer, startRedisServer } from '@pushfleet/queue/redis-server';
+import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDlqCommand } from './dlq-command.js';
 import { runReactivate } from './reactivate.js';
@@ -83,6 +87,47 @@ describe('pushfleet dlq', () => {
     await expect(runDlqCommand(['purge', 'cli-dlq', '--redis-url', server.url])).rejects.toThrow(
       'dlq purge: name the ids, or --all',
     );
+  });
+});
+
+describe('pushfleet dlq --broadcasts', () => {
+  it('lists the broadcasts and channel operations given up on, and re-drives them into the broadcasts queue', async () => {
+    const { client } = connectRedis(server.url);
+    const app = 'cli-bdlq';
+    await addBroadcastDeadLetter(client, {
+      app,
+      job: {
+        v: 1,
+        app,
+        enqueuedAt: 1_700_000_000_000,
+        id: 'op-create-1',
+        operation: { op: 'create', bundleId: 'com.example.app', storagePolicy: 0 },
+      },
+      outcome: 'dead-lettered',
+      reason: 'retry horizon passed after 3 tries: ServiceUnavailable',
+      attempts: 3,
+      deadAt: 1_700_000_000_000,
+    });
+    const listed = capture();
+    expect(await runDlqCommand(['list', app, '--broadcasts', '--redis-url', server.url], listed.out)).toBe(0);
+    expect(listed.text()).toContain(`${app}: 1 broadcasts and channel operations dead-lettered`);
+    expect(listed.text()).toContain('op-create-1  channel create');
+    expect(listed.text()).toContain('ServiceUnavailable');
+
+    const retried = capture();
+    expect(
+      await runDlqCommand(['retry', app, '--all', '--broadcasts', '--redis-url', server.url], retried.out),
+    ).toBe(0);
+    expect(retried.text()).toBe(`re-drove 1 of ${app}'s broadcast dead letters\n`);
+    expect(await countBroadcastDeadLetters(client, app)).toBe(0);
+    const { name, prefix } = appBroadcastQueue(app);
+    const queue = new Queue(name, { connection: client, prefix });
+    expect(await queue.getWaitingCount()).toBe(1);
+    await queue.close();
+    await expect(
+      runDlqCommand(['purge', app, '--all', '--broadcasts', '--redis-url', server.url]),
+    ).rejects.toThrow('only list and retry take --broadcasts');
+    await client.quit();
   });
 });
 

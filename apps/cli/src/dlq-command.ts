@@ -1,16 +1,22 @@
 /**
  * `pushfleet dlq list|show|retry|purge APP`: read and act on an app's dead-letter list (notifications the
  * retry policy gave up on, or that expired before APNs took them). `retry` re-drives them with their ids and
- * attempt history; `purge` removes them for good.
+ * attempt history; `purge` removes them for good. `--broadcasts` lists and re-drives the app's other list:
+ * broadcasts and channel operations given up on.
  */
 import { parseArgs } from 'node:util';
 import { redisUrlFromEnv } from '@pushfleet/config';
 import {
+  type BroadcastDeadLetter,
   connectRedis,
+  countBroadcastDeadLetters,
   type DeadLetter,
   getDeadLetter,
+  listBroadcastDeadLetters,
   listDeadLetters,
   purgeDeadLetters,
+  type RedisClient,
+  redriveBroadcastDeadLetters,
   redriveDeadLetters,
 } from '@pushfleet/queue';
 
@@ -21,6 +27,7 @@ export const DLQ_USAGE = `usage: pushfleet dlq <list|show|retry|purge> APP [opti
   retry APP (ID... | --all)                    send them again, keeping their ids and attempt history
   purge APP (ID... | --all)                    remove them for good
 
+  --broadcasts      list or retry the app's broadcasts and channel operations given up on instead
   --redis-url URL   the fleet's Redis (default $REDIS_URL)
 `;
 
@@ -37,6 +44,7 @@ export async function runDlqCommand(args: string[], out: Out = process.stdout): 
       limit: { type: 'string' },
       all: { type: 'boolean' },
       json: { type: 'boolean' },
+      broadcasts: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: true,
@@ -54,8 +62,12 @@ export async function runDlqCommand(args: string[], out: Out = process.stdout): 
   if (!url) throw new DlqUsageError('dlq: needs --redis-url or REDIS_URL');
   if ((action === 'retry' || action === 'purge') && ids.length === 0 && !values.all)
     throw new DlqUsageError(`dlq ${action}: name the ids, or --all`);
+  if (values.broadcasts && action !== 'list' && action !== 'retry')
+    throw new DlqUsageError(`dlq ${action} --broadcasts: only list and retry take --broadcasts`);
   const { client } = connectRedis(url);
   try {
+    if (values.broadcasts)
+      return await broadcastDeadLetters(client, action as 'list' | 'retry', app, ids, values, out);
     switch (action) {
       case 'list': {
         const page = await listDeadLetters(client, app, {
@@ -94,6 +106,42 @@ export async function runDlqCommand(args: string[], out: Out = process.stdout): 
   } finally {
     await client.quit().catch(() => client.disconnect());
   }
+}
+
+async function broadcastDeadLetters(
+  client: RedisClient,
+  action: 'list' | 'retry',
+  app: string,
+  ids: readonly string[],
+  values: { readonly json?: boolean | undefined; readonly all?: boolean | undefined },
+  out: Out,
+): Promise<number> {
+  if (action === 'list') {
+    const [total, entries] = await Promise.all([
+      countBroadcastDeadLetters(client, app),
+      listBroadcastDeadLetters(client, app),
+    ]);
+    if (values.json) out.write(`${JSON.stringify({ total, entries })}\n`);
+    else {
+      out.write(`${app}: ${total} broadcasts and channel operations dead-lettered\n`);
+      for (const e of entries) out.write(`${broadcastLine(e)}\n`);
+    }
+    return 0;
+  }
+  const wanted = values.all ? (await listBroadcastDeadLetters(client, app, 10_000)).map(broadcastId) : ids;
+  const done = await redriveBroadcastDeadLetters(client, app, wanted);
+  const missing = wanted.filter((id) => !done.includes(id));
+  out.write(`re-drove ${done.length} of ${app}'s broadcast dead letters`);
+  out.write(missing.length > 0 ? `; not in the list: ${missing.join(', ')}\n` : '\n');
+  return missing.length > 0 ? 1 : 0;
+}
+
+const broadcastId = (e: BroadcastDeadLetter) => ('broadcast' in e.job ? e.job.broadcast.id : e.job.id);
+
+function broadcastLine(e: BroadcastDeadLetter): string {
+  const what = 'broadcast' in e.job ? 'broadcast' : `channel ${e.job.operation.op}`;
+  const when = new Date(e.deadAt).toISOString();
+  return `${broadcastId(e)}  ${what.padEnd(14)}  ${e.outcome.padEnd(13)}  ${String(e.attempts).padStart(3)} tries  ${when}  ${e.reason}`;
 }
 
 function line(e: DeadLetter): string {
