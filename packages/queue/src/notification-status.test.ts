@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   findNotification,
   indexNotifications,
+  outcomeCounts,
   recordFinalOutcomes,
   STATUS_BUCKET_MS,
   STATUS_RETENTION_MS,
@@ -67,5 +68,32 @@ describe('notification status by id', () => {
     const ttl = await redis.pttl(queueKeys.finalOutcomes('st4', statusBucketOf(now)));
     expect(ttl).toBeGreaterThan(STATUS_RETENTION_MS - 1000);
     expect(ttl).toBeLessThanOrEqual(STATUS_RETENTION_MS + STATUS_BUCKET_MS);
+  });
+
+  it('counts each end once per job: a stale run of the same job is not counted again; a re-drive (a new job) is', async () => {
+    const t0 = Date.now();
+    const first = { outcome: 'delivered' as const, at: t0, attempts: 1, jobId: 'job-5' };
+    expect(
+      await recordFinalOutcomes(
+        redis,
+        'st5',
+        [
+          [id(5), first],
+          [id(6), first],
+        ],
+        t0,
+      ),
+    ).toBe(2);
+    // The same job's stale run ends them again, one of them in the next bucket: nothing new.
+    expect(await recordFinalOutcomes(redis, 'st5', [[id(5), first]], t0)).toBe(0);
+    expect(await recordFinalOutcomes(redis, 'st5', [[id(6), first]], t0 + STATUS_BUCKET_MS)).toBe(0);
+    expect(await outcomeCounts(redis, 'st5')).toEqual({ delivered: 2 });
+    // Dead-lettered, then re-driven in a new job and delivered: its latest end is what reads.
+    const redriven = { outcome: 'dead-lettered' as const, at: t0, attempts: 3, jobId: 'job-7' };
+    await recordFinalOutcomes(redis, 'st5', [[id(7), redriven]], t0);
+    const again = { outcome: 'delivered' as const, at: t0, attempts: 1, jobId: 'job-7:redrive' };
+    expect(await recordFinalOutcomes(redis, 'st5', [[id(7), again]], t0)).toBe(1);
+    expect((await findNotification(redis, 'st5', id(7), t0)).final).toEqual(again);
+    expect(await outcomeCounts(redis, 'st5')).toEqual({ delivered: 3, 'dead-lettered': 1 });
   });
 });

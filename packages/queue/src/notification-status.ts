@@ -57,22 +57,43 @@ export function indexNotifications(
   pipeline.expireat(key, expireAt(bucket));
 }
 
-/** Record notifications that reached their final outcome (one job run's worth), and count them. */
+/**
+ * Record and count the final outcomes of one job run, each once: a notification already recorded by a run of
+ * the same job (in this bucket or the one before) is skipped, so a stale run that ends it again after its lock
+ * was lost does not count it twice. A re-driven dead letter ends in a new job, so it is recorded and counted
+ * again. KEYS: this bucket's final hash, the previous one's, the outcome counters. ARGV: expire-at, then
+ * (id, record JSON, outcome, job id) per notification. Returns how many were new.
+ */
+const RECORD_FINALS_SCRIPT = `
+local added = 0
+for i = 2, #ARGV, 4 do
+  local id, json, outcome, job = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local before = redis.call('HGET', KEYS[1], id) or redis.call('HGET', KEYS[2], id)
+  if not (before and string.find(before, '"jobId":"' .. job .. '"', 1, true)) then
+    redis.call('HSET', KEYS[1], id, json)
+    redis.call('HINCRBY', KEYS[3], outcome, 1)
+    added = added + 1
+  end
+end
+redis.call('EXPIREAT', KEYS[1], ARGV[1])
+return added`;
+
+/** Record notifications that reached their final outcome (one job run's worth), and count them, once each. */
 export async function recordFinalOutcomes(
   redis: RedisClient,
   app: string,
   finals: readonly (readonly [notificationId: string, record: FinalRecord])[],
   now = Date.now(),
-): Promise<void> {
-  if (finals.length === 0) return;
+): Promise<number> {
+  if (finals.length === 0) return 0;
   const bucket = statusBucketOf(now);
-  const key = queueKeys.finalOutcomes(app, bucket);
-  const counts = new Map<string, number>();
-  for (const [, r] of finals) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
-  const multi = redis.multi().hset(key, ...finals.flatMap(([id, r]) => [id, JSON.stringify(r)]));
-  multi.expireat(key, expireAt(bucket));
-  for (const [outcome, n] of counts) multi.hincrby(queueKeys.outcomeCounts(app), outcome, n);
-  await multi.exec();
+  const args = finals.flatMap(([id, r]) => [id, JSON.stringify(r), r.outcome, r.jobId]);
+  const keys = [
+    queueKeys.finalOutcomes(app, bucket),
+    queueKeys.finalOutcomes(app, bucket - 1),
+    queueKeys.outcomeCounts(app),
+  ];
+  return (await redis.eval(RECORD_FINALS_SCRIPT, keys.length, ...keys, expireAt(bucket), ...args)) as number;
 }
 
 /** Notifications of the app that ended, per outcome, since the counters began. */

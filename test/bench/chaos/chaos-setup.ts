@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { NotificationInput } from '@pushfleet/queue';
+import type { NotificationInput, RedisClient } from '@pushfleet/queue';
 import { recordInvalidToken } from '@pushfleet/queue';
 import {
   createCertificateAuthority,
@@ -16,7 +16,6 @@ import {
   createServerCertificate,
   type ProviderKey,
 } from '@pushfleet/simulator/certificates';
-import type { Redis } from 'ioredis';
 import { appOf, type ChaosPlan, isDeliverable, NOT_DELIVERABLE, tokenOf, topicOf } from './chaos-plan.js';
 import type { Enqueued } from './final-tally.js';
 import type { SimulatorFleet } from './simulator-fleet.js';
@@ -96,7 +95,11 @@ export function chaosNotifications(plan: ChaosPlan): ChaosNotification[] {
 }
 
 /** Set up the outcomes decided by design: dead at Apple, recorded dead before the enqueue, refused. */
-export async function prepareOutcomes(plan: ChaosPlan, sims: SimulatorFleet, redis: Redis): Promise<void> {
+export async function prepareOutcomes(
+  plan: ChaosPlan,
+  sims: SimulatorFleet,
+  redis: RedisClient,
+): Promise<void> {
   const by = (pick: (i: number) => boolean) => {
     const perApp = new Map<string, string[]>(plan.apps.map((a) => [a, []]));
     for (let i = 0; i < plan.notifications; i++) if (pick(i)) perApp.get(appOf(plan, i))!.push(tokenOf(i));

@@ -14,10 +14,10 @@ import {
   outcomeCounts,
   type PushJobData,
   queueKeys,
+  type RedisClient,
   statusBucketOf,
 } from '@pushfleet/queue';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 
 const STUCK_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children'] as const;
 
@@ -57,7 +57,11 @@ export interface StuckJob {
 }
 
 /** Up to `max` jobs not finished yet, with what their record says. */
-export async function sampleStuckJobs(redis: Redis, apps: readonly string[], max = 5): Promise<StuckJob[]> {
+export async function sampleStuckJobs(
+  redis: RedisClient,
+  apps: readonly string[],
+  max = 5,
+): Promise<StuckJob[]> {
   const out: StuckJob[] = [];
   for (const app of apps) {
     const { name, prefix } = appQueue(app);
@@ -91,7 +95,10 @@ export async function sampleStuckJobs(redis: Redis, apps: readonly string[], max
 }
 
 /** Every job of the apps that is not finished, per state. */
-export async function stuckJobs(redis: Redis, apps: readonly string[]): Promise<Record<string, number>> {
+export async function stuckJobs(
+  redis: RedisClient,
+  apps: readonly string[],
+): Promise<Record<string, number>> {
   const total: Record<string, number> = {};
   for (const app of apps) {
     const { name, prefix } = appQueue(app);
@@ -105,7 +112,7 @@ export async function stuckJobs(redis: Redis, apps: readonly string[]): Promise<
 
 /** The final records of `apps` written between `fromMs` and `toMs`, by notification id. */
 export async function readFinalRecords(
-  redis: Redis,
+  redis: RedisClient,
   apps: readonly string[],
   fromMs: number,
   toMs: number,
@@ -121,7 +128,7 @@ export async function readFinalRecords(
 }
 
 export async function tally(
-  redis: Redis,
+  redis: RedisClient,
   enqueued: readonly Enqueued[],
   accepted: ReadonlyMap<string, number>,
   window: { readonly fromMs: number; readonly toMs: number },

@@ -4,7 +4,7 @@
  * end of its re-run (completed, failed, or delayed for a retry). Read from BullMQ's own queue events, so it measures what
  * the fleet does (lock 5 s, stall check every 3 s), not a guess.
  */
-import { appQueue } from '@pushfleet/queue';
+import { appQueue, connectRedis, type RedisClient } from '@pushfleet/queue';
 import { QueueEvents } from 'bullmq';
 
 export interface Recovery {
@@ -35,9 +35,13 @@ export async function watchRecovery(redisUrl: string, apps: readonly string[]): 
   let firstStall: number | undefined;
   const stalledAt = new Map<string, number>();
   const endedAt = new Map<string, number>();
+  const connections: RedisClient[] = [];
   const events = apps.map((app) => {
     const { name, prefix } = appQueue(app);
-    const qe = new QueueEvents(name, { connection: { url: redisUrl }, prefix });
+    // Its own connection (one server or a cluster), so the reads of the event stream block nothing else.
+    const connection = connectRedis(redisUrl).client;
+    connections.push(connection);
+    const qe = new QueueEvents(name, { connection, prefix });
     const key = (jobId: string) => `${app}/${jobId}`;
     qe.on('stalled', ({ jobId }) => {
       if (!windowOpen) return;
@@ -72,6 +76,7 @@ export async function watchRecovery(redisUrl: string, apps: readonly string[]): 
       while (endedAt.size < stalledAt.size && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 100));
       await Promise.all(events.map((qe) => qe.close()));
+      for (const c of connections) c.disconnect();
       const seconds = (t: number | undefined) => (t === undefined ? undefined : (t - killedAt) / 1000);
       const allEnded = stalledAt.size > 0 && endedAt.size === stalledAt.size;
       const ends = [...endedAt.values()].sort((a, b) => a - b);

@@ -5,12 +5,14 @@
  *
  *   single    one redis-server with AOF on (appendfsync everysec, what a deployment runs); the fault is
  *             SIGKILL, then a restart on the same port and data directory after `downMs`
- *   cluster   not implemented here yet: Redis Cluster support and `startRedisCluster` are on branch `cluster`
- *             (packages/queue/src/redis-cluster.ts); its fault would be `cluster.failover(0, { kill: true })`
+ *   cluster   a Redis Cluster of 3 masters and 3 replicas on loopback, AOF on every node
+ *             (`startRedisCluster`); the fault is SIGKILL of the master of the first shard, whose replica takes
+ *             over (Redis replicates asynchronously: a write acknowledged just before the kill can be lost)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startRedisCluster } from '@pushfleet/queue/redis-cluster';
 import { type RedisServer, startRedisServer } from '@pushfleet/queue/redis-server';
 
 export type RedisKind = 'single' | 'cluster';
@@ -35,12 +37,22 @@ export async function startRedisUnderTest(
   kind: RedisKind,
   options: RedisUnderTestOptions = {},
 ): Promise<RedisUnderTest> {
-  if (kind === 'cluster') {
-    throw new Error(
-      '--redis cluster: not implemented yet (needs startRedisCluster and cluster URLs from branch `cluster`)',
-    );
-  }
+  if (kind === 'cluster') return startClusterRedis();
   return startSingleRedis(options.downMs ?? 2000);
+}
+
+async function startClusterRedis(): Promise<RedisUnderTest> {
+  const cluster = await startRedisCluster({ masters: 3, replicasPerMaster: 1, persist: true });
+  return {
+    kind: 'cluster',
+    url: cluster.url,
+    nodes: cluster.nodes.map((n) => `${n.host}:${n.port}`),
+    async fault() {
+      const { from, to } = await cluster.failover(0, { kill: true });
+      return `master ${from.port} SIGKILLed, its replica ${to.port} took over`;
+    },
+    close: () => cluster.stop(),
+  };
 }
 
 async function startSingleRedis(downMs: number): Promise<RedisUnderTest> {

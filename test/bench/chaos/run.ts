@@ -15,8 +15,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createProducer, outcomeCounts, routesFor } from '@pushfleet/queue';
-import { Redis } from 'ioredis';
+import { connectRedis, createProducer, outcomeCounts, routesFor } from '@pushfleet/queue';
 import { type ChaosPlan, FULL_PLAN, SHORT_PLAN, topicOf } from './chaos-plan.js';
 import { chaosResult, writeChaosReport } from './chaos-report.js';
 import { chaosNotifications, prepareOutcomes, writeChaosFiles, writeFleetConfig } from './chaos-setup.js';
@@ -57,7 +56,7 @@ const sims = await startSimulatorFleet({
 });
 const redisUnderTest = await startRedisUnderTest(redisKind, { downMs: plan.redisDownMs });
 // The runner's own reads fail fast while Redis is down (a gap in the chart), instead of queueing.
-const redis = new Redis(redisUnderTest.url, { maxRetriesPerRequest: 1, connectTimeout: 1000 });
+const { client: redis } = connectRedis(redisUnderTest.url, { maxRetriesPerRequest: 1, connectTimeout: 1000 });
 redis.on('error', () => {});
 await prepareOutcomes(plan, sims, redis);
 const configFile = writeFleetConfig(plan, files, sims.urls);
