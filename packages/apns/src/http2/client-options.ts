@@ -22,6 +22,13 @@ export const MAX_EXPIRED_TOKEN_RETRIES = 1;
  */
 export const MAX_UNPROCESSED_RESENDS = 3;
 
+/**
+ * Requests in a row that time out on one session with no answer between: then the session is retired and a new
+ * one opened. A peer that still answers PINGs but no request (a stuck server behind a live socket) is otherwise
+ * never dropped, and every request routed to it waits out its timeout.
+ */
+export const MAX_UNANSWERED_IN_A_ROW = 3;
+
 /** How the client authenticates: a provider token in every request, or a TLS client certificate. */
 export type Http2ClientAuth =
   | { readonly kind: 'token'; readonly token: ProviderTokenSource }

@@ -3,8 +3,12 @@ import { TransportError } from '../errors.js';
 import { PendingSends } from '../pending-sends.js';
 import { ReconnectBackoff } from '../reconnect-backoff.js';
 import type { ApnsRequest, Verdict } from '../types.js';
-import { DEFAULT_RECONNECT_BASE_DELAY_MS, MAX_UNPROCESSED_RESENDS } from './client-options.js';
-import type { SessionCloseReason } from './close-reasons.js';
+import {
+  DEFAULT_RECONNECT_BASE_DELAY_MS,
+  MAX_UNANSWERED_IN_A_ROW,
+  MAX_UNPROCESSED_RESENDS,
+} from './client-options.js';
+import type { PoolRetireReason, SessionCloseReason } from './close-reasons.js';
 import { retryAfterExpiredToken } from './expired-token-retry.js';
 import { type Http2PoolOptions, type PoolSettings, resolvePoolOptions } from './pool-options.js';
 import { createPoolRequest, type PoolRequest } from './pool-request.js';
@@ -53,9 +57,11 @@ export class Http2Pool implements AsyncDisposable {
   readonly #router: SessionRouter;
   readonly #pending: PendingSends;
   readonly #backoff: ReconnectBackoff;
-  readonly #handler: ClientConnectionHandler<PoolRequest, 'expired-provider-token'>;
+  readonly #handler: ClientConnectionHandler<PoolRequest, PoolRetireReason>;
   /** Sessions that answered at least once: their end is not a connect failure. */
   readonly #answered = new WeakSet<PoolSession>();
+  /** Requests timed out in a row on each session, with no answer between (MAX_UNANSWERED_IN_A_ROW). */
+  readonly #unanswered = new WeakMap<PoolSession, number>();
   #tlsTicket: Buffer | undefined;
   #resent = 0;
   #recycledAt = 0;
@@ -68,9 +74,10 @@ export class Http2Pool implements AsyncDisposable {
     this.#o = resolvePoolOptions(options);
     this.#writer = new ApnsRequestWriter(this.#o.authority);
     const token = this.#o.token;
-    this.#router = new SessionRouter((session, pending) =>
-      session.request(pending, this.#writer.prepare(pending, token?.bearer(), session.encoder)),
-    );
+    this.#router = new SessionRouter((session, pending) => {
+      pending.session = session;
+      session.request(pending, this.#writer.prepare(pending, token?.bearer(), session.encoder));
+    });
     this.#pending = new PendingSends(this.#o.listener);
     this.#backoff = new ReconnectBackoff(DEFAULT_RECONNECT_BASE_DELAY_MS, this.#o.reconnectMaxDelayMs);
     this.#handler = this.#createHandler();
@@ -193,6 +200,7 @@ export class Http2Pool implements AsyncDisposable {
   #onResponse(session: PoolSession, pending: PoolRequest, body: Buffer | undefined): void {
     this.#backoff.succeeded();
     this.#answered.add(session);
+    this.#unanswered.delete(session);
     const status = pending.status;
     const apnsId = pending.apnsId ?? pending.request.apnsId ?? '';
     if (status === 200) {
@@ -261,7 +269,7 @@ export class Http2Pool implements AsyncDisposable {
     }
   }
 
-  #createHandler(): ClientConnectionHandler<PoolRequest, 'expired-provider-token'> {
+  #createHandler(): ClientConnectionHandler<PoolRequest, PoolRetireReason> {
     return {
       onResponseHeader: (pending, name, value) => {
         if (name === 'apns-id') pending.apnsId = value;
@@ -288,8 +296,16 @@ export class Http2Pool implements AsyncDisposable {
         this.#o.listener.onResend?.('connection-lost');
         this.#resend(pending, true);
       },
-      onTimeout: (pending) =>
-        this.#pending.reject(pending, new TransportError('TIMEOUT', 'no answer before the request timeout')),
+      onTimeout: (pending) => {
+        this.#pending.reject(pending, new TransportError('TIMEOUT', 'no answer before the request timeout'));
+        const session = pending.session as PoolSession | undefined;
+        if (session === undefined || !session.accepting) return;
+        const inARow = (this.#unanswered.get(session) ?? 0) + 1;
+        this.#unanswered.set(session, inARow);
+        if (inARow < MAX_UNANSWERED_IN_A_ROW) return;
+        session.retire('unanswered');
+        this.#grow();
+      },
       onCapacity: (session) => {
         if (this.#router.waiting.size > 0) this.#router.pump(session);
       },

@@ -25,6 +25,8 @@ export interface PoolRequest extends ClientStream {
   uniqueId: string | undefined;
   /** The last failure seen, as the `cause` of a TransportError. */
   cause: unknown;
+  /** The connection the request was last written to (its timeouts are counted against it). */
+  session: object | undefined;
 }
 
 export function createPoolRequest(
@@ -53,5 +55,6 @@ export function createPoolRequest(
     dataOffset: 0,
     sendWindow: 0,
     cause: undefined,
+    session: undefined,
   };
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { TransportError } from '../errors.js';
 import { pool, request } from './__fixtures__/pool.js';
 import { rawFrame, rawStatus, startRawH2Server } from './__fixtures__/raw-h2-server.js';
-import { MAX_UNPROCESSED_RESENDS } from './client-options.js';
+import { MAX_UNANSWERED_IN_A_ROW, MAX_UNPROCESSED_RESENDS } from './client-options.js';
 
 const PING = 0x6;
 const GOAWAY = 0x7;
@@ -40,5 +40,25 @@ describe('Http2Pool against a raw-frame server: connection errors', () => {
     expect(goaway?.payload.readUInt32BE(4)).toBe(FRAME_SIZE_ERROR);
     await sent;
     await p.close();
+  });
+});
+
+describe('Http2Pool against a peer that answers PINGs but no request', () => {
+  it(`retires a session after ${MAX_UNANSWERED_IN_A_ROW} timeouts in a row and opens another`, async () => {
+    // SETTINGS and PING ACKs: the connection looks alive; no request is ever answered.
+    await using server = await startRawH2Server(() => {}, [], { answerPings: true });
+    await using p = pool(server, { requestTimeoutMs: 150, maxSessions: 1, reconnectMaxDelayMs: 20 });
+    const outcomes = await Promise.all(
+      Array.from({ length: MAX_UNANSWERED_IN_A_ROW }, () => p.send(request()).catch((e: unknown) => e)),
+    );
+    for (const o of outcomes) expect((o as TransportError).code).toBe('TIMEOUT');
+    // The next send goes out on a new connection, not the stuck one.
+    const next = p.send(request()).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(server.connections.length).toBeGreaterThanOrEqual(2);
+    expect(((await next) as TransportError).code).toBe('TIMEOUT');
+    // The first connection carried the three that timed out; the fourth went to the second.
+    expect(server.connections[0]!.frames.filter((f) => f.type === 0x1)).toHaveLength(MAX_UNANSWERED_IN_A_ROW);
+    expect(server.connections[1]!.frames.filter((f) => f.type === 0x1)).toHaveLength(1);
   });
 });

@@ -1,9 +1,10 @@
 import type { ClientConnection } from '@pushfleet/h2';
+import type { PoolRetireReason } from './close-reasons.js';
 import type { PoolRequest } from './pool-request.js';
 import { WaitingRequests } from './waiting-requests.js';
 
 /** A pool's HTTP/2 connection: streams are PoolRequests; the pool may retire it for an expired token. */
-export type PoolSession = ClientConnection<PoolRequest, 'expired-provider-token'>;
+export type PoolSession = ClientConnection<PoolRequest, PoolRetireReason>;
 
 /**
  * Which session carries each request: the accepting, connected one with the most free stream slots; when every

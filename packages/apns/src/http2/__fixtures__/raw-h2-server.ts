@@ -64,10 +64,14 @@ export function rawStatus(streamId: number, status: number, endStream = true): B
 
 let shared: TestCertificate | undefined;
 
-/** Start a raw server on 127.0.0.1:0; `onRequest` gets each finished client stream. */
+/**
+ * Start a raw server on 127.0.0.1:0; `onRequest` gets each finished client stream. With `answerPings` it ACKs
+ * the client's PINGs (a live peer), else it never does.
+ */
 export async function startRawH2Server(
   onRequest: (connection: RawConnection, streamId: number) => void,
   settings: readonly (readonly [number, number])[] = [],
+  options: { readonly answerPings?: boolean } = {},
 ): Promise<RawH2Server> {
   shared ??= selfSignedCertificate();
   const tls = shared;
@@ -102,6 +106,8 @@ export async function startRawH2Server(
         buffer = buffer.subarray(9 + length);
         frames.push({ type, flags, streamId, payload });
         if (type === SETTINGS && (flags & ACK) === 0) socket.write(rawFrame(SETTINGS, ACK, 0));
+        if (type === 0x6 && (flags & ACK) === 0 && options.answerPings)
+          socket.write(rawFrame(0x6, ACK, 0, payload));
         const request = type === 0x0 || type === 0x1;
         if (request && streamId !== 0 && flags & END_STREAM) onRequest(connection, streamId);
       }
