@@ -40,6 +40,7 @@ export async function watchRecovery(redisUrl: string, apps: readonly string[]): 
     const { name, prefix } = appQueue(app);
     // Its own connection (one server or a cluster), so the reads of the event stream block nothing else.
     const connection = connectRedis(redisUrl).client;
+    connection.on('error', () => {}); // Redis is killed on purpose; the watch reads on once it is back
     connections.push(connection);
     const qe = new QueueEvents(name, { connection, prefix });
     const key = (jobId: string) => `${app}/${jobId}`;
@@ -75,8 +76,12 @@ export async function watchRecovery(redisUrl: string, apps: readonly string[]): 
       const deadline = Date.now() + waitMs;
       while (endedAt.size < stalledAt.size && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 100));
-      await Promise.all(events.map((qe) => qe.close()));
+      // Connections first: a QueueEvents whose blocking read hangs on a Redis that restarted never closes itself.
       for (const c of connections) c.disconnect();
+      await Promise.race([
+        Promise.all(events.map((qe) => qe.close())),
+        new Promise((r) => setTimeout(r, 2000)),
+      ]);
       const seconds = (t: number | undefined) => (t === undefined ? undefined : (t - killedAt) / 1000);
       const allEnded = stalledAt.size > 0 && endedAt.size === stalledAt.size;
       const ends = [...endedAt.values()].sort((a, b) => a - b);
