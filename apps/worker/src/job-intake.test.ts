@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { JobIntake } from './job-intake.js';
+import { JobIntake, MAX_HELD_NOTIFICATIONS } from './job-intake.js';
 
 function intake(window: number, maxJobs = 1000, expectedJobSize = 10) {
   const set: number[] = [];
@@ -44,5 +44,12 @@ describe('JobIntake', () => {
     expect(i.allowedJobs).toBe(8);
     setWindow(0); // nothing connected: one job still goes, to open the connection
     expect(i.allowedJobs).toBe(1);
+  });
+
+  it('holds at most MAX_HELD_NOTIFICATIONS however large the window (a legacy resend ring)', () => {
+    const { i } = intake(25_000, 4096, 100);
+    expect(i.allowedJobs).toBe(MAX_HELD_NOTIFICATIONS / 100);
+    for (let k = 0; k < MAX_HELD_NOTIFICATIONS / 100; k++) i.start(100);
+    expect(i.allowedJobs).toBe(i.jobs); // full: nothing more until some settle
   });
 });

@@ -16,7 +16,15 @@ export interface JobIntakeOptions {
   readonly setJobs: (jobs: number) => void;
   /** The guess of notifications per job before any job ran. @defaultValue 100 (the producer's default) */
   readonly expectedJobSize?: number;
+  /** Never hold more notifications than this, whatever the window. @defaultValue MAX_HELD_NOTIFICATIONS */
+  readonly maxHeld?: number;
 }
+
+/**
+ * The most notifications a worker holds per app: a legacy window (the 25,000-frame resend ring) would otherwise
+ * let it hold 50,000 (570 MB of RSS measured), far more than a delivery window carries at its rate.
+ */
+export const MAX_HELD_NOTIFICATIONS = 10_000;
 
 /** How many windows of notifications the worker holds: one sending, one waiting to go. */
 const WINDOWS_HELD = 2;
@@ -48,7 +56,8 @@ export class JobIntake {
 
   /** The jobs BullMQ may hold now: the running ones and as many more as the free notification budget fits. */
   get allowedJobs(): number {
-    const free = Math.max(0, WINDOWS_HELD * this.#o.window() - this.#held);
+    const budget = Math.min(WINDOWS_HELD * this.#o.window(), this.#o.maxHeld ?? MAX_HELD_NOTIFICATIONS);
+    const free = Math.max(0, budget - this.#held);
     return Math.min(this.#o.maxJobs, Math.max(1, this.#jobs + Math.ceil(free / this.#meanJobSize)));
   }
 
