@@ -16,7 +16,7 @@ import {
 } from '@pushfleet/apns';
 import type { ResolvedApp } from '@pushfleet/config';
 import { loadSigningKey } from '@pushfleet/credentials';
-import type { Logger } from '@pushfleet/log';
+import type { Logger, OutageLog } from '@pushfleet/log';
 import type { FleetMetrics } from '@pushfleet/metrics';
 import type { RedisClient } from '@pushfleet/queue';
 import { appBroadcastQueue, countLiveChannels, startSharedProviderToken } from '@pushfleet/queue';
@@ -29,6 +29,8 @@ export interface BroadcastWorkerOptions {
   readonly redis: RedisClient;
   readonly metrics: FleetMetrics;
   readonly log: Logger;
+  /** The worker's one-line-per-outage log, shared with the push queues (not a line per Redis error). */
+  readonly outages: OutageLog;
   readonly policy: RetryPolicyOptions;
   /** The channel-management origin when the app's push host is not Apple's. */
   readonly managementUrl?: string | undefined;
@@ -95,7 +97,9 @@ export async function startBroadcastWorker(o: BroadcastWorkerOptions): Promise<B
     prefix: queue.prefix,
     concurrency: o.concurrency ?? 16,
   });
-  worker.on('error', (err) => o.log.warn({ app: app.name, error: err.message }, 'broadcast queue'));
+  const what = `broadcasts ${app.name}`;
+  worker.on('error', (err) => o.outages.failed(what, err, { app: app.name }));
+  worker.on('active', () => o.outages.recovered(what, { app: app.name }));
   return {
     worker,
     async beforeScrape() {

@@ -195,6 +195,7 @@ export async function startFleetWorker(
       redis,
       metrics,
       log,
+      outages,
       policy: { ...(options.retryPolicy ?? DEFAULT_RETRY_POLICY), ...app.retry },
       managementUrl: config.channelManagementUrl,
     });
