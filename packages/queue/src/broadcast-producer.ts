@@ -107,9 +107,12 @@ export function createBroadcastProducer(deps: BroadcastProducerDeps): BroadcastP
     appForBundle: (bundleId, app) => deps.appFor(bundleId, app),
     listChannels: (app, options) => deps.withRedis(() => listChannels(deps.client, app, options)),
     async broadcastStatus(app, id) {
-      const job = await deps.withRedis(() => queueFor(app).getJob(id));
+      let job = await deps.withRedis(() => queueFor(app).getJob(id));
       if (job === undefined) return { app, id, state: 'unknown', attempts: 0 };
-      const state = await deps.withRedis(() => job.getState());
+      const state = await deps.withRedis(() => job!.getState());
+      // The job may have finished between the two reads: its record is then read again, with its result.
+      if ((state === 'completed' || state === 'failed') && job.finishedOn === undefined)
+        job = (await deps.withRedis(() => queueFor(app).getJob(id))) ?? job;
       const known = ['waiting', 'active', 'delayed', 'completed', 'failed'] as const;
       const failure = job.failedReason ? (parseResult(job.failedReason) ?? undefined) : undefined;
       return {
