@@ -3,7 +3,7 @@
  *
  *   node test/dist/bench/e2e.js [--notifications 200000] [--workers 1] [--concurrency 64] [--sim-workers 2]
  *                               [--connections 2] [--fan-out 0.2] [--profile DIR] [--transport http2|legacy]
- *                               [--redis single|cluster]
+ *                               [--redis single|cluster] [--job-size 100]
  *
  * Processes: Redis (AOF on, everysec: what a deployment runs; `--redis cluster`: a 3-master, 3-replica Redis
  * Cluster on loopback, AOF on every node), the simulator (bench:http2's, counters only, in its
@@ -56,6 +56,8 @@ const { values } = parseArgs({
     'sim-workers': { type: 'string', default: '2' },
     connections: { type: 'string', default: '2' },
     'fan-out': { type: 'string', default: '0.2' },
+    /** Notifications per job from sendMany (the SDK's jobSize; its default when left out). */
+    'job-size': { type: 'string' },
     /** Write a CPU profile of each worker (node --cpu-prof) into this directory. */
     profile: { type: 'string' },
     transport: { type: 'string', default: 'http2' },
@@ -91,7 +93,10 @@ const workers = await Promise.all(
     fleet.startWorker({ concurrency: values.concurrency, profileDir: values.profile }),
   ),
 );
-const producer = createProducer({ redis: redisServer.url, app: APP });
+const jobSize = values['job-size'] === undefined ? undefined : Number(values['job-size']);
+if (jobSize !== undefined && !(Number.isSafeInteger(jobSize) && jobSize >= 1))
+  throw new Error(`--job-size: must be a whole number of at least 1; got "${values['job-size']}"`);
+const producer = createProducer({ redis: redisServer.url, app: APP, ...(jobSize ? { jobSize } : {}) });
 const baseline = { [APP]: await outcomeCounts(redis, APP) };
 const cpuBefore = await Promise.all(workers.map((w) => metric(w.metricsUrl, 'process_cpu_seconds_total')));
 let peakRss = 0;

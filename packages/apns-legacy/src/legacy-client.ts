@@ -38,6 +38,7 @@ import {
   clientTls,
   durationMs,
   integerAtLeast,
+  withSecureContext,
 } from '@pushfleet/apns/connection-options';
 import {
   DEFAULT_CONNECT_GRACE_MS,
@@ -115,7 +116,8 @@ export class LegacyClient implements AsyncDisposable {
     this.#pending = new PendingSends(this.#listener);
     this.#connection = {
       address: `${host}:${gatewayPort}`,
-      tls: { host, port: gatewayPort, ...tls },
+      // One TLS context for every reconnect (withSecureContext: the CA store is parsed once).
+      tls: withSecureContext({ host, port: gatewayPort, ...tls }),
       connectTimeoutMs: durationMs(
         'connectTimeoutMs',
         options.connectTimeoutMs,

@@ -1,7 +1,14 @@
 import { rootCertificates } from 'node:tls';
 import { CredentialsError } from '@pushfleet/credentials';
 import { describe, expect, it } from 'vitest';
-import { checkHost, checkPort, clientTls, durationMs, integerAtLeast } from './connection-options.js';
+import {
+  checkHost,
+  checkPort,
+  clientTls,
+  durationMs,
+  integerAtLeast,
+  withSecureContext,
+} from './connection-options.js';
 import { ApnsValidationError } from './errors.js';
 
 describe('connection option checks', () => {
@@ -62,5 +69,20 @@ describe('clientTls', () => {
     );
     expect(() => clientTls('h', {}, { cert: 'CERT' })).toThrow(CredentialsError);
     expect(() => clientTls('h', {}, { cert: 'CERT' })).toThrow('key: is required (PEM)');
+  });
+});
+
+describe('withSecureContext', () => {
+  it('builds one context from the options (to be reused by every connect), and keeps them otherwise', () => {
+    const tls = clientTls('h', { ca: rootCertificates[0]! });
+    const shared = withSecureContext(tls);
+    expect(shared.secureContext).toBeDefined();
+    expect(shared.ca).toBe(tls.ca);
+    expect(withSecureContext(shared)).toBe(shared); // already has one: not built again
+  });
+
+  it('returns options that make no context as they are, so the connect reports the bad PEM', () => {
+    const bad = clientTls('h', {}, { cert: 'CERT', key: 'KEY' });
+    expect(withSecureContext(bad)).toBe(bad);
   });
 });

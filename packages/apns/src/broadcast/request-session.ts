@@ -10,6 +10,7 @@
  */
 import type { ConnectionOptions } from 'node:tls';
 import { ClientConnection, type ClientConnectionHandler, type ClientStream, ErrorCode } from '@pushfleet/h2';
+import { withSecureContext } from '../connection-options.js';
 import { TransportError } from '../errors.js';
 import { ReconnectBackoff } from '../reconnect-backoff.js';
 import { HeaderList } from './header-list.js';
@@ -64,7 +65,8 @@ export class RequestSession implements AsyncDisposable {
   #closing: Promise<void> | undefined;
 
   constructor(options: RequestSessionOptions) {
-    this.#o = options;
+    // One TLS context for every connect of this session (connection-options.ts: withSecureContext).
+    this.#o = { ...options, tls: withSecureContext(options.tls) };
     this.#backoff = new ReconnectBackoff(100, options.reconnectMaxDelayMs);
     this.#handler = this.#createHandler();
   }

@@ -1,4 +1,6 @@
+import type { ConnectionOptions } from 'node:tls';
 import { ClientConnection, type ClientConnectionHandler, ErrorCode } from '@pushfleet/h2';
+import { withSecureContext } from '../connection-options.js';
 import { TransportError } from '../errors.js';
 import { PendingSends } from '../pending-sends.js';
 import { ReconnectBackoff } from '../reconnect-backoff.js';
@@ -53,6 +55,8 @@ export interface Http2PoolStats {
  */
 export class Http2Pool implements AsyncDisposable {
   readonly #o: PoolSettings;
+  /** The settings' TLS options with one SecureContext, reused by every connection the pool opens. */
+  readonly #tls: ConnectionOptions;
   readonly #writer: ApnsRequestWriter;
   readonly #router: SessionRouter;
   readonly #pending: PendingSends;
@@ -72,6 +76,7 @@ export class Http2Pool implements AsyncDisposable {
   /** @throws ApnsValidationError or CredentialsError naming the bad option. */
   constructor(options: Http2PoolOptions) {
     this.#o = resolvePoolOptions(options);
+    this.#tls = withSecureContext(this.#o.tls);
     this.#writer = new ApnsRequestWriter(this.#o.authority);
     const token = this.#o.token;
     this.#router = new SessionRouter((session, pending) => {
@@ -166,7 +171,7 @@ export class Http2Pool implements AsyncDisposable {
     const session: PoolSession = new ClientConnection({
       host: o.host,
       port: o.port,
-      tls: this.#tlsTicket === undefined ? o.tls : { ...o.tls, session: this.#tlsTicket },
+      tls: this.#tlsTicket === undefined ? this.#tls : { ...this.#tls, session: this.#tlsTicket },
       handler: this.#handler,
       connectDelayMs: this.#backoff.delayMs(),
       connectTimeoutMs: o.connectTimeoutMs,
