@@ -23,7 +23,7 @@ import { AdaptiveLimiter } from './adaptive-limiter.js';
 import { type BroadcastWorker, startBroadcastWorker } from './broadcast-worker.js';
 import type { WorkerConfig } from './config.js';
 import { startDeadTokenWebhooks } from './dead-token-webhook.js';
-import { DRAIN_DEADLINE_MS, drainWorker } from './drain.js';
+import { CLEANUP_DEADLINE_MS, DRAIN_DEADLINE_MS, drainWorker, shutdownStep } from './drain.js';
 import { DEFAULT_FEEDBACK_INTERVAL_MS, type FeedbackPoller, startFeedbackPoller } from './feedback-poller.js';
 import { JobIntake } from './job-intake.js';
 import { createOpsServer } from './ops-server.js';
@@ -61,6 +61,8 @@ export interface StartFleetWorkerOptions {
   log?: Logger;
   /** How long close() waits for in-flight jobs before it lets them go. @defaultValue DRAIN_DEADLINE_MS */
   drainDeadlineMs?: number;
+  /** What close()'s steps after the drain get in all. @defaultValue CLEANUP_DEADLINE_MS */
+  cleanupDeadlineMs?: number;
 }
 
 /**
@@ -240,27 +242,35 @@ export async function startFleetWorker(
   const close = () =>
     (closing ??= (async () => {
       for (const r of runtimes) r.feedback?.stop();
-      await webhooks.stop();
-      // Finish in-flight jobs first (they complete only after APNs answered), then close the sessions.
+      // Finish in-flight jobs first (they complete only after APNs answered), every app at once, then close
+      // the sessions. Each later step waits on a peer (Redis, APNs) and is bounded: the worker always exits.
       const deadlineMs = options.drainDeadlineMs ?? DRAIN_DEADLINE_MS;
-      for (const r of runtimes) {
-        const drained = await drainWorker(r.worker, deadlineMs).catch((err: Error) => {
-          log.warn({ app: r.app.name, error: err.message }, 'worker close');
-          return true;
-        });
-        if (!drained)
-          log.warn(
-            { app: r.app.name, deadlineMs },
-            'drain deadline passed: in-flight jobs go back to the queue',
-          );
-      }
-      for (const r of runtimes)
-        await r.broadcast?.close().catch((err: Error) => log.warn({ error: err.message }, 'broadcast close'));
-      for (const r of runtimes)
-        await r.client.close().catch((err: Error) => log.warn({ error: err.message }, 'client close'));
-      await new Promise<void>((resolve) => ops.close(() => resolve()));
-      ops.closeAllConnections();
-      await redis.quit().catch(() => redis.disconnect());
+      const cleanupBy = Date.now() + deadlineMs + (options.cleanupDeadlineMs ?? CLEANUP_DEADLINE_MS);
+      const step = (what: string, run: () => Promise<unknown>) => shutdownStep(what, run, cleanupBy, log);
+      await step('dead-token webhooks', () => webhooks.stop());
+      await Promise.all(
+        runtimes.map((r) =>
+          step(`queue ${r.app.name}`, async () => {
+            if (!(await drainWorker(r.worker, deadlineMs)))
+              log.warn(
+                { app: r.app.name, deadlineMs },
+                'drain deadline passed: in-flight jobs go back to the queue',
+              );
+          }),
+        ),
+      );
+      await Promise.all(
+        runtimes.map((r) =>
+          r.broadcast ? step(`broadcasts ${r.app.name}`, () => r.broadcast!.close()) : true,
+        ),
+      );
+      await Promise.all(runtimes.map((r) => step(`connections ${r.app.name}`, () => r.client.close())));
+      await step('ops server', async () => {
+        const closed = new Promise<void>((resolve) => ops.close(() => resolve()));
+        ops.closeAllConnections();
+        await closed;
+      });
+      if (!(await step('redis', () => redis.quit()))) redis.disconnect();
     })());
 
   const readFeedbackNow = async (app: string) => {

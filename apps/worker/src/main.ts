@@ -8,6 +8,7 @@ import { localSimulatorEndpoint } from '@pushfleet/config';
 import { createLogger, isLogLevel, type Logger } from '@pushfleet/log';
 import { ValidationError } from '@pushfleet/queue';
 import { loadWorkerConfig } from './config.js';
+import { SHUTDOWN_DEADLINE_MS } from './drain.js';
 import { startFleetWorker } from './fleet-worker.js';
 
 // Where `pushfleet simulator` and `pushfleet start` write the simulator's CA when run in the same directory.
@@ -33,6 +34,11 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'worker draining');
+    // close() bounds each of its steps; this is the backstop for anything it does not know about.
+    setTimeout(() => {
+      log.error({ deadlineMs: SHUTDOWN_DEADLINE_MS }, 'shutdown took too long; exiting');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
     fleet.close().then(
       () => process.exit(0),
       (err: Error) => {

@@ -35,6 +35,7 @@ export function chaosResult(
   timeline: RunTimeline,
   sims: SimulatorCounters,
   inFlightAtEnd: Record<string, number>,
+  slowExits: readonly string[],
 ): ChaosResult {
   const stuck = Object.values(tally.stuck).reduce((s, n) => s + n, 0);
   const injected: Record<string, number> = {};
@@ -66,6 +67,7 @@ export function chaosResult(
     lost_sample: tally.lostSample,
     stuck_sample: tally.stuckSample,
     in_flight_at_end: inFlightAtEnd,
+    slow_exits: slowExits,
     plan: {
       notifications: plan.notifications,
       apps: plan.apps,

@@ -171,7 +171,12 @@ await faultChain;
 await enqueueing;
 
 const recovered = await recovery.stop(5000);
+// Every worker is stopped (SIGTERM, drained) before the tally: one that does not exit in time fails the run.
+// Their /metrics go beside their logs first, for a run that went wrong.
 await fleet.scrape();
+const inFlightAtEnd = fleet.inFlight();
+await fleet.dumpMetrics();
+await fleet.stopAll();
 const accepted = await sims.acceptedIds();
 const endedAt = Date.now();
 const result = chaosResult(
@@ -187,16 +192,14 @@ const result = chaosResult(
   recovered,
   timeline,
   await sims.counters(),
-  fleet.inFlight(),
+  inFlightAtEnd,
+  fleet.slowExits,
 );
 const paths = await writeChaosReport(values.out, result, timeline);
-if (result.stuck > 0 || result.lost > 0) {
-  await fleet.dumpMetrics();
-  console.log(`something was lost or stuck: worker logs and /metrics in ${files.logDir}`);
-}
+if (result.stuck > 0 || result.lost > 0 || fleet.slowExits.length > 0)
+  console.log(`something was lost, stuck or slow to exit: worker logs in ${files.logDir}`);
 
 await producer.close();
-await fleet.stopAll();
 await sims.stop();
 redis.disconnect();
 await redisUnderTest.close();
@@ -207,7 +210,7 @@ console.log(
     `${result.recovery_s ?? '?'} s, ${result.duration_s} s in all\nreport: ${paths.htmlPath}`,
 );
 console.log(JSON.stringify(result));
-process.exit(result.lost === 0 && result.stuck === 0 ? 0 : 1);
+process.exit(result.lost === 0 && result.stuck === 0 && fleet.slowExits.length === 0 ? 0 : 1);
 
 /** `probe`'s value, or undefined (said once per kind) when it fails or takes over 10 s. */
 const slowProbes = new Set<string>();

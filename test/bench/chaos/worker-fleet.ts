@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import { createWriteStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SHUTDOWN_DEADLINE_MS } from '@pushfleet/worker';
 
 const WORKER_MAIN = fileURLToPath(new URL('../../../../apps/worker/dist/main.js', import.meta.url));
 
@@ -44,6 +45,8 @@ export interface ChaosWorker {
 export class WorkerFleet {
   readonly #o: WorkerFleetOptions;
   readonly #workers: ChaosWorker[] = [];
+  /** Workers that were still running SHUTDOWN_DEADLINE_MS after their SIGTERM (then SIGKILLed). */
+  readonly slowExits: string[] = [];
   readonly #timer: NodeJS.Timeout;
 
   constructor(options: WorkerFleetOptions) {
@@ -103,9 +106,21 @@ export class WorkerFleet {
     await worker.exited;
   }
 
-  /** SIGTERM (the graceful drain); its counters are read until it exits. */
+  /**
+   * SIGTERM (the graceful drain); its counters are read until it exits. A worker that has not exited by its
+   * own shutdown deadline (and a second's margin) is a failure of the run: named in `slowExits`, SIGKILLed.
+   */
   async terminate(worker: ChaosWorker): Promise<void> {
     worker.child.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), SHUTDOWN_DEADLINE_MS + 1_000);
+    });
+    const exit = await Promise.race([worker.exited.then(() => 'exited' as const), late]);
+    clearTimeout(timer);
+    if (exit === 'exited') return;
+    this.slowExits.push(worker.name);
+    worker.child.kill('SIGKILL');
     await worker.exited;
   }
 

@@ -42,6 +42,7 @@ interface ChaosResult {
   fault_timeline: { at: number; label: string }[];
   lost_sample: string[];
   stuck_sample: unknown[];
+  slow_exits: string[];
 }
 
 const count = (pick: (i: number) => boolean) =>
@@ -88,6 +89,7 @@ describe.skipIf(process.env.PUSHFLEET_CHAOS !== '1')('chaos, short form (PUSHFLE
     expect(r.lost, context).toBe(0);
     expect(r.stuck, context).toBe(0);
     expect(r.deliverable_not_accepted).toBe(0);
+    expect(r.slow_exits, 'workers still running past their shutdown deadline after SIGTERM').toEqual([]);
     expect(Object.values(r.outcomes).reduce((s, n) => s + n, 0)).toBe(r.enqueued);
     // The outcomes decided by design, exactly; the rest delivered, or expired when it carried a short expiration.
     // A dead token's notification is token-invalid, or suppressed when a run that died after Apple's 410 is

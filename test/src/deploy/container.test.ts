@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DRAIN_DEADLINE_MS, OPS_PATHS } from '@pushfleet/worker';
+import { OPS_PATHS, SHUTDOWN_DEADLINE_MS } from '@pushfleet/worker';
 import { describe, expect, it } from 'vitest';
 import { readText, readYaml, repoPath } from './deploy-files.js';
 
@@ -155,8 +155,8 @@ describe('deploy/compose.yaml', () => {
     expect(services.api!.healthcheck!.test!.join(' ')).toContain(`:${apiPort}/healthz`);
   });
 
-  it('gives workers longer to stop than their drain deadline, and starts them after Redis and the simulator', () => {
-    expect(seconds(services.worker!.stop_grace_period!) * 1000).toBeGreaterThan(DRAIN_DEADLINE_MS);
+  it('gives workers longer to stop than their shutdown deadline, and starts them after Redis and the simulator', () => {
+    expect(seconds(services.worker!.stop_grace_period!) * 1000).toBeGreaterThan(SHUTDOWN_DEADLINE_MS);
     expect(services.worker!.depends_on).toMatchObject({
       redis: { condition: 'service_healthy' },
       simulator: { condition: 'service_healthy' },

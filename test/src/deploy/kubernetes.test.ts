@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { METRIC_NAMES, QUEUE_STATES } from '@pushfleet/metrics';
-import { DRAIN_DEADLINE_MS, OPS_PATHS } from '@pushfleet/worker';
+import { OPS_PATHS, SHUTDOWN_DEADLINE_MS } from '@pushfleet/worker';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { Secret, Service } from 'kubernetes-models/v1';
@@ -137,8 +137,8 @@ describe('deploy/k8s against the code', () => {
     expect(env(workerContainer, 'PUSHFLEET_METRICS_HOST')).toBe('0.0.0.0');
   });
 
-  it('gives a worker longer to stop than its drain deadline, and sets its resources', () => {
-    expect(workerPod.spec.terminationGracePeriodSeconds * 1000).toBeGreaterThan(DRAIN_DEADLINE_MS + 5_000);
+  it('gives a worker longer to stop than its shutdown deadline, and sets its resources', () => {
+    expect(workerPod.spec.terminationGracePeriodSeconds * 1000).toBeGreaterThan(SHUTDOWN_DEADLINE_MS);
     for (const c of [workerContainer, get('Deployment', 'pushfleet-api').spec.template.spec.containers[0]]) {
       expect(c.resources.requests.cpu).toBeDefined();
       expect(c.resources.requests.memory).toBeDefined();
