@@ -22,6 +22,7 @@ import type { RedisClient } from '@pushfleet/queue';
 import { appBroadcastQueue, countLiveChannels, startSharedProviderToken } from '@pushfleet/queue';
 import { Worker } from 'bullmq';
 import { createBroadcastProcessor } from './broadcast-processor.js';
+import { drainWorker } from './drain.js';
 import type { RetryPolicyOptions } from './retry-policy.js';
 
 export interface BroadcastWorkerOptions {
@@ -43,6 +44,9 @@ export interface BroadcastWorker {
   readonly worker: Worker;
   /** Set the app's channel gauge from the registry. */
   beforeScrape(): Promise<void>;
+  /** Take no new job; let the running ones finish until `deadlineMs`, then let them go (drain.ts). */
+  drain(deadlineMs: number): Promise<boolean>;
+  /** Close the APNs clients and the shared token, after the drain. */
   close(): Promise<void>;
 }
 
@@ -105,8 +109,10 @@ export async function startBroadcastWorker(o: BroadcastWorkerOptions): Promise<B
     async beforeScrape() {
       o.metrics.broadcastChannels.set({ app: app.name }, await countLiveChannels(o.redis, app.name));
     },
+    // Drained like the push queue (pause, then a forced close): a plain close() waited forever on a Redis
+    // Cluster after a master failover (its blocking read never returned).
+    drain: (deadlineMs) => drainWorker(worker, deadlineMs),
     async close() {
-      await worker.close();
       await Promise.all([broadcasts.close(), channels?.close()]);
       await closeToken();
     },

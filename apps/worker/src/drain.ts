@@ -18,6 +18,9 @@ export const DRAIN_DEADLINE_MS = 25_000;
  */
 export const CLEANUP_DEADLINE_MS = 8_000;
 
+/** What one of those steps gets, so one that hangs leaves time to the next ones. */
+export const SHUTDOWN_STEP_MS = 3_000;
+
 /**
  * The longest a worker takes to exit after SIGTERM (the drain, the cleanup, and a margin before the process
  * exits regardless): give an orchestrator's grace period more than this.

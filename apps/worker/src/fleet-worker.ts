@@ -23,7 +23,13 @@ import { AdaptiveLimiter } from './adaptive-limiter.js';
 import { type BroadcastWorker, startBroadcastWorker } from './broadcast-worker.js';
 import type { WorkerConfig } from './config.js';
 import { startDeadTokenWebhooks } from './dead-token-webhook.js';
-import { CLEANUP_DEADLINE_MS, DRAIN_DEADLINE_MS, drainWorker, shutdownStep } from './drain.js';
+import {
+  CLEANUP_DEADLINE_MS,
+  DRAIN_DEADLINE_MS,
+  drainWorker,
+  SHUTDOWN_STEP_MS,
+  shutdownStep,
+} from './drain.js';
 import { DEFAULT_FEEDBACK_INTERVAL_MS, type FeedbackPoller, startFeedbackPoller } from './feedback-poller.js';
 import { JobIntake } from './job-intake.js';
 import { createOpsServer } from './ops-server.js';
@@ -246,17 +252,27 @@ export async function startFleetWorker(
       // the sessions. Each later step waits on a peer (Redis, APNs) and is bounded: the worker always exits.
       const deadlineMs = options.drainDeadlineMs ?? DRAIN_DEADLINE_MS;
       const cleanupBy = Date.now() + deadlineMs + (options.cleanupDeadlineMs ?? CLEANUP_DEADLINE_MS);
-      const step = (what: string, run: () => Promise<unknown>) => shutdownStep(what, run, cleanupBy, log);
+      // Each step gets SHUTDOWN_STEP_MS (the queues: the drain too), all of them the cleanup deadline.
+      const step = (what: string, run: () => Promise<unknown>, ownMs = SHUTDOWN_STEP_MS) =>
+        shutdownStep(what, run, Math.min(cleanupBy, Date.now() + ownMs), log);
       await step('dead-token webhooks', () => webhooks.stop());
       await Promise.all(
         runtimes.map((r) =>
-          step(`queue ${r.app.name}`, async () => {
-            if (!(await drainWorker(r.worker, deadlineMs)))
-              log.warn(
-                { app: r.app.name, deadlineMs },
-                'drain deadline passed: in-flight jobs go back to the queue',
-              );
-          }),
+          step(
+            `queues ${r.app.name}`,
+            async () => {
+              const [drained] = await Promise.all([
+                drainWorker(r.worker, deadlineMs),
+                r.broadcast?.drain(deadlineMs),
+              ]);
+              if (!drained)
+                log.warn(
+                  { app: r.app.name, deadlineMs },
+                  'drain deadline passed: in-flight jobs go back to the queue',
+                );
+            },
+            deadlineMs + SHUTDOWN_STEP_MS,
+          ),
         ),
       );
       await Promise.all(
