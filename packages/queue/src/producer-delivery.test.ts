@@ -172,7 +172,7 @@ describe('sendMany failing part-way', () => {
 
 describe('fan-out', () => {
   it('one payload to 250 tokens: validated once, one id per token, packed into jobs of 100', async () => {
-    const p = createProducer({ redis: server.url, app: 'fan1' });
+    const p = createProducer({ redis: server.url, app: 'fan1', jobSize: 100 });
     try {
       const tokens = Array.from({ length: 250 }, (_, i) => token(1000 + i));
       const { ids, jobIds } = await p.fanOut({

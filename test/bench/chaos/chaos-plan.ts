@@ -17,7 +17,7 @@ export interface ChaosPlan {
   readonly notifications: number;
   readonly apps: readonly string[];
   readonly workers: number;
-  /** Jobs in flight per app per worker; a job holds DEFAULT_JOB_SIZE (100) notifications. */
+  /** Jobs in flight per app per worker; a job holds up to DEFAULT_JOB_SIZE (1,000) notifications. */
   readonly concurrency: number;
   /** On every app's simulator for the whole run. */
   readonly faults: FaultConfig;

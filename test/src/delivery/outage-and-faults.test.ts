@@ -42,7 +42,7 @@ describe('delivery under trouble', () => {
     }));
     const { jobIds, ids } = await fleet.producer.sendMany(batch);
     const done = await waitForJobs(fleet.producer.queue, jobIds, { timeoutMs: 60_000 });
-    expect(done).toMatchObject({ completed: jobIds.length, failed: 0 }); // 3 jobs of 100
+    expect(done).toMatchObject({ completed: jobIds.length, failed: 0 });
     expect(fleet.sim.faults.counters.refusedConnections).toBeGreaterThan(0);
     const seen = new Set(fleet.sim.recorder.accepted.map((r) => r.apnsId));
     expect(ids.filter((id) => !seen.has(id))).toEqual([]);

@@ -19,7 +19,7 @@ import {
 
 const TOPIC = 'com.example.crash';
 const APP = 'crash';
-/** Jobs in flight per worker; with sendMany's jobs of 100 the in-flight window is 100 times that. */
+/** Jobs in flight per worker; with sendMany's jobs of DEFAULT_JOB_SIZE the in-flight window is that many times it. */
 const CONCURRENCY = 8;
 const WINDOW = CONCURRENCY * DEFAULT_JOB_SIZE;
 const tokenOf = (i: number) => `${i.toString(16).padStart(8, '0')}${'d4'.repeat(28)}`;

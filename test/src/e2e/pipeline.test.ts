@@ -2,7 +2,13 @@
  * The foundation's real path: SDK -> Redis/BullMQ -> worker -> APNs (the simulator, over TLS/HTTP2) ->
  * verdict -> job result, token registry and metrics.
  */
-import { getInvalidToken, getPushJobStatus, readFeedback, waitForJobs } from '@pushfleet/queue';
+import {
+  DEFAULT_JOB_SIZE,
+  getInvalidToken,
+  getPushJobStatus,
+  readFeedback,
+  waitForJobs,
+} from '@pushfleet/queue';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestFleet, type TestFleet, TOPIC } from '../helpers/fleet.js';
@@ -105,16 +111,16 @@ describe('SDK -> worker -> simulator', () => {
     expect(fleet.sim.recorder.accepted.length).toBe(before);
   });
 
-  it('delivers a batch, packed into jobs of 100, each notification arriving exactly once', async () => {
+  it('delivers a batch (one job: under DEFAULT_JOB_SIZE), each notification arriving exactly once', async () => {
     const notifications = Array.from({ length: 200 }, (_, i) => ({
       token: tokenOf(1000 + i),
       topic: TOPIC,
       payload: { aps: { alert: `n${i}` } },
     }));
     const { ids, jobIds } = await fleet.producer.sendMany(notifications);
-    expect(jobIds).toHaveLength(2);
+    expect(jobIds).toHaveLength(Math.ceil(200 / DEFAULT_JOB_SIZE));
     const done = await waitForJobs(fleet.producer.queue, jobIds, { timeoutMs: 8000 });
-    expect(done.completed).toBe(2);
+    expect(done.completed).toBe(jobIds.length);
     const statuses = await Promise.all(ids.map((id) => fleet.producer.status(id)));
     expect(statuses.every((s) => s?.state === 'final' && s.outcome === 'delivered')).toBe(true);
     const seen = new Map<string, number>();
@@ -143,6 +149,9 @@ describe('SDK -> worker -> simulator', () => {
       ),
     );
     expect(text).toContain(`pushfleet_invalid_tokens_recorded_total{app="${app}",source="http2"} 1`);
-    expect(text).toContain(`pushfleet_jobs_total{app="${app}",state="completed"} 3`); // 1 + 2 jobs of 100
+    // The single send's job, and the batch's.
+    expect(text).toContain(
+      `pushfleet_jobs_total{app="${app}",state="completed"} ${1 + Math.ceil(200 / DEFAULT_JOB_SIZE)}`,
+    );
   });
 });
