@@ -307,14 +307,15 @@ export function createProducer(options: ProducerOptions): Producer {
         const jobs = packJobs(records, jobSize).map((group) => jobFor(app, group));
         try {
           await withRedis(async () => {
-            await queueFor(app).addBulk(jobs);
+            // The id -> job index goes out with the jobs, in the same round trip: were the add to fail, an
+            // index entry naming a job that does not exist reads as unknown, like no entry.
             const index = client.pipeline();
             indexNotifications(
               index,
               app,
               jobs.flatMap((j) => j.data.notifications.map((n) => [n.id, j.opts.jobId] as const)),
             );
-            await index.exec();
+            await Promise.all([queueFor(app).addBulk(jobs), index.exec()]);
           });
         } catch (cause) {
           if (done.length === 0) throw cause;
