@@ -46,6 +46,19 @@ describe('JobIntake', () => {
     expect(i.allowedJobs).toBe(1);
   });
 
+  it('counts a running job whole against MAX_HELD_NOTIFICATIONS until it ends, settled or not (its memory)', () => {
+    const { i } = intake(100_000, 4096, 1000);
+    const runs = Array.from({ length: MAX_HELD_NOTIFICATIONS / 1000 }, () => i.start(1000));
+    for (const r of runs) r.settled(999); // nearly all answered: the send budget is wide open
+    expect(i.held).toBe(MAX_HELD_NOTIFICATIONS / 1000);
+    expect(i.inRuns).toBe(MAX_HELD_NOTIFICATIONS);
+    expect(i.allowedJobs).toBe(i.jobs); // but their records are still in memory: no new job
+    runs[0]!.settled();
+    runs[0]!.end();
+    expect(i.inRuns).toBe(MAX_HELD_NOTIFICATIONS - 1000);
+    expect(i.allowedJobs).toBe(i.jobs + 1);
+  });
+
   it('holds at most MAX_HELD_NOTIFICATIONS however large the window (a legacy resend ring)', () => {
     const { i } = intake(25_000, 4096, 100);
     expect(i.allowedJobs).toBe(MAX_HELD_NOTIFICATIONS / 100);

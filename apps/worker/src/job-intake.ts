@@ -5,7 +5,13 @@
  * until notifications settle, so the backlog stays in Redis, where another worker can take it, and not in this
  * process's memory. BullMQ counts jobs, not notifications: the intake turns one into the other with the
  * running mean of notifications per job, and sets the Worker's `concurrency` at every change.
+ *
+ * Two budgets: the notifications not yet settled (what is sent, against the two windows), and every
+ * notification of the running jobs, settled or not (what is in memory, against `maxHeld`): a job stays in
+ * memory until its last notification settles, so with jobs of 1,000 the first budget alone let a legacy
+ * worker hold ~500 MB of finished notifications behind the slow ones.
  */
+import { DEFAULT_JOB_SIZE } from '@pushfleet/queue';
 
 export interface JobIntakeOptions {
   /** Notifications the app may have in flight now (the limiter's limit). */
@@ -14,9 +20,9 @@ export interface JobIntakeOptions {
   readonly maxJobs: number;
   /** Where the number of jobs goes: the BullMQ Worker's `concurrency`. */
   readonly setJobs: (jobs: number) => void;
-  /** The guess of notifications per job before any job ran. @defaultValue 100 (the producer's default) */
+  /** The guess of notifications per job before any job ran. @defaultValue DEFAULT_JOB_SIZE (the producer's) */
   readonly expectedJobSize?: number;
-  /** Never hold more notifications than this, whatever the window. @defaultValue MAX_HELD_NOTIFICATIONS */
+  /** Never more notifications in running jobs than this, whatever the window. @defaultValue MAX_HELD_NOTIFICATIONS */
   readonly maxHeld?: number;
 }
 
@@ -35,18 +41,25 @@ export class JobIntake {
   readonly #o: JobIntakeOptions;
   #jobs = 0;
   #held = 0;
+  /** Every notification of the running jobs, settled or not. */
+  #inRuns = 0;
   #meanJobSize: number;
   #lastSet = 0;
 
   constructor(options: JobIntakeOptions) {
     this.#o = options;
-    this.#meanJobSize = Math.max(1, options.expectedJobSize ?? 100);
+    this.#meanJobSize = Math.max(1, options.expectedJobSize ?? DEFAULT_JOB_SIZE);
     this.#update();
   }
 
   /** Notifications taken from jobs and not settled yet. */
   get held(): number {
     return this.#held;
+  }
+
+  /** Notifications of the running jobs, settled or not (what they keep in memory). */
+  get inRuns(): number {
+    return this.#inRuns;
   }
 
   /** Jobs running now. */
@@ -56,8 +69,9 @@ export class JobIntake {
 
   /** The jobs BullMQ may hold now: the running ones and as many more as the free notification budget fits. */
   get allowedJobs(): number {
-    const budget = Math.min(WINDOWS_HELD * this.#o.window(), this.#o.maxHeld ?? MAX_HELD_NOTIFICATIONS);
-    const free = Math.max(0, budget - this.#held);
+    const toSend = WINDOWS_HELD * this.#o.window() - this.#held;
+    const inMemory = (this.#o.maxHeld ?? MAX_HELD_NOTIFICATIONS) - this.#inRuns;
+    const free = Math.max(0, Math.min(toSend, inMemory));
     return Math.min(this.#o.maxJobs, Math.max(1, this.#jobs + Math.ceil(free / this.#meanJobSize)));
   }
 
@@ -65,6 +79,7 @@ export class JobIntake {
   start(notifications: number): JobRun {
     this.#jobs++;
     this.#held += notifications;
+    this.#inRuns += notifications;
     this.#meanJobSize += MEAN_WEIGHT * (Math.max(1, notifications) - this.#meanJobSize);
     this.#update();
     let left = notifications;
@@ -81,6 +96,7 @@ export class JobIntake {
         if (ended) return;
         ended = true;
         this.#held -= left;
+        this.#inRuns -= notifications;
         left = 0;
         this.#jobs--;
         this.#update();
