@@ -1,6 +1,6 @@
 /**
- * Fleet processes started by `pushfleet start`: the worker and the API run as child processes (apps never
- * import each other), each reporting `{ type: 'ready', ... }` over IPC once it listens.
+ * Fleet processes started by `pushfleet start`: the worker, the API and the bundled simulator run as child
+ * processes (apps never import each other), each reporting `{ type: 'ready', ... }` over IPC once it listens.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -16,13 +16,14 @@ export interface FleetChild {
   stop(): Promise<void>;
 }
 
-export type AppProcess = 'worker' | 'api' | 'board';
+export type AppProcess = 'worker' | 'api' | 'board' | 'simulator';
 
 /** Where each process's entry point is, beside this CLI in the monorepo. */
 const APP_MAINS: Record<AppProcess, string> = {
   worker: '../../worker/dist/main.js',
   api: '../../api/dist/main.js',
   board: '../../api/dist/board-main.js',
+  simulator: './simulator-main.js',
 };
 
 /** Entry point of an app's process, beside this CLI in the monorepo (override with PUSHFLEET_<NAME>_MAIN). */
@@ -48,7 +49,7 @@ export async function pickPort(preferred: number, host = '127.0.0.1'): Promise<n
 }
 
 export async function startChild(
-  name: 'worker' | 'api',
+  name: 'worker' | 'api' | 'simulator',
   env: Record<string, string>,
   logDir: string,
   timeoutMs = 30_000,

@@ -1,7 +1,7 @@
 /**
  * `pushfleet start [--demo N]`: the whole fleet on one machine. A Redis on loopback (data under .data/,
  * unless REDIS_URL is set), the APNs simulator as the target (unless APNS_KEY_FILE configures Apple), one
- * worker process and the HTTP API. Ctrl-C stops everything. With --demo N it also enqueues N notifications
+ * worker process and the HTTP API, each in a process of its own. Ctrl-C stops everything. With --demo N it also enqueues N notifications
  * through the SDK, shows progress, prints `delivered N/N in X s (Y/s)` and exits (non-zero if any is missing).
  */
 import { randomBytes } from 'node:crypto';
@@ -23,7 +23,6 @@ import {
   waitForNotifications,
 } from '@pushfleet/queue';
 import { type RedisServer, startRedisServer } from '@pushfleet/queue/redis-server';
-import { type Simulator, startSimulator } from '@pushfleet/simulator';
 import { pickPort, startChild } from './children.js';
 import type { RunningFleet } from './cli-options.js';
 import { DEFAULT_DATA_DIR, localApiKeyFile, runningFile, simulatorCaFile, simulatorDir } from './data-dir.js';
@@ -86,7 +85,10 @@ export async function runStart(options: StartOptions): Promise<number> {
 
     // 2. APNs target: Apple when credentials are configured, else the bundled simulator.
     const apnsEnv: Record<string, string> = {};
-    let sim: Simulator | undefined;
+    const logDir = join(dataDir, 'logs');
+    let sim: { url: string; managementUrl: string | undefined } | undefined;
+    // The simulator is not restarted (the workers have its port): its death stops the fleet, saying so.
+    let simulatorDied: Promise<string> = new Promise(() => {});
     const configured = process.env.PUSHFLEET_CONFIG ?? process.env.APNS_KEY_FILE ?? process.env.APNS_P12_FILE;
     if (configured) {
       // Apple, or the endpoints of the fleet config: the children inherit APNS_* / PUSHFLEET_CONFIG. An app
@@ -95,14 +97,28 @@ export async function runStart(options: StartOptions): Promise<number> {
         apnsEnv.PUSHFLEET_SIMULATOR_CA_FILE = simulatorCaFile(dataDir);
     } else {
       const creds = await ensureSimulatorCredentials(simulatorDir(dataDir), DEMO_TOPIC);
-      sim = await startSimulator({
-        tls: { cert: creds.serverCertPem, key: creds.serverKeyPem, ca: creds.caPem },
-        keys: [{ keyId: creds.keyId, teamId: creds.teamId, publicKeyPem: creds.publicKeyPem }],
-        topics: [DEMO_TOPIC],
-        // Counters only: recording every request of a large demo would cost the CLI process hundreds of MB.
-        record: 'counters',
+      // In its own process (simulator-main.ts), counters only: in this one it slowed the demo's producer.
+      const child = await startChild(
+        'simulator',
+        { PUSHFLEET_SIMULATOR_DIR: simulatorDir(dataDir), PUSHFLEET_SIMULATOR_TOPIC: DEMO_TOPIC },
+        logDir,
+      );
+      let stoppingSimulator = false;
+      cleanups.push(() => {
+        stoppingSimulator = true;
+        return child.stop();
       });
-      cleanups.push(() => sim!.close());
+      simulatorDied = new Promise((resolveDied) =>
+        child.process.once('exit', (code, signal) => {
+          if (!stoppingSimulator)
+            resolveDied(`the simulator exited (${signal ?? `code ${code}`}; its log: ${child.logFile})`);
+        }),
+      );
+      const managementUrl = child.ready.managementUrl;
+      sim = {
+        url: String(child.ready.url),
+        managementUrl: typeof managementUrl === 'string' ? managementUrl : undefined,
+      };
       Object.assign(apnsEnv, {
         APNS_URL: sim.url,
         // Channel operations (pushfleet channels, /v1/channels) go to the simulator's management port.
@@ -115,7 +131,6 @@ export async function runStart(options: StartOptions): Promise<number> {
     }
 
     // 3. Worker and API processes, restarted when they die.
-    const logDir = join(dataDir, 'logs');
     const processes: SupervisedProcess[] = [];
     cleanups.push(async () => {
       await Promise.all(processes.map((p) => p.current.stop()));
@@ -157,7 +172,7 @@ export async function runStart(options: StartOptions): Promise<number> {
 
     const supervisor = supervise(processes, { say });
     cleanups.push(async () => supervisor.stop());
-    const gaveUp = supervisor.failed.then((reason) => {
+    const gaveUp = Promise.race([supervisor.failed, simulatorDied]).then((reason) => {
       say(`pushfleet: ${reason}; stopping (see the logs in ${logDir})`);
       return 1;
     });

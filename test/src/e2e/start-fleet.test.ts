@@ -1,7 +1,8 @@
 /**
  * `pushfleet start` as a user meets it: the API it prints takes a notification with the key it prints
  * (and refuses one without), the simulator delivers it, and a worker killed under it is restarted with the
- * cause said; Ctrl-C stops everything with exit 0.
+ * cause said; Ctrl-C stops everything with exit 0. The simulator runs in a process of its own; if it dies the
+ * fleet stops with exit 1, saying why (the workers hold its port: it is not restarted).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -100,5 +101,44 @@ describe.skipIf(!existsSync(cli) || !existsSync('/proc'))('pushfleet start', () 
     expect(await exited).toBe(0);
     expect(stderr).not.toMatch(/pushfleet: /);
     expect(existsSync(join(dataDir, 'running.json'))).toBe(false);
+  });
+
+  it('runs the simulator in a child process, and stops with exit 1 naming it when that process dies', {
+    timeout: 90_000,
+  }, async () => {
+    const env = { ...process.env };
+    for (const k of ['REDIS_URL', 'APNS_KEY_FILE', 'APNS_URL', 'PUSHFLEET_CONFIG', 'PUSHFLEET_API_KEYS'])
+      delete env[k];
+    const child = spawn(
+      process.execPath,
+      [cli, 'start', '--data-dir', dataDir, '--api-port', '0', '--metrics-port', '0'],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await until('the fleet', () => stdout.includes('Ctrl-C to stop.'), 60_000);
+      const [simulator] = childPids(child.pid!, 'cli/dist/simulator-main.js');
+      expect(simulator).toBeDefined();
+      const others = childPids(child.pid!, 'dist/main.js'); // the worker and the API
+      expect(others).toHaveLength(2);
+      process.kill(simulator!, 'SIGKILL');
+      expect(await exited).toBe(1);
+      expect(stdout).toMatch(
+        /^pushfleet: the simulator exited \(SIGKILL; its log: .*simulator\.log\); stopping/m,
+      );
+      const alive = (pid: number) => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      await until('the worker and the API stopped', () => others.every((pid) => !alive(pid)), 20_000);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });
