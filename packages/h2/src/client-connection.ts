@@ -42,6 +42,13 @@ export interface ClientConnectionOptions<S extends ClientStream, R extends strin
 /** Streams before the server's first SETTINGS frame: RFC 9113 §6.5.2 sets no limit, but some servers start at 1. */
 const INITIAL_STREAM_LIMIT = 1;
 
+/**
+ * Silence from the peer, while streams wait on it, after which the connection is checked with a PING. APNs
+ * answers in milliseconds: this long without a byte while requests are open means the peer is likely gone,
+ * and waiting for the first request timeout (30 s) or the idle check (60 s) held whatever was sent there.
+ */
+export const BUSY_SILENCE_MS = 5_000;
+
 export class ClientConnection<S extends ClientStream, R extends string = never> {
   readonly #handler: ClientConnectionHandler<S, R>;
   readonly #batch = new WriteBatch();
@@ -149,8 +156,10 @@ export class ClientConnection<S extends ClientStream, R extends string = never> 
       expired = true;
       this.#batch.control(frame(FrameType.RST_STREAM, 0, id, u32(ErrorCode.CANCEL)));
     });
-    // A request without an answer in time: check the peer is there now, not after pingIntervalMs.
-    if (expired) this.#life.probe(now);
+    // A request without an answer in time, or requests open and nothing heard for BUSY_SILENCE_MS: check
+    // the peer is there now, not after pingIntervalMs.
+    if (expired || (this.#streams.size > 0 && this.#life.silentForMs(now) >= BUSY_SILENCE_MS))
+      this.#life.probe(now);
     this.#life.tick(now);
     // RFC 9113 §6.5.3: a peer that never acknowledges our SETTINGS gets SETTINGS_TIMEOUT.
     if (this.#settingsSentAt >= 0 && performance.now() - this.#settingsSentAt >= this.#settingsTimeoutMs) {

@@ -93,6 +93,11 @@ export class ConnectionLife<R extends string> {
     this.#pingSentAt = -1;
   }
 
+  /** How long the peer has sent nothing (since the connection was made). */
+  silentForMs(now: number): number {
+    return now - this.#lastReceived;
+  }
+
   /** PING now (unless one is out): a request got no answer in time, so the peer may be gone. */
   probe(now: number): void {
     if (this.#closed || !this.#connected || this.#pingSentAt >= 0) return;

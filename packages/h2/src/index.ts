@@ -1,6 +1,6 @@
 // The public surface of @pushfleet/h2: an HTTP/2 client connection, frame constants and builders, and the HPACK
 // coder.
-export { ClientConnection, type ClientConnectionOptions } from './client-connection.js';
+export { BUSY_SILENCE_MS, ClientConnection, type ClientConnectionOptions } from './client-connection.js';
 export { DEFAULT_MAX_BODY_BYTES } from './client-streams.js';
 export {
   type ClientConnectionHandler,

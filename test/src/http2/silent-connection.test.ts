@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { type ApnsRequest, Http2Pool, ProviderToken, TransportError } from '@pushfleet/apns';
 import { loadSigningKey } from '@pushfleet/credentials';
+import { BUSY_SILENCE_MS } from '@pushfleet/h2';
 import { createProviderKey, startSimulator } from '@pushfleet/simulator';
 import { describe, expect, it } from 'vitest';
 
@@ -57,4 +58,37 @@ describe('a silent connection under load', () => {
     expect(outcomes.filter((o) => o === 'delivered').length).toBeGreaterThanOrEqual(6);
     expect(pool.stats.connectionsOpened).toBeGreaterThanOrEqual(2);
   }, 20_000);
+
+  it(
+    'is checked once requests have waited BUSY_SILENCE_MS on it, long before their timeout: the request is delivered',
+    async () => {
+      await using sim = await startSimulator({
+        keys: [providerKey],
+        certificatePort: null,
+        faults: { silentDisconnectRate: 1 },
+      });
+      const token = new ProviderToken({
+        key: loadSigningKey(providerKey.privateKeyPem, 'test.p8'),
+        keyId: providerKey.keyId,
+        teamId: providerKey.teamId,
+      });
+      // The request timeout stays at its default (30 s), the idle PING at 60 s: only the busy-silence check can
+      // find the connection in time for this request to be re-sent and delivered rather than time out.
+      await using pool = new Http2Pool({
+        url: sim.url,
+        ca: sim.ca,
+        auth: { kind: 'token', token },
+        maxSessions: 1,
+        pingTimeoutMs: 300,
+      });
+      const sending = pool.send(request(100));
+      while (sim.faults.counters.silenced === 0) await new Promise((r) => setTimeout(r, 20));
+      sim.faults.clear(); // the next connection answers
+      const verdict = await sending;
+      expect(verdict.outcome).toBe('delivered');
+      expect(pool.stats.connectionsOpened).toBe(2);
+      expect(pool.stats.resent).toBe(1);
+    },
+    BUSY_SILENCE_MS + 10_000,
+  );
 });
