@@ -86,9 +86,15 @@ export async function runStart(options: StartOptions): Promise<number> {
     // 2. APNs target: Apple when credentials are configured, else the bundled simulator.
     const apnsEnv: Record<string, string> = {};
     const logDir = join(dataDir, 'logs');
+    // Every child process, supervised below (restarted when it dies, unless it cannot be).
+    const processes: SupervisedProcess[] = [];
+    cleanups.push(async () => {
+      // The simulator last: the workers drain against it.
+      const last = (p: SupervisedProcess) => p.name === 'simulator';
+      await Promise.all(processes.filter((p) => !last(p)).map((p) => p.current.stop()));
+      await Promise.all(processes.filter(last).map((p) => p.current.stop()));
+    });
     let sim: { url: string; managementUrl: string | undefined } | undefined;
-    // The simulator is not restarted (the workers have its port): its death stops the fleet, saying so.
-    let simulatorDied: Promise<string> = new Promise(() => {});
     const configured = process.env.PUSHFLEET_CONFIG ?? process.env.APNS_KEY_FILE ?? process.env.APNS_P12_FILE;
     if (configured) {
       // Apple, or the endpoints of the fleet config: the children inherit APNS_* / PUSHFLEET_CONFIG. An app
@@ -98,22 +104,15 @@ export async function runStart(options: StartOptions): Promise<number> {
     } else {
       const creds = await ensureSimulatorCredentials(simulatorDir(dataDir), DEMO_TOPIC);
       // In its own process (simulator-main.ts), counters only: in this one it slowed the demo's producer.
-      const child = await startChild(
-        'simulator',
-        { PUSHFLEET_SIMULATOR_DIR: simulatorDir(dataDir), PUSHFLEET_SIMULATOR_TOPIC: DEMO_TOPIC },
-        logDir,
-      );
-      let stoppingSimulator = false;
-      cleanups.push(() => {
-        stoppingSimulator = true;
-        return child.stop();
-      });
-      simulatorDied = new Promise((resolveDied) =>
-        child.process.once('exit', (code, signal) => {
-          if (!stoppingSimulator)
-            resolveDied(`the simulator exited (${signal ?? `code ${code}`}; its log: ${child.logFile})`);
-        }),
-      );
+      const startSim = () =>
+        startChild(
+          'simulator',
+          { PUSHFLEET_SIMULATOR_DIR: simulatorDir(dataDir), PUSHFLEET_SIMULATOR_TOPIC: DEMO_TOPIC },
+          logDir,
+        );
+      const child = await startSim();
+      // Not restarted: a new one would listen on another port than the one the workers were given.
+      processes.push({ name: 'simulator', start: startSim, current: child, restartable: false });
       const managementUrl = child.ready.managementUrl;
       sim = {
         url: String(child.ready.url),
@@ -131,10 +130,6 @@ export async function runStart(options: StartOptions): Promise<number> {
     }
 
     // 3. Worker and API processes, restarted when they die.
-    const processes: SupervisedProcess[] = [];
-    cleanups.push(async () => {
-      await Promise.all(processes.map((p) => p.current.stop()));
-    });
     const metricsPort = await pickPort(options.metricsPort ?? 9464);
     // The one URL (a cluster's too) replaces REDIS_CLUSTER_NODES in the children: they read one of the two.
     const redisEnv = { REDIS_URL: redisUrl, REDIS_CLUSTER_NODES: '' };
@@ -150,7 +145,8 @@ export async function runStart(options: StartOptions): Promise<number> {
     };
     const startApi = () => startChild('api', apiEnv, logDir);
     processes.push({ name: 'api', start: startApi, current: await startApi() });
-    const [worker, api] = processes as [SupervisedProcess, SupervisedProcess];
+    const worker = processes.find((p) => p.name === 'worker')!;
+    const api = processes.find((p) => p.name === 'api')!;
     const apiUrl = String(api.current.ready.url);
 
     // Where the other commands (send, status, board...) run beside this one find the fleet.
@@ -172,7 +168,7 @@ export async function runStart(options: StartOptions): Promise<number> {
 
     const supervisor = supervise(processes, { say });
     cleanups.push(async () => supervisor.stop());
-    const gaveUp = Promise.race([supervisor.failed, simulatorDied]).then((reason) => {
+    const gaveUp = supervisor.failed.then((reason) => {
       say(`pushfleet: ${reason}; stopping (see the logs in ${logDir})`);
       return 1;
     });

@@ -1,4 +1,4 @@
-/** start's supervisor with real child processes: a crashed one is restarted and its death explained; one that keeps dying is given up on. */
+/** start's supervisor with real child processes: a crashed one is restarted and its death explained; one that keeps dying, or cannot be restarted, is given up on. */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,5 +57,23 @@ describe('supervise', () => {
     expect(reason).toBe('worker died 3 times within 10 s; giving up');
     expect(lines.filter((l) => l.startsWith('worker exited with code 1'))).toHaveLength(3);
     delete process.env.PUSHFLEET_WORKER_MAIN;
+  });
+
+  it('gives up at once on a process that cannot be restarted, saying how it died', async () => {
+    const lines: string[] = [];
+    let starts = 0;
+    process.env.PUSHFLEET_SIMULATOR_MAIN = script('sim-dies', 2, 100);
+    const start = () => {
+      starts++;
+      return startChild('simulator', {}, join(dir, 'logs-sim'));
+    };
+    const p: SupervisedProcess = { name: 'simulator', start, current: await start(), restartable: false };
+    const supervisor = supervise([p], { say: (l) => lines.push(l) });
+    expect(await supervisor.failed).toBe('simulator died and cannot be restarted');
+    supervisor.stop();
+    expect(starts).toBe(1);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^simulator exited with code 2; its log \(.*simulator\.log\) ends:/);
+    delete process.env.PUSHFLEET_SIMULATOR_MAIN;
   });
 });

@@ -2,7 +2,8 @@
  * `pushfleet start` keeps its processes alive: a worker (or the API) that dies is started again, with what
  * killed it said on the terminal (exit code or signal, and the end of its log). One that keeps dying, more
  * than `maxRestarts` times within `windowMs`, or cannot start again, is given up on: `failed` resolves, and
- * start stops everything and exits 1.
+ * start stops everything and exits 1. A process marked `restartable: false` (the simulator, whose port the
+ * workers hold) is given up on at its first death.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { FleetChild } from './children.js';
@@ -12,6 +13,8 @@ export interface SupervisedProcess {
   /** Starts the process and resolves once it reported ready. */
   readonly start: () => Promise<FleetChild>;
   current: FleetChild;
+  /** False: a death is not repaired by a restart (others depend on what it was). @defaultValue true */
+  readonly restartable?: boolean;
 }
 
 export interface SupervisorOptions {
@@ -56,7 +59,8 @@ export function supervise(processes: readonly SupervisedProcess[], options: Supe
     const onExit = (child: FleetChild) => (code: number | null, signal: NodeJS.Signals | null) => {
       if (stopped) return;
       options.say(describeDeath(child, code, signal));
-      void restart();
+      if (p.restartable === false) giveUp(`${p.name} died and cannot be restarted`);
+      else void restart();
     };
     const restart = async (): Promise<void> => {
       while (!stopped) {

@@ -39,30 +39,32 @@ async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 20
   }
 }
 
+/** `pushfleet start` on the test's data dir, with no Apple or Redis settings from the environment. */
+function startFleet() {
+  const env = { ...process.env };
+  for (const k of ['REDIS_URL', 'APNS_KEY_FILE', 'APNS_URL', 'PUSHFLEET_CONFIG', 'PUSHFLEET_API_KEYS'])
+    delete env[k];
+  const child = spawn(
+    process.execPath,
+    [cli, 'start', '--data-dir', dataDir, '--api-port', '0', '--metrics-port', '0'],
+    { env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const out = { stdout: '', stderr: '' };
+  child.stdout.on('data', (d) => (out.stdout += d));
+  child.stderr.on('data', (d) => (out.stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, out, exited };
+}
+
 describe.skipIf(!existsSync(cli) || !existsSync('/proc'))('pushfleet start', () => {
   it('serves the printed API with the printed key, and restarts a killed worker', {
     timeout: 90_000,
   }, async () => {
-    const env = { ...process.env };
-    for (const k of ['REDIS_URL', 'APNS_KEY_FILE', 'APNS_URL', 'PUSHFLEET_CONFIG', 'PUSHFLEET_API_KEYS'])
-      delete env[k];
-    const child = spawn(
-      process.execPath,
-      [cli, 'start', '--data-dir', dataDir, '--api-port', '0', '--metrics-port', '0'],
-      {
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const { child, out, exited } = startFleet();
     try {
-      await until('the fleet', () => stdout.includes('Ctrl-C to stop.'), 60_000);
-      const api = /^ {2}API {8}(http:\/\/127\.0\.0\.1:\d+)/m.exec(stdout)![1]!;
-      const key = /^ {2}API key {4}(pf_\S+)/m.exec(stdout)![1]!;
+      await until('the fleet', () => out.stdout.includes('Ctrl-C to stop.'), 60_000);
+      const api = /^ {2}API {8}(http:\/\/127\.0\.0\.1:\d+)/m.exec(out.stdout)![1]!;
+      const key = /^ {2}API key {4}(pf_\S+)/m.exec(out.stdout)![1]!;
       expect(readFileSync(join(dataDir, 'api-key'), 'utf8').trim()).toBe(key);
       const body = JSON.stringify({
         token: 'a1'.repeat(32),
@@ -89,9 +91,9 @@ describe.skipIf(!existsSync(cli) || !existsSync('/proc'))('pushfleet start', () 
       const [worker] = childPids(child.pid!, 'worker/dist/main.js');
       expect(worker).toBeDefined();
       process.kill(worker!, 'SIGKILL');
-      await until('the restart', () => stdout.includes('worker is running again'), 30_000);
-      expect(stdout).toMatch(/^worker was killed by SIGKILL; its log \(.*worker\.log\) ends:/m);
-      expect(stdout).toMatch(/^restarting worker \(1 of at most 5 within 60 s\)/m);
+      await until('the restart', () => out.stdout.includes('worker is running again'), 30_000);
+      expect(out.stdout).toMatch(/^worker was killed by SIGKILL; its log \(.*worker\.log\) ends:/m);
+      expect(out.stdout).toMatch(/^restarting worker \(1 of at most 5 within 60 s\)/m);
       const [again] = childPids(child.pid!, 'worker/dist/main.js');
       expect(again).toBeDefined();
       expect(again).not.toBe(worker);
@@ -99,35 +101,24 @@ describe.skipIf(!existsSync(cli) || !existsSync('/proc'))('pushfleet start', () 
       child.kill('SIGINT');
     }
     expect(await exited).toBe(0);
-    expect(stderr).not.toMatch(/pushfleet: /);
+    expect(out.stderr).not.toMatch(/pushfleet: /);
     expect(existsSync(join(dataDir, 'running.json'))).toBe(false);
   });
 
   it('runs the simulator in a child process, and stops with exit 1 naming it when that process dies', {
     timeout: 90_000,
   }, async () => {
-    const env = { ...process.env };
-    for (const k of ['REDIS_URL', 'APNS_KEY_FILE', 'APNS_URL', 'PUSHFLEET_CONFIG', 'PUSHFLEET_API_KEYS'])
-      delete env[k];
-    const child = spawn(
-      process.execPath,
-      [cli, 'start', '--data-dir', dataDir, '--api-port', '0', '--metrics-port', '0'],
-      { env, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const { child, out, exited } = startFleet();
     try {
-      await until('the fleet', () => stdout.includes('Ctrl-C to stop.'), 60_000);
+      await until('the fleet', () => out.stdout.includes('Ctrl-C to stop.'), 60_000);
       const [simulator] = childPids(child.pid!, 'cli/dist/simulator-main.js');
       expect(simulator).toBeDefined();
       const others = childPids(child.pid!, 'dist/main.js'); // the worker and the API
       expect(others).toHaveLength(2);
       process.kill(simulator!, 'SIGKILL');
       expect(await exited).toBe(1);
-      expect(stdout).toMatch(
-        /^pushfleet: the simulator exited \(SIGKILL; its log: .*simulator\.log\); stopping/m,
-      );
+      expect(out.stdout).toMatch(/^simulator was killed by SIGKILL; its log \(.*simulator\.log\)/m);
+      expect(out.stdout).toMatch(/^pushfleet: simulator died and cannot be restarted; stopping/m);
       const alive = (pid: number) => {
         try {
           process.kill(pid, 0);
