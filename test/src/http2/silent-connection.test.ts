@@ -18,27 +18,40 @@ function request(i: number): ApnsRequest {
   return { token, topic: TOPIC, pushType: 'alert', apnsId: randomUUID(), payload: '{"aps":{"alert":"hi"}}' };
 }
 
+/** A simulator that silences every connection after its first stream, and a one-session pool on it. */
+async function silencingSimulator(pool: { requestTimeoutMs?: number; pingTimeoutMs: number }) {
+  const sim = await startSimulator({
+    keys: [providerKey],
+    certificatePort: null,
+    faults: { silentDisconnectRate: 1 },
+  });
+  const token = new ProviderToken({
+    key: loadSigningKey(providerKey.privateKeyPem, 'test.p8'),
+    keyId: providerKey.keyId,
+    teamId: providerKey.teamId,
+  });
+  const http2 = new Http2Pool({
+    url: sim.url,
+    ca: sim.ca,
+    auth: { kind: 'token', token },
+    maxSessions: 1,
+    ...pool,
+  });
+  return {
+    sim,
+    pool: http2,
+    [Symbol.asyncDispose]: async () => {
+      await http2.close();
+      await sim.close();
+    },
+  };
+}
+
 describe('a silent connection under load', () => {
   it('is dropped after a request times out and a PING goes unanswered; later requests are delivered on a new one', async () => {
-    await using sim = await startSimulator({
-      keys: [providerKey],
-      certificatePort: null,
-      faults: { silentDisconnectRate: 1 },
-    });
-    const token = new ProviderToken({
-      key: loadSigningKey(providerKey.privateKeyPem, 'test.p8'),
-      keyId: providerKey.keyId,
-      teamId: providerKey.teamId,
-    });
     // The PING interval stays at its default (60 s): the check must come from the timeout, not from idleness.
-    await using pool = new Http2Pool({
-      url: sim.url,
-      ca: sim.ca,
-      auth: { kind: 'token', token },
-      maxSessions: 1,
-      requestTimeoutMs: 400,
-      pingTimeoutMs: 300,
-    });
+    await using fleet = await silencingSimulator({ requestTimeoutMs: 400, pingTimeoutMs: 300 });
+    const { sim, pool } = fleet;
     const first = await pool.send(request(0)).catch((e: unknown) => e);
     expect(first).toBeInstanceOf(TransportError);
     expect((first as TransportError).code).toBe('TIMEOUT');
@@ -62,25 +75,10 @@ describe('a silent connection under load', () => {
   it(
     'is checked once requests have waited BUSY_SILENCE_MS on it, long before their timeout: the request is delivered',
     async () => {
-      await using sim = await startSimulator({
-        keys: [providerKey],
-        certificatePort: null,
-        faults: { silentDisconnectRate: 1 },
-      });
-      const token = new ProviderToken({
-        key: loadSigningKey(providerKey.privateKeyPem, 'test.p8'),
-        keyId: providerKey.keyId,
-        teamId: providerKey.teamId,
-      });
       // The request timeout stays at its default (30 s), the idle PING at 60 s: only the busy-silence check can
       // find the connection in time for this request to be re-sent and delivered rather than time out.
-      await using pool = new Http2Pool({
-        url: sim.url,
-        ca: sim.ca,
-        auth: { kind: 'token', token },
-        maxSessions: 1,
-        pingTimeoutMs: 300,
-      });
+      await using fleet = await silencingSimulator({ pingTimeoutMs: 300 });
+      const { sim, pool } = fleet;
       const sending = pool.send(request(100));
       while (sim.faults.counters.silenced === 0) await new Promise((r) => setTimeout(r, 20));
       sim.faults.clear(); // the next connection answers
