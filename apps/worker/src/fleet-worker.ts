@@ -67,8 +67,6 @@ export interface StartFleetWorkerOptions {
   log?: Logger;
   /** How long close() waits for in-flight jobs before it lets them go. @defaultValue DRAIN_DEADLINE_MS */
   drainDeadlineMs?: number;
-  /** What close()'s steps after the drain get in all. @defaultValue CLEANUP_DEADLINE_MS */
-  cleanupDeadlineMs?: number;
 }
 
 /**
@@ -251,7 +249,7 @@ export async function startFleetWorker(
       // Finish in-flight jobs first (they complete only after APNs answered), every app at once, then close
       // the sessions. Each later step waits on a peer (Redis, APNs) and is bounded: the worker always exits.
       const deadlineMs = options.drainDeadlineMs ?? DRAIN_DEADLINE_MS;
-      const cleanupBy = Date.now() + deadlineMs + (options.cleanupDeadlineMs ?? CLEANUP_DEADLINE_MS);
+      const cleanupBy = Date.now() + deadlineMs + CLEANUP_DEADLINE_MS;
       // Each step gets SHUTDOWN_STEP_MS (the queues: the drain too), all of them the cleanup deadline.
       const step = (what: string, run: () => Promise<unknown>, ownMs = SHUTDOWN_STEP_MS) =>
         shutdownStep(what, run, Math.min(cleanupBy, Date.now() + ownMs), log);
