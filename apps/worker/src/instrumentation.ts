@@ -5,7 +5,7 @@
  * here: an unknown reason string is counted as "unknown", never as a new label value.
  */
 import { isReason, SESSION_CLOSE_REASONS, type TransportListener, type Verdict } from '@pushfleet/apns';
-import type { FleetMetrics } from '@pushfleet/metrics';
+import type { CounterCell, FleetMetrics, HistogramCell } from '@pushfleet/metrics';
 
 export type TransportName = 'http2' | 'legacy';
 
@@ -26,15 +26,23 @@ export function transportMetricsListener(
   app: string,
   transport: TransportName,
 ): TransportListener {
+  // Once per verdict: the cells are found by outcome and reason in two small maps, with no label object.
+  const counted = new Map<string, Map<string, CounterCell>>();
+  const timed = new Map<string, HistogramCell>();
   return {
     onVerdict(verdict: Verdict, seconds: number) {
-      metrics.notifications.inc({
-        app,
-        transport,
-        outcome: verdict.outcome,
-        reason: reasonLabel(verdict.reason, verdict.status),
-      });
-      metrics.apnsRoundTrip.observe({ app, transport, outcome: verdict.outcome }, seconds);
+      const { outcome } = verdict;
+      const reason = reasonLabel(verdict.reason, verdict.status);
+      let byReason = counted.get(outcome);
+      if (!byReason) counted.set(outcome, (byReason = new Map()));
+      let count = byReason.get(reason);
+      if (!count)
+        byReason.set(reason, (count = metrics.notifications.cell({ app, transport, outcome, reason })));
+      count.inc();
+      let roundTrip = timed.get(outcome);
+      if (!roundTrip)
+        timed.set(outcome, (roundTrip = metrics.apnsRoundTrip.cell({ app, transport, outcome })));
+      roundTrip.observe(seconds);
     },
     onTransportError(code: string) {
       metrics.transportErrors.inc({ app, transport, code });
@@ -58,10 +66,13 @@ export function transportMetricsListener(
 
 /** What the push processor counts, per app: the fleet's own decisions about notifications and jobs. */
 export function deliveryMetrics(metrics: FleetMetrics, app: string, transport: TransportName) {
+  const endToEnd = new Map<string, HistogramCell>(); // by outcome: once per notification
   return {
     /** A notification reached its final outcome `outcome`: enqueue-to-end time. */
     ended(outcome: string, enqueuedAt: number, at = Date.now()) {
-      metrics.endToEnd.observe({ app, outcome }, (at - enqueuedAt) / 1000);
+      let cell = endToEnd.get(outcome);
+      if (!cell) endToEnd.set(outcome, (cell = metrics.endToEnd.cell({ app, outcome })));
+      cell.observe((at - enqueuedAt) / 1000);
     },
     /** An outcome the fleet decided without an APNs verdict (suppressed, expired, dead-lettered). */
     fleetOutcome(outcome: string, reason: string | undefined) {

@@ -4,7 +4,8 @@
  * Conventions: `pushfleet_` prefix, snake_case, `_total` on counters, `_seconds` on durations. App, transport,
  * outcome and reason are bounded labels, never part of a name (the caller maps unknown reasons to "unknown").
  */
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { CellCounter, CellHistogram } from './cell-metrics.js';
 
 /** Round trip from writing a request to APNs' answer. Apple answers in tens of ms; a slow path is seconds. */
 export const APNS_ROUND_TRIP_BUCKETS = [
@@ -66,11 +67,11 @@ export interface FleetMetrics {
    * and one per notification the fleet ended itself (suppressed|expired|dead-lettered; reason the registry's or
    * the last try's).
    */
-  readonly notifications: Counter<'app' | 'transport' | 'outcome' | 'reason'>;
+  readonly notifications: CellCounter<'app' | 'transport' | 'outcome' | 'reason'>;
   /** Write-to-answer time of each request APNs answered. */
-  readonly apnsRoundTrip: Histogram<'app' | 'transport' | 'outcome'>;
+  readonly apnsRoundTrip: CellHistogram<'app' | 'transport' | 'outcome'>;
   /** Enqueue-to-final-verdict time per notification. */
-  readonly endToEnd: Histogram<'app' | 'outcome'>;
+  readonly endToEnd: CellHistogram<'app' | 'outcome'>;
   /** Requests that got no answer (stream reset, GOAWAY, timeout...), by error code. */
   readonly transportErrors: Counter<'app' | 'transport' | 'code'>;
   readonly connectionsOpen: Gauge<AppTransportLabels>;
@@ -141,20 +142,21 @@ export function createFleetMetrics(registry: Registry): FleetMetrics {
   const registers = [registry];
   return {
     registry,
-    notifications: new Counter({
+    // The three metrics counted per notification are cells (cell-metrics.ts): prom-client's hash per call was 10-19% of the worker.
+    notifications: new CellCounter({
       name: METRIC_NAMES.notifications,
       help: 'Notifications APNs gave a verdict for, by app, transport, outcome and reason.',
       labelNames: ['app', 'transport', 'outcome', 'reason'] as const,
       registers,
     }),
-    apnsRoundTrip: new Histogram({
+    apnsRoundTrip: new CellHistogram({
       name: METRIC_NAMES.apnsRoundTrip,
       help: 'Seconds from writing a notification to APNs answering it.',
       labelNames: ['app', 'transport', 'outcome'] as const,
       buckets: [...APNS_ROUND_TRIP_BUCKETS],
       registers,
     }),
-    endToEnd: new Histogram({
+    endToEnd: new CellHistogram({
       name: METRIC_NAMES.endToEnd,
       help: 'Seconds from enqueue to the final verdict of a notification.',
       labelNames: ['app', 'outcome'] as const,

@@ -5,6 +5,7 @@ export {
   type ApiMetrics,
   createApiMetrics,
 } from './api-catalogue.js';
+export { CellCounter, type CounterCell, CellHistogram, type HistogramCell } from './cell-metrics.js';
 export {
   APNS_ROUND_TRIP_BUCKETS,
   type AppTransportLabels,
