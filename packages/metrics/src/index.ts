@@ -5,7 +5,6 @@ export {
   type ApiMetrics,
   createApiMetrics,
 } from './api-catalogue.js';
-export { CellCounter, type CounterCell, CellHistogram, type HistogramCell } from './cell-metrics.js';
 export {
   APNS_ROUND_TRIP_BUCKETS,
   type AppTransportLabels,
@@ -16,4 +15,5 @@ export {
   QUEUE_STATES,
   type QueueState,
 } from './catalogue.js';
+export { CellCounter, CellHistogram, type CounterCell, type HistogramCell } from './cell-metrics.js';
 export { createWebhookMetrics, WEBHOOK_METRIC_NAMES, type WebhookMetrics } from './webhook-catalogue.js';
