@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { NotificationInput } from '@pushfleet/queue';
+import type { NotificationInput, Producer } from '@pushfleet/queue';
 import { type RedisCluster, startRedisCluster } from '@pushfleet/queue/redis-cluster';
 import { type RedisServer, startRedisServer } from '@pushfleet/queue/redis-server';
 import {
@@ -238,15 +238,52 @@ export async function scrapeMetric(url: string, name: string): Promise<number> {
 
 const SHARED_PAYLOAD = { aps: { alert: { title: 'pushfleet', body: 'the same to everyone' } } };
 
+/** Bench notifications come in blocks of this many: a block is a fan-out, or distinct payloads. */
+const BLOCK = 1000;
+
+/** Whether block `b` is a fan-out: spread evenly, so a share of 0.2 makes every fifth block one. */
+function fanOutBlock(b: number, fanOutShare: number): boolean {
+  return Math.floor((b + 1) * fanOutShare) > Math.floor(b * fanOutShare);
+}
+
 /**
- * Notification `n` of a bench run: a share `fanOutShare` of them carry one shared payload (a fan-out, which the
- * fleet encodes once), the rest a distinct payload each; every token is distinct.
+ * Notification `n` of a bench run: the blocks of 1,000 that `fanOutShare` picks are one shared payload to many
+ * tokens (sent by `sendBench` through the SDK's `fanOut`), the rest a distinct payload each; every token is
+ * distinct.
  */
 export function benchNotification(n: number, fanOutShare: number): NotificationInput {
-  const fanOut = (n % 100) / 100 < fanOutShare;
+  const fanOut = fanOutBlock(Math.floor(n / BLOCK), fanOutShare);
   return {
     token: n.toString(16).padStart(64, '0'),
     topic: BENCH_TOPIC,
     payload: fanOut ? SHARED_PAYLOAD : { aps: { alert: `notification ${n}` }, n },
   };
+}
+
+/**
+ * Enqueue bench notifications `from` to `from + count - 1` through the SDK, as a producer would: the fan-out
+ * blocks' with `fanOut` (the payload validated and serialized once), the rest with `sendMany`. Ids in order.
+ */
+export async function sendBench(
+  producer: Producer,
+  from: number,
+  count: number,
+  fanOutShare: number,
+): Promise<string[]> {
+  const ids: string[] = [];
+  for (let n = from; n < from + count; ) {
+    const block = Math.floor(n / BLOCK);
+    const end = Math.min(from + count, (block + 1) * BLOCK);
+    const batch = Array.from({ length: end - n }, (_, k) => benchNotification(n + k, fanOutShare));
+    const sent = fanOutBlock(block, fanOutShare)
+      ? await producer.fanOut({
+          topic: BENCH_TOPIC,
+          payload: SHARED_PAYLOAD,
+          tokens: batch.map((x) => x.token),
+        })
+      : await producer.sendMany(batch);
+    ids.push(...sent.ids);
+    n = end;
+  }
+  return ids;
 }

@@ -8,12 +8,12 @@
  * Processes: Redis (AOF on, everysec: what a deployment runs; `--redis cluster`: a 3-master, 3-replica Redis
  * Cluster on loopback, AOF on every node), the simulator (bench:http2's, counters only, in its
  * own processes sharing one port), `--workers` worker processes (`apps/worker/dist/main.js`, the code the fleet
- * runs), and this one as the producer (the SDK's `sendMany`).
+ * runs), and this one as the producer (the SDK's `sendMany`, and `fanOut` for the fan-out share).
  *
  * 1. raw: bench:http2's `ours` client (Http2Pool, `--connections` sessions, 1,000 in flight) sends as many
  *    notifications straight to the simulator: the ceiling the queue is measured against.
- * 2. e2e: the producer enqueues `--notifications` (a share `--fan-out` of them one payload to many tokens, the rest
- *    distinct payloads) in batches of 1,000; the workers deliver them. Delivery rate is from the first enqueue to
+ * 2. e2e: the producer enqueues `--notifications` in calls of 1,000: a share `--fan-out` of the calls are `fanOut`
+ *    (one payload to 1,000 tokens), the rest `sendMany` of distinct payloads; the workers deliver them. Delivery rate is from the first enqueue to
  *    the last final outcome (read from the fleet's own per-notification records), latency is enqueue to final
  *    outcome per notification, worker CPU and RSS come from the workers' /metrics.
  *
@@ -43,6 +43,7 @@ import {
   benchNotification,
   HTTP2_BENCH,
   scrapeMetric as metric,
+  sendBench,
   startBenchFleet,
   BENCH_TOPIC as TOPIC,
 } from './bench-fleet.js';
@@ -108,11 +109,8 @@ const rssTimer = setInterval(async () => {
 const enqueuedAt = new Map<string, number>();
 const started = Date.now();
 for (let i = 0; i < total; i += 1000) {
-  const batch = Array.from({ length: Math.min(1000, total - i) }, (_, k) =>
-    benchNotification(i + k, fanOutShare),
-  );
   const at = Date.now();
-  const { ids } = await producer.sendMany(batch);
+  const ids = await sendBench(producer, i, Math.min(1000, total - i), fanOutShare);
   for (const id of ids) enqueuedAt.set(id, at);
 }
 const enqueueSeconds = (Date.now() - started) / 1000;

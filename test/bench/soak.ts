@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createProducer, outcomeCounts, waitForNotifications } from '@pushfleet/queue';
 import { Redis } from 'ioredis';
-import { BENCH_APP as APP, benchNotification, scrapeMetrics, startBenchFleet } from './bench-fleet.js';
+import { BENCH_APP as APP, scrapeMetrics, sendBench, startBenchFleet } from './bench-fleet.js';
 import { busyCores, machineInfo, readCpuTimes } from './machine-info.js';
 import { writeReport } from './report/html-report.js';
 import { soakReport } from './soak-report.js';
@@ -69,9 +69,10 @@ const redis = new Redis(fleet.redisServer.url, { maxRetriesPerRequest: null });
 const producer = createProducer({ redis: fleet.redisServer.url, app: APP });
 let next = 0; // the next notification's number: tokens stay distinct over the whole run
 const sendBatch = async (count: number): Promise<{ ids: readonly string[]; at: number }> => {
-  const batch = Array.from({ length: count }, () => benchNotification(next++, fanOutShare));
   const at = Date.now();
-  return { ids: (await producer.sendMany(batch)).ids, at };
+  const ids = await sendBench(producer, next, count, fanOutShare);
+  next += count;
+  return { ids, at };
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
