@@ -70,6 +70,28 @@ describe('notification status by id', () => {
     expect(ttl).toBeLessThanOrEqual(STATUS_RETENTION_MS + STATUS_BUCKET_MS);
   });
 
+  it('a run of alike and distinct records: each notification reads its own, counted per outcome', async () => {
+    const t0 = Date.now();
+    const delivered = { outcome: 'delivered' as const, status: 200, at: t0, attempts: 1, jobId: 'job-8' };
+    const dead = {
+      outcome: 'token-invalid' as const,
+      status: 410,
+      reason: 'Unregistered',
+      at: t0,
+      attempts: 1,
+      jobId: 'job-8',
+    };
+    const retried = { ...delivered, attempts: 2 };
+    const finals = Array.from({ length: 50 }, (_, i) => {
+      const record = i % 10 === 3 ? dead : i % 10 === 7 ? { ...retried } : { ...delivered };
+      return [`${String(800 + i).padStart(8, '0')}-0000-4000-8000-000000000000`, record] as const;
+    });
+    expect(await recordFinalOutcomes(redis, 'st8', finals, t0)).toBe(50);
+    for (const [nid, record] of finals)
+      expect((await findNotification(redis, 'st8', nid, t0)).final).toEqual(record);
+    expect(await outcomeCounts(redis, 'st8')).toEqual({ delivered: 45, 'token-invalid': 5 });
+  });
+
   it('counts each end once per job: a stale run of the same job is not counted again; a re-drive (a new job) is', async () => {
     const t0 = Date.now();
     const first = { outcome: 'delivered' as const, at: t0, attempts: 1, jobId: 'job-5' };
