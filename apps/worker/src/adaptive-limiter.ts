@@ -73,19 +73,40 @@ export class AdaptiveLimiter implements PushSender {
     return this.#waiting.length - this.#head;
   }
 
-  async send(request: ApnsRequest): Promise<Verdict> {
+  send(request: ApnsRequest): Promise<Verdict> {
     // A free slot is taken at once unless others wait; a waiter is woken with its slot already reserved.
-    if (this.#inFlight < this.limit && this.#head === this.#waiting.length) this.#inFlight++;
-    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    try {
-      const verdict = await this.#inner.send(request);
-      if (verdict.reason === 'TooManyRequests') this.#decrease();
-      else this.#increase();
-      return verdict;
-    } finally {
-      this.#inFlight--;
-      this.#wake();
+    if (this.#inFlight < this.limit && this.#head === this.#waiting.length) {
+      this.#inFlight++;
+      return this.#sendNow(request);
     }
+    return new Promise<void>((resolve) => this.#waiting.push(resolve)).then(() => this.#sendNow(request));
+  }
+
+  /** Send holding a slot; the slot is freed when the answer (or the error) comes. Once per notification: no async frame. */
+  #sendNow(request: ApnsRequest): Promise<Verdict> {
+    try {
+      return this.#inner.send(request).then(this.#answered, this.#failed);
+    } catch (err) {
+      this.#release();
+      return Promise.reject(err);
+    }
+  }
+
+  readonly #answered = (verdict: Verdict): Verdict => {
+    if (verdict.reason === 'TooManyRequests') this.#decrease();
+    else this.#increase();
+    this.#release();
+    return verdict;
+  };
+
+  readonly #failed = (err: unknown): never => {
+    this.#release();
+    throw err;
+  };
+
+  #release(): void {
+    this.#inFlight--;
+    this.#wake();
   }
 
   #decrease(): void {
