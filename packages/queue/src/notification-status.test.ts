@@ -39,6 +39,20 @@ describe('notification status by id', () => {
     );
   });
 
+  it('indexes a batch larger than one HSET call, every pair to its own job', async () => {
+    const t0 = Date.now();
+    const entries = Array.from(
+      { length: 1234 },
+      (_, i) => [id(10_000 + i), `job-${Math.floor(i / 100)}`] as const,
+    );
+    const p = redis.pipeline();
+    indexNotifications(p, 'st9', entries, t0);
+    await p.exec();
+    expect(await redis.hlen(queueKeys.notificationJobs('st9', statusBucketOf(t0)))).toBe(1234);
+    for (const i of [0, 499, 500, 999, 1000, 1233])
+      expect(await findNotification(redis, 'st9', entries[i]![0], t0)).toEqual({ jobId: entries[i]![1] });
+  });
+
   it('a final record wins over the index and reads for the retention', async () => {
     const t0 = Date.now();
     const p = redis.pipeline();
