@@ -2,10 +2,11 @@
  * One job of 1,000 notifications: each keeps its own verdict, attempts and status by id; a retry re-sends only
  * the unfinished ones; what ended is readable by id after the job is removed, and counted for waiters.
  */
-import { getNotificationStatus, outcomeCounts } from '@pushfleet/queue';
+import { getNotificationStatus, outcomeCounts, PUSH_JOB_NAME, type PushJobData } from '@pushfleet/queue';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   apple,
+  HELD_BACK,
   notification,
   ok,
   type ProcessorHarness,
@@ -76,5 +77,29 @@ describe('push processor: a job of many', () => {
       outcome: 'token-invalid',
       reason: 'Unregistered',
     });
+  });
+
+  it('reads a v1 job (every notification whole), and sends nothing of a version newer than it reads', async () => {
+    const [a, b] = [notification(token(0x20001)), notification(token(0x20002))];
+    const t = await harness.startApp({ script: { [a.token]: [ok], [b.token]: [ok] } });
+    const v1 = t.nextSettle('v1-job');
+    await t.queue.add(
+      PUSH_JOB_NAME,
+      { v: 1, app: t.app, enqueuedAt: Date.now(), notifications: [a, b] },
+      { jobId: 'v1-job' },
+    );
+    expect((await v1).kind).toBe('completed');
+    expect(t.sender.sentTo()).toEqual([a.token, b.token]);
+
+    const v9 = t.nextSettle('v9-job');
+    const future = { v: 9, app: t.app, enqueuedAt: Date.now(), notifications: [a] } as unknown as PushJobData;
+    await t.queue.add(PUSH_JOB_NAME, future, { ...HELD_BACK, jobId: 'v9-job' });
+    const settled = await v9;
+    expect(settled.kind).toBe('failed');
+    expect(settled.kind === 'failed' && settled.error.message).toBe(
+      'job record v9: this worker reads v1, v2; upgrade the workers before the producers',
+    );
+    expect(await (await t.job('v9-job')).isDelayed()).toBe(true); // tried again later, by whichever worker
+    expect(t.sender.sentTo()).toHaveLength(2);
   });
 });

@@ -23,10 +23,12 @@ import {
   type FinalRecord,
   findSuppressed,
   indexNotifications,
+  jobNotifications,
   type NotificationRecord,
   type NotificationState,
   type PushJobData,
   type PushJobResult,
+  READABLE_JOB_RECORD_VERSIONS,
   type RedisClient,
   recordFinalOutcomes,
   resultFromState,
@@ -92,12 +94,18 @@ export function createPushProcessor(options: PushProcessorOptions) {
     lockToken?: string,
   ): Promise<PushJobResult> {
     const data = job.data;
+    // A plain error, not an unrecoverable one: the job is tried again, and a newer worker can take it.
+    if (!READABLE_JOB_RECORD_VERSIONS.includes(data.v))
+      throw new Error(
+        `job record v${data.v}: this worker reads v${READABLE_JOB_RECORD_VERSIONS.join(', v')}; upgrade the workers before the producers`,
+      );
     const now = Date.now();
     const state: Record<string, NotificationState> = { ...(data.state ?? {}) };
-    const todo = data.notifications.filter((n) => !state[n.id]?.final);
+    const notifications = jobNotifications(data);
+    const todo = notifications.filter((n) => !state[n.id]?.final);
     const run = options.intake?.start(todo.length);
     try {
-      return await processRun(job, lockToken, data, now, state, todo, run);
+      return await processRun(job, lockToken, data, notifications, now, state, todo, run);
     } finally {
       run?.end();
     }
@@ -107,6 +115,7 @@ export function createPushProcessor(options: PushProcessorOptions) {
     job: Job<PushJobData, PushJobResult>,
     lockToken: string | undefined,
     data: PushJobData,
+    notifications: readonly NotificationRecord[],
     now: number,
     state: Record<string, NotificationState>,
     todo: NotificationRecord[],
@@ -177,7 +186,7 @@ export function createPushProcessor(options: PushProcessorOptions) {
     const endedIn = (snapshot: Readonly<Record<string, NotificationState>>, done: ReadonlySet<string>) => {
       const endedAt = Date.now();
       const ended: [string, FinalRecord][] = [];
-      for (const n of data.notifications) {
+      for (const n of notifications) {
         const s = snapshot[n.id];
         if (!s?.final || !s.outcome || data.state?.[n.id]?.final || done.has(n.id)) continue;
         // Built field by field, not by spreads: this runs once per notification.

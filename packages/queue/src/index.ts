@@ -59,12 +59,17 @@ export {
 } from './idempotency.js';
 export {
   type AttemptRecord,
+  type CommonFields,
   JOB_RECORD_VERSION,
+  type JobNotification,
+  jobNotifications,
   type NotificationOutcome,
   type NotificationState,
   PUSH_JOB_NAME,
   type PushJobData,
   type PushJobResult,
+  packJobData,
+  READABLE_JOB_RECORD_VERSIONS,
 } from './job.js';
 export {
   getNotificationStatus,

@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchValidationError, RedisUnavailableError } from './errors.js';
 import { IdempotencyConflictError } from './idempotency.js';
-import type { PushJobData } from './job.js';
+import { jobNotifications, type PushJobData } from './job.js';
 import { getNotificationStatus } from './job-status.js';
 import { createProducer, PartialEnqueueError } from './producer.js';
 import { appQueue } from './queue-keys.js';
@@ -187,12 +187,16 @@ describe('fan-out', () => {
       const queue = new Queue<PushJobData>(name, { connection: redis, prefix });
       const job = await queue.getJob(status!.jobId);
       await queue.close();
-      const last = job!.data.notifications.find((n) => n.id === ids[249]);
+      const last = jobNotifications(job!.data).find((n) => n.id === ids[249]);
       expect(last).toMatchObject({
         token: tokens[249],
         payload: '{"aps":{"alert":"all"}}',
         pushType: 'alert',
       });
+      // The payload is stored once per job, not once per token.
+      expect(job!.data.common?.payload).toBe('{"aps":{"alert":"all"}}');
+      expect(job!.data.notifications.every((n) => n.payload === undefined)).toBe(true);
+      expect(JSON.stringify(job!.data).split('alert').length - 1).toBe(2); // the push type and the payload, once each
     } finally {
       await p.close();
     }

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BatchValidationError, ValidationError } from './errors.js';
-import { PUSH_JOB_NAME } from './job.js';
+import { JOB_RECORD_VERSION, PUSH_JOB_NAME } from './job.js';
 import { createProducer, type Producer } from './producer.js';
 import { queueKeys } from './queue-keys.js';
 import { type RedisServer, startRedisServer } from './redis-server.js';
@@ -43,7 +43,7 @@ describe('createProducer', () => {
     const job = await p.queue.getJob(jobIds[0]!);
     expect(job?.name).toBe(PUSH_JOB_NAME);
     expect(job?.data).toMatchObject({
-      v: 1,
+      v: JOB_RECORD_VERSION,
       app: `app${n}`,
       notifications: [
         {

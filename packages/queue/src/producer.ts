@@ -15,7 +15,7 @@ import {
   IdempotencyConflictError,
   rememberIds,
 } from './idempotency.js';
-import { JOB_RECORD_VERSION, PUSH_JOB_NAME, type PushJobData } from './job.js';
+import { PUSH_JOB_NAME, type PushJobData, packJobData } from './job.js';
 import { getNotificationStatus, type NotificationStatus } from './job-status.js';
 import { liveActivityTopic } from './live-activity.js';
 import { LiveActivityBudget, type LiveActivityBudgetOptions } from './live-activity-budget.js';
@@ -239,13 +239,8 @@ export function createProducer(options: ProducerOptions): Producer {
     const delay = sendAt !== undefined && sendAt > now ? sendAt - now : 0;
     return {
       name: PUSH_JOB_NAME,
-      data: {
-        v: JOB_RECORD_VERSION,
-        app,
-        // A scheduled notification's clock (retry horizon, dead-token check) starts when it is due.
-        enqueuedAt: now + delay,
-        notifications: records,
-      } satisfies PushJobData,
+      // A scheduled notification's clock (retry horizon, dead-token check) starts when it is due.
+      data: packJobData(app, now + delay, records),
       // Keyed by its first notification's id: a repeated enqueue of the same batch is a no-op while it exists.
       opts: { jobId: records[0]!.id, ...(delay > 0 ? { delay } : {}) },
     };

@@ -15,11 +15,11 @@ import {
 import { createFleetMetrics, type FleetMetrics } from '@pushfleet/metrics';
 import {
   indexNotifications,
-  JOB_RECORD_VERSION,
   type NotificationRecord,
   PUSH_JOB_NAME,
   type PushJobData,
   type PushJobResult,
+  packJobData,
   QUEUE_NAME,
   queueKeys,
   validateNotification,
@@ -232,7 +232,8 @@ export async function startProcessorHarness(): Promise<ProcessorHarness> {
       async enqueue(notifications, opts = HELD_BACK) {
         const id = `${app}-job${++jobs}`;
         const settled = nextSettle(id);
-        const data: PushJobData = { v: JOB_RECORD_VERSION, app, enqueuedAt: Date.now(), notifications };
+        // Packed as the producer packs them: fields alike in every notification are stored once.
+        const data = packJobData(app, Date.now(), notifications);
         await queue.add(PUSH_JOB_NAME, data, { ...opts, jobId: id });
         // As the producer does: each notification can be looked up by its id.
         const index = redis.pipeline();
