@@ -10,10 +10,10 @@ import { createFleetMetrics, type FleetMetrics } from '@pushfleet/metrics';
 import {
   appQueue,
   assertNoEviction,
+  type CompletedPushJob,
   connectRedis,
   DEFAULT_DEAD_LETTER_LIMITS,
   type PushJobData,
-  type PushJobResult,
   pauseApp,
   type RedisClient,
 } from '@pushfleet/queue';
@@ -83,7 +83,7 @@ export const STALL_SETTINGS = Object.freeze({
 
 interface AppRuntime {
   readonly app: ResolvedApp;
-  readonly worker: Worker<PushJobData, PushJobResult>;
+  readonly worker: Worker<PushJobData, CompletedPushJob>;
   readonly client: Sender;
   readonly limiter: AdaptiveLimiter;
   readonly intake: JobIntake;
@@ -148,7 +148,7 @@ export async function startFleetWorker(
     });
     metrics.sendLimit.set({ app: app.name }, limiter.limit);
     // Jobs are taken by the notifications the transport can carry; the BullMQ Worker is made just below.
-    let worker: Worker<PushJobData, PushJobResult> | undefined;
+    let worker: Worker<PushJobData, CompletedPushJob> | undefined;
     const maxJobs = app.transport === 'legacy' ? config.legacyConcurrency : config.concurrency;
     const intake = new JobIntake({
       window: () => limiter.limit,
@@ -172,7 +172,7 @@ export async function startFleetWorker(
       intake,
     });
     const queue = appQueue(app.name);
-    worker = new Worker<PushJobData, PushJobResult>(queue.name, processor, {
+    worker = new Worker<PushJobData, CompletedPushJob>(queue.name, processor, {
       connection: redis,
       prefix: queue.prefix,
       concurrency: intake.allowedJobs,

@@ -5,12 +5,12 @@
  */
 import { createFleetMetrics } from '@pushfleet/metrics';
 import {
+  type CompletedPushJob,
   findNotification,
   JOB_RECORD_VERSION,
   outcomeCounts,
   PUSH_JOB_NAME,
   type PushJobData,
-  type PushJobResult,
   QUEUE_NAME,
   queueKeys,
 } from '@pushfleet/queue';
@@ -27,7 +27,7 @@ describe('push processor: a run that dies after a checkpoint', () => {
     await using server = await startRedisServer();
     const redis = new Redis(server.url, { maxRetriesPerRequest: null });
     const app = 'checkpointed';
-    const queue = new Queue<PushJobData, PushJobResult>(QUEUE_NAME, {
+    const queue = new Queue<PushJobData, CompletedPushJob>(QUEUE_NAME, {
       connection: redis,
       prefix: queueKeys.bullPrefix(app),
     });

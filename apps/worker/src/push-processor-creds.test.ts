@@ -94,8 +94,8 @@ describe('push processor: credentials broken', () => {
     const job = await t.job(id);
     expect(job.attemptsMade).toBe(1);
     expect(t.sender.sentTo()).toEqual([A, B, A]);
-    expect(job.returnvalue).toMatchObject({ delivered: 2, failed: 0 });
-    expect(job.returnvalue.notifications[0]?.attempts.map((x) => x.outcome)).toEqual([
+    expect(await t.result(id)).toMatchObject({ delivered: 2, failed: 0 });
+    expect((await t.result(id)).notifications[0]?.attempts.map((x) => x.outcome)).toEqual([
       'creds-broken',
       'delivered',
     ]);

@@ -78,8 +78,8 @@ describe('push processor: retry', () => {
     expect(t.sender.sentTo()).toEqual([A, B, B]);
     const job = await t.job(id);
     expect(job.attemptsStarted).toBe(2); // two runs; the completing one leaves the data as the first saved it
-    expect(job.returnvalue).toMatchObject({ delivered: 2, failed: 0 });
-    const [a, b] = job.returnvalue.notifications;
+    expect(await t.result(id)).toMatchObject({ delivered: 2, failed: 0 });
+    const [a, b] = (await t.result(id)).notifications;
     expect(a?.attempts.map((x) => x.outcome)).toEqual(['delivered']);
     expect(b?.attempts.map((x) => [x.outcome, x.status])).toEqual([
       ['retry', 429],
@@ -111,14 +111,13 @@ describe('push processor: retry', () => {
     await (await t.job(id)).promote();
     expect((await next).kind).toBe('completed');
 
-    const job = await t.job(id);
     expect(t.sender.sentTo()).toEqual([A, B, A, A]);
-    expect(job.returnvalue.notifications[0]?.attempts.map((x) => [x.outcome, x.reason])).toEqual([
+    expect((await t.result(id)).notifications[0]?.attempts.map((x) => [x.outcome, x.reason])).toEqual([
       ['transport-error', 'GOAWAY'],
       ['transport-error', 'TIMEOUT'],
       ['delivered', undefined],
     ]);
-    expect(job.returnvalue.notifications[1]?.attempts).toHaveLength(1);
+    expect((await t.result(id)).notifications[1]?.attempts).toHaveLength(1);
     expect(await metricValue(t.metrics.jobs, { app: t.app, state: 'retried' })).toBe(2);
     // Each re-send after a request that may have reached APNs is a possible duplicate.
     expect(await metricValue(t.metrics.resends, { app: t.app, cause: 'GOAWAY' })).toBe(1);
@@ -146,9 +145,8 @@ describe('push processor: retry', () => {
     const again = t.nextSettle(id);
     await (await t.job(id)).promote();
     expect((await again).kind).toBe('completed');
-    const job = await t.job(id);
-    expect(job.returnvalue).toMatchObject({ delivered: 1, failed: 1 });
-    expect(job.returnvalue.notifications[1]).toMatchObject({
+    expect(await t.result(id)).toMatchObject({ delivered: 1, failed: 1 });
+    expect((await t.result(id)).notifications[1]).toMatchObject({
       final: true,
       outcome: 'rejected',
       reason: 'BadExpirationDate',
@@ -167,9 +165,8 @@ describe('push processor: giving up', () => {
     const { id, settled } = await t.enqueue([na, nb]);
 
     expect((await settled).kind).toBe('completed');
-    const job = await t.job(id);
-    expect(job.returnvalue).toMatchObject({ delivered: 1, failed: 1 });
-    expect(job.returnvalue.notifications[1]).toMatchObject({ final: true, outcome: 'dead-lettered' });
+    expect(await t.result(id)).toMatchObject({ delivered: 1, failed: 1 });
+    expect((await t.result(id)).notifications[1]).toMatchObject({ final: true, outcome: 'dead-lettered' });
     const dead = await getDeadLetter(harness.redis, t.app, nb.id);
     expect(dead).toMatchObject({
       outcome: 'dead-lettered',
@@ -208,8 +205,7 @@ describe('push processor: dead tokens', () => {
 
     expect((await first.settled).kind).toBe('completed');
     expect(t.sender.sentTo()).toEqual([B]);
-    const job = await t.job(first.id);
-    expect(job.returnvalue.notifications[0]).toMatchObject({
+    expect((await t.result(first.id)).notifications[0]).toMatchObject({
       final: true,
       outcome: 'suppressed',
       reason: 'Unregistered',

@@ -18,6 +18,8 @@ import { createLogger, type Logger } from '@pushfleet/log';
 import type { FleetMetrics } from '@pushfleet/metrics';
 import {
   addDeadLetters,
+  type CompletedPushJob,
+  completedPushJob,
   type DeadLetter,
   type DeadLetterLimits,
   type FinalRecord,
@@ -27,7 +29,6 @@ import {
   type NotificationRecord,
   type NotificationState,
   type PushJobData,
-  type PushJobResult,
   READABLE_JOB_RECORD_VERSIONS,
   type RedisClient,
   recordFinalOutcomes,
@@ -90,9 +91,9 @@ export function createPushProcessor(options: PushProcessorOptions) {
   };
 
   return async function processPushJob(
-    job: Job<PushJobData, PushJobResult>,
+    job: Job<PushJobData, CompletedPushJob>,
     lockToken?: string,
-  ): Promise<PushJobResult> {
+  ): Promise<CompletedPushJob> {
     const data = job.data;
     // A plain error, not an unrecoverable one: the job is tried again, and a newer worker can take it.
     if (!READABLE_JOB_RECORD_VERSIONS.includes(data.v))
@@ -112,7 +113,7 @@ export function createPushProcessor(options: PushProcessorOptions) {
   };
 
   async function processRun(
-    job: Job<PushJobData, PushJobResult>,
+    job: Job<PushJobData, CompletedPushJob>,
     lockToken: string | undefined,
     data: PushJobData,
     notifications: readonly NotificationRecord[],
@@ -120,7 +121,7 @@ export function createPushProcessor(options: PushProcessorOptions) {
     state: Record<string, NotificationState>,
     todo: NotificationRecord[],
     run: JobRun | undefined,
-  ): Promise<PushJobResult> {
+  ): Promise<CompletedPushJob> {
     const sending = todo.length;
     const deadLetters: DeadLetter[] = [];
     const deadLetter = (
@@ -190,9 +191,11 @@ export function createPushProcessor(options: PushProcessorOptions) {
         const s = snapshot[n.id];
         if (!s?.final || !s.outcome || data.state?.[n.id]?.final || done.has(n.id)) continue;
         // Built field by field, not by spreads: this runs once per notification.
+        // It ended when APNs answered, if an answer ended it (the read of a completed job rebuilds its try from this).
+        const last = s.attempts.at(-1);
         const record: Writable<FinalRecord> = {
           outcome: s.outcome,
-          at: endedAt,
+          at: last && last.outcome === s.outcome ? last.at : endedAt,
           attempts: s.attempts.length,
           jobId,
         };
@@ -297,10 +300,10 @@ export function createPushProcessor(options: PushProcessorOptions) {
         summarise(result.notifications.map((n) => n.reason ?? n.outcome ?? 'failed')),
       );
     }
-    // Completed: the return value carries every verdict (and the final records each one), so the job's data
-    // is not written again.
+    // Completed: the return value carries the counts and what was not delivered at the first try; every
+    // notification's end is in its final record (status reads rebuild the rest from those).
     count.job('completed');
-    return result;
+    return completedPushJob(result);
   }
 
   /** Index the unfinished by id again, so one retried past the status retention is still found. */
@@ -330,7 +333,7 @@ export function createPushProcessor(options: PushProcessorOptions) {
 
 /** Saves the job's verdicts every `intervalMs` while a run of many notifications is under way (after `beforeSave`). */
 function startCheckpoint(
-  job: Job<PushJobData, PushJobResult>,
+  job: Job<PushJobData, CompletedPushJob>,
   data: PushJobData,
   state: Record<string, NotificationState>,
   sending: number,

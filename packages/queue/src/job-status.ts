@@ -3,8 +3,14 @@
  * (the demo's progress bar, tests, the API's status endpoint).
  */
 import { Queue, QueueEvents } from 'bullmq';
-import type { NotificationOutcome, PushJobData, PushJobResult } from './job.js';
-import { findNotification } from './notification-status.js';
+import type {
+  CompletedPushJob,
+  NotificationOutcome,
+  NotificationResult,
+  PushJobData,
+  PushJobResult,
+} from './job.js';
+import { findFinalRecords, findNotification } from './notification-status.js';
 import { appQueue } from './queue-keys.js';
 import type { RedisClient } from './redis-connection.js';
 
@@ -33,11 +39,20 @@ export async function getPushJobStatus(
       : raw === 'waiting' || raw === 'prioritized' || raw === 'waiting-children'
         ? 'waiting'
         : 'unknown';
-  let result = job.returnvalue as PushJobResult | undefined;
+  const stored = job.returnvalue as CompletedPushJob | PushJobResult | null | undefined;
+  let result: PushJobResult | undefined;
+  if (stored && 'exceptions' in stored)
+    result = await resultFromCompleted(
+      // BullMQ's raw client (its documented escape hatch): the ioredis connection the queue was given.
+      (await queue.getBackend().client) as unknown as RedisClient,
+      job.data,
+      stored,
+      job.finishedOn,
+    );
+  else if (stored)
+    result = stored; // completed by an older worker, every notification in it
   // A failed job carries its verdicts in its data (the worker writes them before failing it).
-  if (!result && state === 'failed' && job.data.state) {
-    result = resultFromState(job.data);
-  }
+  else if (state === 'failed' && job.data.state) result = resultFromState(job.data);
   return {
     id,
     state,
@@ -45,6 +60,39 @@ export async function getPushJobStatus(
     ...(result ? { result } : {}),
     ...(job.failedReason ? { failedReason: job.failedReason } : {}),
   };
+}
+
+/**
+ * A completed job's result, whole: its exceptions as stored, and every other notification (delivered at the
+ * first try) from its final record. Past the records' retention, such a notification reads as delivered with
+ * status 200 at the job's end.
+ */
+async function resultFromCompleted(
+  redis: RedisClient,
+  data: PushJobData,
+  stored: CompletedPushJob,
+  finishedOn: number | undefined,
+): Promise<PushJobResult> {
+  const exceptions = new Map(stored.exceptions.map((n) => [n.id, n]));
+  const rest = data.notifications.filter((n) => !exceptions.has(n.id)).map((n) => n.id);
+  const finals = await findFinalRecords(redis, data.app, rest);
+  const notifications = data.notifications.map((n): NotificationResult => {
+    const exception = exceptions.get(n.id);
+    if (exception) return exception;
+    const f = finals.get(n.id);
+    const status = f?.status ?? 200;
+    const at = f?.at ?? finishedOn ?? data.enqueuedAt;
+    return {
+      id: n.id,
+      token: n.token,
+      final: true,
+      outcome: 'delivered',
+      status,
+      ...(f?.uniqueId !== undefined ? { uniqueId: f.uniqueId } : {}),
+      attempts: [{ at, outcome: 'delivered', status }],
+    };
+  });
+  return { app: stored.app, delivered: stored.delivered, failed: stored.failed, notifications };
 }
 
 export function resultFromState(data: PushJobData): PushJobResult {

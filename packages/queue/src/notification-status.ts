@@ -82,7 +82,7 @@ export function indexNotifications(
  * was lost does not count it twice. A re-driven dead letter ends in a new job, so it is recorded and counted
  * again. KEYS: this bucket's final hash, the previous one's, the outcome counters. ARGV: expire-at; the run's
  * distinct records as lines, three per record (outcome, job id, record JSON); then the notifications as lines,
- * two each (id, number of its record from 1). Most records of a run are alike (delivered at one time on the
+ * two each (id, number of its record from 1). Many records of a run are alike (delivered in the same millisecond on the
  * first try), so each is serialized and sent once: the line per notification with its JSON was 170 KB for a
  * job of 1,000. Two arguments, not four per notification, because ioredis's per-argument work was most of
  * this call's cost in the worker's profile. No line can hold a newline: ids and outcomes are checked, and
@@ -168,6 +168,30 @@ export async function findNotification(
   if (final) return { final: JSON.parse(final) as FinalRecord };
   const jobId = results.slice(BUCKETS).find((v) => v !== null);
   return jobId ? { jobId } : {};
+}
+
+/**
+ * The final records of `ids` (one app's), where they exist, the newest of each: one HMGET per status bucket
+ * of the retention window, in one round trip (a status read of a completed job of 1,000: getPushJobStatus).
+ */
+export async function findFinalRecords(
+  redis: RedisClient,
+  app: string,
+  ids: readonly string[],
+  now = Date.now(),
+): Promise<Map<string, FinalRecord>> {
+  const found = new Map<string, FinalRecord>();
+  if (ids.length === 0) return found;
+  const pipeline = redis.pipeline();
+  for (let i = 0; i < BUCKETS; i++)
+    pipeline.hmget(queueKeys.finalOutcomes(app, statusBucketOf(now) - i), ...ids);
+  for (const [err, values] of (await pipeline.exec()) ?? []) {
+    if (err) throw err;
+    (values as (string | null)[]).forEach((v, i) => {
+      if (v !== null && !found.has(ids[i]!)) found.set(ids[i]!, JSON.parse(v) as FinalRecord);
+    });
+  }
+  return found;
 }
 
 export interface NotificationWaitOptions {

@@ -14,6 +14,8 @@ import {
 } from '@pushfleet/apns';
 import { createFleetMetrics, type FleetMetrics } from '@pushfleet/metrics';
 import {
+  type CompletedPushJob,
+  getPushJobStatus,
   indexNotifications,
   type NotificationRecord,
   PUSH_JOB_NAME,
@@ -110,7 +112,7 @@ export function failure(s: Settled): Error {
 
 export interface AppUnderTest {
   readonly app: string;
-  readonly queue: Queue<PushJobData, PushJobResult>;
+  readonly queue: Queue<PushJobData, CompletedPushJob>;
   readonly metrics: FleetMetrics;
   readonly sender: ScriptedSender;
   /** Enqueue one job of these notifications; `settled` is its first attempt's end. */
@@ -120,7 +122,9 @@ export interface AppUnderTest {
   ): Promise<{ id: string; settled: Promise<Settled> }>;
   /** The end of the job's next attempt (listen before causing it). */
   nextSettle(id: string): Promise<Settled>;
-  job(id: string): Promise<Job<PushJobData, PushJobResult>>;
+  job(id: string): Promise<Job<PushJobData, CompletedPushJob>>;
+  /** A finished job's result as a status read answers it (getPushJobStatus); throws if it has none. */
+  result(id: string): Promise<PushJobResult>;
   close(): Promise<void>;
 }
 
@@ -183,11 +187,11 @@ export async function startProcessorHarness(): Promise<ProcessorHarness> {
     const processor = createPushProcessor(config);
     // A held job ends in the processor (it moves itself to delayed); the Worker emits nothing for it.
     const held = new EventEmitter();
-    const queue = new Queue<PushJobData, PushJobResult>(QUEUE_NAME, {
+    const queue = new Queue<PushJobData, CompletedPushJob>(QUEUE_NAME, {
       connection: redis,
       prefix: queueKeys.bullPrefix(app),
     });
-    const worker = new Worker<PushJobData, PushJobResult>(
+    const worker = new Worker<PushJobData, CompletedPushJob>(
       QUEUE_NAME,
       async (job, lockToken) => {
         try {
@@ -209,8 +213,13 @@ export async function startProcessorHarness(): Promise<ProcessorHarness> {
           held.off('delayed', onHeld);
           resolve(s);
         };
-        const onCompleted = (job: Job, result: PushJobResult) => {
-          if (job.id === id) done({ kind: 'completed', result });
+        // The result as a status read answers it: the stored exceptions, the rest from their final records.
+        const onCompleted = (job: Job) => {
+          if (job.id !== id) return;
+          void getPushJobStatus(queue, id).then((s) => {
+            if (!s?.result) throw new Error(`completed job ${id} reads without a result`);
+            done({ kind: 'completed', result: s.result });
+          });
         };
         const onFailed = (job: Job | undefined, error: Error) => {
           if (job?.id === id) done({ kind: 'failed', error });
@@ -250,6 +259,11 @@ export async function startProcessorHarness(): Promise<ProcessorHarness> {
         const job = await queue.getJob(id);
         if (!job) throw new Error(`job ${id} not found`);
         return job;
+      },
+      async result(id) {
+        const status = await getPushJobStatus(queue, id);
+        if (!status?.result) throw new Error(`job ${id} has no result (state ${status?.state ?? 'gone'})`);
+        return status.result;
       },
       async close() {
         await worker.close();
