@@ -106,6 +106,26 @@ describe('notification status by id', () => {
     expect(await outcomeCounts(redis, 'st8')).toEqual({ delivered: 45, 'token-invalid': 5 });
   });
 
+  it('records a run larger than one HMGET at a time, skipping each one the same job recorded before', async () => {
+    const t0 = Date.now();
+    const finals = Array.from({ length: 1200 }, (_, i) => {
+      const record = {
+        outcome: 'delivered' as const,
+        status: 200,
+        at: t0 + (i % 7),
+        attempts: 1,
+        jobId: 'job-10',
+      };
+      return [id(20_000 + i), record] as const;
+    });
+    const earlier = finals.filter((_, i) => i % 12 === 0); // 100, spread over every slice of 500
+    expect(await recordFinalOutcomes(redis, 'st10', earlier, t0)).toBe(100);
+    expect(await recordFinalOutcomes(redis, 'st10', finals, t0)).toBe(1100);
+    expect(await outcomeCounts(redis, 'st10')).toEqual({ delivered: 1200 });
+    for (const i of [0, 499, 500, 1199])
+      expect((await findNotification(redis, 'st10', finals[i]![0], t0)).final).toEqual(finals[i]![1]);
+  });
+
   it('counts each end once per job: a stale run of the same job is not counted again; a re-drive (a new job) is', async () => {
     const t0 = Date.now();
     const first = { outcome: 'delivered' as const, at: t0, attempts: 1, jobId: 'job-5' };

@@ -86,23 +86,37 @@ export function indexNotifications(
  * first try), so each is serialized and sent once: the line per notification with its JSON was 170 KB for a
  * job of 1,000. Two arguments, not four per notification, because ioredis's per-argument work was most of
  * this call's cost in the worker's profile. No line can hold a newline: ids and outcomes are checked, and
- * JSON escapes it. Returns how many were new.
+ * JSON escapes it. Redis reads and writes 500 notifications per call (HMGET, HSET), not three calls each: those
+ * were 16 µs of Redis per notification. Returns how many were new.
  */
 const RECORD_FINALS_SCRIPT = `
 local records = {}
 for outcome, job, json in string.gmatch(ARGV[2], '([^\\n]*)\\n([^\\n]*)\\n([^\\n]*)\\n') do
   records[#records + 1] = { outcome, '"jobId":"' .. job .. '"', json }
 end
+local ids, numbers = {}, {}
+for id, k in string.gmatch(ARGV[3], '([^\\n]*)\\n([^\\n]*)\\n') do
+  ids[#ids + 1] = id
+  numbers[#numbers + 1] = tonumber(k)
+end
 local added = 0
 local counts = {}
-for id, k in string.gmatch(ARGV[3], '([^\\n]*)\\n([^\\n]*)\\n') do
-  local r = records[tonumber(k)]
-  local before = redis.call('HGET', KEYS[1], id) or redis.call('HGET', KEYS[2], id)
-  if not (before and string.find(before, r[2], 1, true)) then
-    redis.call('HSET', KEYS[1], id, r[3])
-    counts[r[1]] = (counts[r[1]] or 0) + 1
-    added = added + 1
+for from = 1, #ids, 500 do
+  local slice = { unpack(ids, from, math.min(from + 499, #ids)) }
+  local here = redis.call('HMGET', KEYS[1], unpack(slice))
+  local before = redis.call('HMGET', KEYS[2], unpack(slice))
+  local writes = {}
+  for i, id in ipairs(slice) do
+    local r = records[numbers[from + i - 1]]
+    local prior = here[i] or before[i]
+    if not (prior and string.find(prior, r[2], 1, true)) then
+      writes[#writes + 1] = id
+      writes[#writes + 1] = r[3]
+      counts[r[1]] = (counts[r[1]] or 0) + 1
+      added = added + 1
+    end
   end
+  if #writes > 0 then redis.call('HSET', KEYS[1], unpack(writes)) end
 end
 for outcome, n in pairs(counts) do redis.call('HINCRBY', KEYS[3], outcome, n) end
 redis.call('EXPIREAT', KEYS[1], ARGV[1])
