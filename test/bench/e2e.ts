@@ -23,7 +23,7 @@
  * window (500 ms) after the last write.
  *
  * The last line is one JSON object: e2e_per_s, raw_per_s, ratio, p50_ms, p99_ms, enqueue_per_s, worker_rss_mb,
- * worker_cpu_us (per notification), raw_cpu_us.
+ * worker_cpu_us (per notification), raw_cpu_us, redis_cpu_us (Redis's CPU per notification, INFO cpu).
  */
 import { fork } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -100,6 +100,7 @@ if (jobSize !== undefined && !(Number.isSafeInteger(jobSize) && jobSize >= 1))
 const producer = createProducer({ redis: redisServer.url, app: APP, ...(jobSize ? { jobSize } : {}) });
 const baseline = { [APP]: await outcomeCounts(redis, APP) };
 const cpuBefore = await Promise.all(workers.map((w) => metric(w.metricsUrl, 'process_cpu_seconds_total')));
+const redisCpuBefore = await redisCpuSeconds();
 let peakRss = 0;
 const rssTimer = setInterval(async () => {
   const rss = await Promise.all(workers.map((w) => metric(w.metricsUrl, 'process_resident_memory_bytes')));
@@ -124,6 +125,7 @@ const deliverSeconds = (Date.now() - started) / 1000;
 clearInterval(rssTimer);
 const cpuAfter = await Promise.all(workers.map((w) => metric(w.metricsUrl, 'process_cpu_seconds_total')));
 const workerCpu = cpuAfter.reduce((s, v, i) => s + v - cpuBefore[i]!, 0);
+const redisCpu = (await redisCpuSeconds()) - redisCpuBefore;
 
 // Latency: enqueue to final outcome, per notification, from the fleet's own records.
 const latencies: number[] = [];
@@ -158,6 +160,7 @@ const result = {
   worker_rss_mb: Math.round(peakRss / 2 ** 20),
   worker_cpu_us: Number(((workerCpu * 1e6) / total).toFixed(1)),
   raw_cpu_us: Number(raw.cpuMicrosPerNotification.toFixed(1)),
+  redis_cpu_us: Number(((redisCpu * 1e6) / total).toFixed(1)),
   workers: workerCount,
   transport,
   redis: values.redis,
@@ -166,10 +169,21 @@ console.log(
   `raw ${fleet.legacy ? 'LegacyClient' : 'Http2Pool'}: ${result.raw_per_s}/s, ${result.raw_cpu_us} µs CPU per notification\n` +
     `fleet (${workerCount} worker process(es)): enqueue ${result.enqueue_per_s}/s, delivered ${delivered}/${total} ` +
     `at ${e2ePerS}/s (ratio ${result.ratio}), enqueue-to-verdict p50 ${result.p50_ms} ms p99 ${result.p99_ms} ms, ` +
-    `worker ${result.worker_cpu_us} µs CPU per notification, peak RSS ${result.worker_rss_mb} MB`,
+    `worker ${result.worker_cpu_us} µs CPU per notification (Redis ${result.redis_cpu_us} µs), peak RSS ${result.worker_rss_mb} MB`,
 );
 console.log(JSON.stringify(result));
 process.exit(0);
+
+/** CPU seconds Redis has used (INFO cpu), all masters of a cluster together: its share of the run. */
+async function redisCpuSeconds(): Promise<number> {
+  let seconds = 0;
+  for (const node of redis instanceof Cluster ? redis.nodes('master') : [redis]) {
+    const info = await node.info('cpu');
+    for (const name of ['used_cpu_sys', 'used_cpu_user'])
+      seconds += Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  }
+  return seconds;
+}
 
 /** bench:http2's `ours` client (Http2Pool, `--connections` sessions, 1,000 in flight), in its own process. */
 async function rawHttp2(): Promise<ClientReport> {
