@@ -23,8 +23,14 @@ export interface RedisServerOptions {
   persist?: boolean;
   /** The binary. @defaultValue `redis-server` on PATH */
   binary?: string;
-  /** Give up waiting for readiness after this long. @defaultValue 10000 */
+  /**
+   * Give up waiting for readiness after this long without an answer. While it answers LOADING (reading a large
+   * AOF or RDB back: a data dir of 1.3 GB took longer than 10 s) it is waited for up to `loadTimeoutMs`.
+   * @defaultValue 10000
+   */
   startTimeoutMs?: number;
+  /** The most to wait while it loads its data. @defaultValue 600000 (10 minutes) */
+  loadTimeoutMs?: number;
   /** More redis-server arguments, e.g. `['--cluster-enabled', 'yes']` (a Redis Cluster node). @defaultValue none */
   args?: readonly string[];
 }
@@ -82,13 +88,14 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
         port,
         dir,
         options.persist ?? false,
-        options.startTimeoutMs ?? 10_000,
+        { startMs: options.startTimeoutMs ?? 10_000, loadMs: options.loadTimeoutMs ?? 600_000 },
         options.args ?? [],
       );
       return handle(child, port, dir, tempDir);
     } catch (err) {
       lastError = err;
-      if (options.port !== undefined) break;
+      // Only a port taken meanwhile is worth another port; a server that would not start or load would not either.
+      if (options.port !== undefined || !/already in use/i.test((err as Error).message)) break;
     }
   }
   if (tempDir) rmSync(dir, { recursive: true, force: true });
@@ -100,7 +107,7 @@ function spawnRedis(
   port: number,
   dir: string,
   persist: boolean,
-  timeoutMs: number,
+  timeouts: { readonly startMs: number; readonly loadMs: number },
   extraArgs: readonly string[],
 ) {
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--daemonize', 'no'];
@@ -113,7 +120,8 @@ function spawnRedis(
   child.stderr?.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-2000)));
   return new Promise<ChildProcess>((resolve, reject) => {
     let done = false;
-    const deadline = Date.now() + timeoutMs;
+    const started = Date.now();
+    let loading = false;
     const settle = (err?: Error) => {
       if (done) return;
       done = true;
@@ -130,29 +138,39 @@ function spawnRedis(
     // Ready when it answers PING (its "ready" log line is below the warning level we run at).
     const poll = () => {
       if (done) return;
-      if (Date.now() > deadline)
-        return settle(new Error(`redis-server did not answer on port ${port} within ${timeoutMs} ms`));
-      pingRedis(port).then((ok) => (ok ? settle() : setTimeout(poll, 20)));
+      const waited = Date.now() - started;
+      if (loading && waited > timeouts.loadMs)
+        return settle(
+          new Error(`redis-server on port ${port} was still loading its data after ${timeouts.loadMs} ms`),
+        );
+      if (!loading && waited > timeouts.startMs)
+        return settle(new Error(`redis-server did not answer on port ${port} within ${timeouts.startMs} ms`));
+      pingRedis(port).then((answer) => {
+        if (answer === 'pong') return settle();
+        loading ||= answer === 'loading';
+        setTimeout(poll, answer === 'loading' ? 100 : 20);
+      });
     };
     setTimeout(poll, 10);
   });
 }
 
-/** Does something answer +PONG on 127.0.0.1:port? */
-function pingRedis(port: number): Promise<boolean> {
+/** What 127.0.0.1:port answers to PING: PONG, LOADING (alive, reading its data back), or nothing useful. */
+function pingRedis(port: number): Promise<'pong' | 'loading' | 'none'> {
   return new Promise((resolve) => {
     const socket = connect({ port, host: '127.0.0.1' });
     let reply = '';
-    const end = (ok: boolean) => {
+    const end = (answer: 'pong' | 'loading' | 'none') => {
       socket.destroy();
-      resolve(ok);
+      resolve(answer);
     };
-    socket.setTimeout(500, () => end(false));
-    socket.on('error', () => end(false));
+    socket.setTimeout(500, () => end('none'));
+    socket.on('error', () => end('none'));
     socket.on('connect', () => socket.write('PING\r\n'));
     socket.on('data', (d) => {
       reply += d.toString();
-      if (reply.includes('\r\n')) end(reply.startsWith('+PONG'));
+      if (reply.includes('\r\n'))
+        end(reply.startsWith('+PONG') ? 'pong' : reply.startsWith('-LOADING') ? 'loading' : 'none');
     });
   });
 }
