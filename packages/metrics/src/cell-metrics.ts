@@ -48,6 +48,8 @@ abstract class CellMetric<L extends string, C> {
     this.name = config.name;
     this.help = config.help;
     this.#labelNames = config.labelNames;
+    // The Registry reads name, help, type, get() and reset(); its Metric type also asks for prom-client's
+    // labels()/remove(), which a cell metric does not offer, hence the cast.
     for (const registry of config.registers) registry.registerMetric(this as never);
   }
 
