@@ -76,11 +76,12 @@ export function answerBroadcast(req: RouteRequest, ctx: RouteContext): RouteAnsw
   if (forced !== undefined) return rejection(forced);
 
   const uniqueId = randomUUID();
-  channel.published++;
+  let stored = channel.stored;
   if (channel.storagePolicy === 1 && expiration > 0) {
     const expiresAt = Math.min(expiration * 1000, req.now + MAX_STORED_MESSAGE_MS);
-    channel.stored = expiresAt > req.now ? { payload, uniqueId, expiresAt } : undefined;
+    stored = expiresAt > req.now ? { payload, uniqueId, expiresAt } : undefined;
   }
+  ctx.channels.published(channel, stored);
   const { recorder } = ctx;
   recorder.onAccepted(
     recorder.keepsRecords

@@ -32,7 +32,22 @@ export interface Channel {
   published: number;
 }
 
+/**
+ * One change to the store, as `onChange` reports it and `apply` replays it: what a simulator of several
+ * processes (`pushfleet start`'s) relays between them, so each answers for every channel.
+ */
+export type ChannelChange =
+  | { readonly kind: 'created'; readonly channel: Channel }
+  | { readonly kind: 'deleted'; readonly id: string; readonly at: number }
+  | {
+      readonly kind: 'published';
+      readonly id: string;
+      readonly stored: StoredMessage | undefined;
+    };
+
 export class ChannelStore {
+  /** Told of each change made through this store (not of those it `apply`s). */
+  onChange: ((change: ChannelChange) => void) | undefined;
   readonly #byId = new Map<string, Channel>();
   readonly #liveCount = new Map<string, number>();
   readonly #disabled = new Set<string>();
@@ -83,6 +98,7 @@ export class ChannelStore {
     };
     this.#byId.set(id, channel);
     this.#liveCount.set(bundleId, live + 1);
+    this.onChange?.({ kind: 'created', channel: { ...channel } });
     return channel;
   }
 
@@ -102,6 +118,36 @@ export class ChannelStore {
     if (channel.deletedAt !== undefined) return;
     channel.deletedAt = now;
     this.#liveCount.set(channel.bundleId, this.count(channel.bundleId) - 1);
+    this.onChange?.({ kind: 'deleted', id: channel.id, at: now });
+  }
+
+  /** A broadcast was accepted on `channel`; `stored` is the message the channel keeps now. */
+  published(channel: Channel, stored: StoredMessage | undefined): void {
+    channel.published++;
+    channel.stored = stored;
+    this.onChange?.({ kind: 'published', id: channel.id, stored });
+  }
+
+  /** Replay a change another process's store reported. */
+  apply(change: ChannelChange): void {
+    if (change.kind === 'created') {
+      const c = change.channel;
+      if (this.#byId.has(c.id)) return;
+      this.#issued.add(c.id);
+      this.#byId.set(c.id, { ...c });
+      if (c.deletedAt === undefined) this.#liveCount.set(c.bundleId, this.count(c.bundleId) + 1);
+      return;
+    }
+    const channel = this.#byId.get(change.id);
+    if (channel === undefined) return;
+    if (change.kind === 'deleted') {
+      if (channel.deletedAt !== undefined) return;
+      channel.deletedAt = change.at;
+      this.#liveCount.set(channel.bundleId, this.count(channel.bundleId) - 1);
+    } else {
+      channel.published++;
+      channel.stored = change.stored;
+    }
   }
 
   /** Ids of the live channels of `bundleId`, oldest first. */

@@ -15,5 +15,11 @@ export {
   BroadcastRuleBook,
   type BroadcastRuleHandle,
 } from './broadcast-rules.js';
-export { type Channel, ChannelStore, MAX_STORED_MESSAGE_MS, type StoredMessage } from './channel-store.js';
+export {
+  type Channel,
+  type ChannelChange,
+  ChannelStore,
+  MAX_STORED_MESSAGE_MS,
+  type StoredMessage,
+} from './channel-store.js';
 export { liveActivityWarnings } from './live-activity-lint.js';
