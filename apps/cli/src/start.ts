@@ -195,8 +195,9 @@ export async function runStart(options: StartOptions): Promise<number> {
   }
 }
 
-/** Notifications per `sendMany` call of the demo. */
-const DEMO_BATCH = 10_000;
+/** Notifications per SDK call of the demo; every `DEMO_FAN_OUT_EVERY`th call is one payload to all its tokens. */
+const DEMO_BATCH = 1000;
+const DEMO_FAN_OUT_EVERY = 5;
 
 /** The demo sends to the simulator's topic, or to the first topic of the configured app. */
 function demoTopic(): string {
@@ -224,17 +225,24 @@ async function runDemo(redisUrl: string, topic: string, count: number, timeoutMs
       // Waiting reads the app's outcome counters: O(1) per poll, whatever the count.
       const baseline = { [app]: await outcomeCounts(redis, app) };
       const started = Date.now();
-      // In calls of DEMO_BATCH, as a producer of many should send: the workers start on the first call's jobs
+      // bench:e2e's mix, so the two rates compare: calls of DEMO_BATCH, every fifth a fan-out, the others
+      // distinct payloads. In calls, as a producer of many should send: the workers start on the first jobs
       // while the rest is validated (one sendMany of 200,000 validated for 2 s before enqueueing any).
       const ids: string[] = [];
-      for (let from = 0; from < count; from += DEMO_BATCH) {
+      for (let from = 0, call = 1; from < count; from += DEMO_BATCH, call++) {
         const n = Math.min(DEMO_BATCH, count - from);
-        // Random tokens from one draw per batch: a randomBytes call per token was 1.3 s of a 200,000 demo.
+        // Random tokens from one draw per call: a randomBytes call per token was 1.3 s of a 200,000 demo.
         const random = randomBytes(32 * n).toString('hex');
-        const batch = Array.from({ length: n }, (_, k) =>
-          notification(from + k, random.slice(64 * k, 64 * k + 64)),
-        );
-        ids.push(...(await producer.sendMany(batch)).ids);
+        const tokens = Array.from({ length: n }, (_, k) => random.slice(64 * k, 64 * k + 64));
+        const sent =
+          call % DEMO_FAN_OUT_EVERY === 0
+            ? await producer.fanOut({
+                topic,
+                payload: { aps: { alert: 'pushfleet demo: to everyone' } },
+                tokens,
+              })
+            : await producer.sendMany(tokens.map((t, k) => notification(from + k, t)));
+        ids.push(...sent.ids);
       }
       const outcome = await waitForNotifications(redis, {
         baseline,
