@@ -62,7 +62,6 @@ export {
   type CommonFields,
   type CompletedPushJob,
   completedPushJob,
-  deliveredAtFirstTry,
   JOB_RECORD_VERSION,
   type JobNotification,
   jobNotifications,

@@ -152,13 +152,14 @@ export interface CompletedPushJob {
   readonly exceptions: readonly NotificationResult[];
 }
 
-/** Whether a notification's whole story is "delivered at the first try" (nothing a final record lacks). */
-export function deliveredAtFirstTry(s: NotificationState): boolean {
-  return s.final && s.outcome === 'delivered' && s.attempts.length === 1;
-}
-
-/** The stored return value of a completed job with these results. */
+/**
+ * The stored return value of a completed job with these results: every notification whose story is more than
+ * "delivered at the first try" (which its final record holds whole) is kept.
+ */
 export function completedPushJob(result: PushJobResult): CompletedPushJob {
   const { app, delivered, failed } = result;
-  return { app, delivered, failed, exceptions: result.notifications.filter((n) => !deliveredAtFirstTry(n)) };
+  const exceptions = result.notifications.filter(
+    (n) => !(n.final && n.outcome === 'delivered' && n.attempts.length === 1),
+  );
+  return { app, delivered, failed, exceptions };
 }
