@@ -92,10 +92,11 @@ describe('a worker killed mid-run', () => {
       expect(counted).toBeLessThanOrEqual(WINDOW);
       expect(await metricSum(workers[1]!.metricsUrl, 'pushfleet_stalled_jobs_total')).toBeGreaterThan(0);
       // Recovery: the stall check finds the dead worker's jobs within lockDuration + stalledInterval (8 s), so
-      // the first resend arrives by then (2 s of slack for a loaded CI machine); the last follows within 20 s.
+      // the first resend arrives by then (4 s of slack for a loaded CI machine; BullMQ's default lock alone is
+      // 30 s); the last follows within 20 s.
       expect(acceptedAtKill).toBeLessThan(20_000);
       if (secondArrival.length > 0) {
-        expect(Math.min(...secondArrival) - killedAt).toBeLessThan(10_000);
+        expect(Math.min(...secondArrival) - killedAt).toBeLessThan(12_000);
         expect(Math.max(...secondArrival) - killedAt).toBeLessThan(20_000);
       }
     } finally {
