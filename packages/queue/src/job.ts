@@ -46,7 +46,17 @@ export interface PushJobData {
   readonly runs?: number;
 }
 
-const SHAREABLE = ['topic', 'pushType', 'priority', 'expiration', 'collapseId', 'payload', 'sendAt'] as const;
+/** Every field of a record but its id and token: a field added to NotificationRecord and not here fails to compile. */
+const SHAREABLE_FIELDS: Record<keyof CommonFields, true> = {
+  topic: true,
+  pushType: true,
+  priority: true,
+  expiration: true,
+  collapseId: true,
+  payload: true,
+  sendAt: true,
+};
+const SHAREABLE = Object.keys(SHAREABLE_FIELDS) as (keyof CommonFields)[];
 
 /**
  * The data of a job carrying `records` (one app's): a field with one value in all of them is stored once, in
@@ -66,9 +76,11 @@ export function packJobData(
   }
   if (Object.keys(common).length === 0)
     return { v: JOB_RECORD_VERSION, app, enqueuedAt, notifications: records };
+  // Field by field, not Object.entries of each record: that loop was 10% of the producer's CPU (--cpu-prof).
+  const ownFields = SHAREABLE.filter((field) => !(field in common));
   const notifications = records.map((r) => {
-    const own: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(r)) if (!(key in common)) own[key] = value;
+    const own: Record<string, unknown> = { id: r.id, token: r.token };
+    for (const field of ownFields) if (r[field] !== undefined) own[field] = r[field];
     return own as JobNotification;
   });
   return { v: JOB_RECORD_VERSION, app, enqueuedAt, common, notifications };
