@@ -3,7 +3,7 @@
  *
  *   node test/dist/bench/e2e.js [--notifications 200000] [--workers 1] [--concurrency 64] [--sim-workers 2]
  *                               [--connections 2] [--fan-out 0.2] [--profile DIR] [--transport http2|legacy]
- *                               [--redis single|cluster] [--job-size 100]
+ *                               [--redis single|cluster] [--job-size 100] [--callers 1]
  *
  * Processes: Redis (AOF on, everysec: what a deployment runs; `--redis cluster`: a 3-master, 3-replica Redis
  * Cluster on loopback, AOF on every node), the simulator (bench:http2's, counters only, in its
@@ -57,6 +57,8 @@ const { values } = parseArgs({
     'sim-workers': { type: 'string', default: '2' },
     connections: { type: 'string', default: '2' },
     'fan-out': { type: 'string', default: '0.2' },
+    /** Producer calls in flight at once (a backend's request handlers each enqueueing). */
+    callers: { type: 'string', default: '1' },
     /** Notifications per job from sendMany (the SDK's jobSize; its default when left out). */
     'job-size': { type: 'string' },
     /** Write a CPU profile of each worker (node --cpu-prof) into this directory. */
@@ -74,6 +76,9 @@ const total = Number(values.notifications);
 const workerCount = Number(values.workers);
 const connections = Number(values.connections);
 const fanOutShare = Number(values['fan-out']);
+const callers = Number(values.callers);
+if (!(Number.isSafeInteger(callers) && callers >= 1))
+  throw new Error(`--callers: must be a whole number of at least 1; got "${values.callers}"`);
 
 // Redis (AOF), the simulator and the worker processes: test/bench/bench-fleet.ts, shared with the soak.
 const fleet = await startBenchFleet({
@@ -109,11 +114,18 @@ const rssTimer = setInterval(async () => {
 
 const enqueuedAt = new Map<string, number>();
 const started = Date.now();
-for (let i = 0; i < total; i += 1000) {
-  const at = Date.now();
-  const ids = await sendBench(producer, i, Math.min(1000, total - i), fanOutShare);
-  for (const id of ids) enqueuedAt.set(id, at);
+let nextCall = 0;
+/** One caller: takes the next call of 1,000 until none is left (`--callers` of them run at once). */
+async function caller(): Promise<void> {
+  while (nextCall < total) {
+    const i = nextCall;
+    nextCall += 1000;
+    const at = Date.now();
+    const ids = await sendBench(producer, i, Math.min(1000, total - i), fanOutShare);
+    for (const id of ids) enqueuedAt.set(id, at);
+  }
 }
+await Promise.all(Array.from({ length: callers }, caller));
 const enqueueSeconds = (Date.now() - started) / 1000;
 const outcome = await waitForNotifications(redis, {
   baseline,
