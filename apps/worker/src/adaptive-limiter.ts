@@ -26,6 +26,13 @@ export interface AdaptiveLimiterOptions {
   readonly onLimit?: (limit: number) => void;
 }
 
+/** A send waiting for a slot, with its caller's promise's resolvers. */
+interface Waiter {
+  readonly request: ApnsRequest;
+  readonly resolve: (verdict: Verdict) => void;
+  readonly reject: (err: unknown) => void;
+}
+
 export class AdaptiveLimiter implements PushSender {
   readonly #inner: PushSender;
   readonly #capacity: (() => number) | undefined;
@@ -38,7 +45,7 @@ export class AdaptiveLimiter implements PushSender {
   #inFlight = 0;
   #lastDecrease = 0;
   /** Sends waiting for a slot, oldest first; `#head` is the next to wake (no Array#shift: it is O(n)). */
-  #waiting: (() => void)[] = [];
+  #waiting: (Waiter | undefined)[] = [];
   #head = 0;
 
   constructor(inner: PushSender, options: AdaptiveLimiterOptions = {}) {
@@ -79,7 +86,10 @@ export class AdaptiveLimiter implements PushSender {
       this.#inFlight++;
       return this.#sendNow(request);
     }
-    return new Promise<void>((resolve) => this.#waiting.push(resolve)).then(() => this.#sendNow(request));
+    // The request waits with its own promise's resolvers: no second promise and closure per waiting send.
+    return new Promise<Verdict>((resolve, reject) => {
+      this.#waiting.push({ request, resolve, reject });
+    });
   }
 
   /** Send holding a slot; the slot is freed when the answer (or the error) comes. Once per notification: no async frame. */
@@ -134,7 +144,9 @@ export class AdaptiveLimiter implements PushSender {
     const limit = this.limit;
     while (this.#inFlight < limit && this.#head < this.#waiting.length) {
       this.#inFlight++;
-      this.#waiting[this.#head++]?.();
+      const waiter = this.#waiting[this.#head]!;
+      this.#waiting[this.#head++] = undefined; // the woken request is not held here until the list empties
+      this.#sendNow(waiter.request).then(waiter.resolve, waiter.reject);
     }
     if (this.#head === this.#waiting.length) {
       this.#waiting = [];

@@ -46,45 +46,71 @@ export function toApnsRequest(n: NotificationRecord): ApnsRequest {
   };
 }
 
-export async function attemptNotification(
+/**
+ * One try: resolves with the notification's new state (and the policy's answer when it is not final). Written
+ * as a then-chain, not an async function: it runs once per notification, and a worker holds thousands of them
+ * at once, so each async frame (its generator, promise and context) was live data that every scavenge copied.
+ */
+export function attemptNotification(
   ctx: AttemptContext,
   n: NotificationRecord,
   prior: NotificationState | undefined,
   enqueuedAt: number,
 ): Promise<AttemptResult> {
-  const attempts: AttemptRecord[] = prior ? [...prior.attempts] : [];
-  const ask = (cause: RetryCause, now: number) =>
-    decideRetry(
-      ctx.policy,
-      { cause, tries: attempts.length, enqueuedAt, expiration: n.expiration, now },
-      ctx.random,
-    );
-  let verdict: Verdict;
+  let sent: Promise<Verdict>;
   try {
-    verdict = await ctx.sender.send(toApnsRequest(n));
+    sent = ctx.sender.send(toApnsRequest(n));
   } catch (err) {
-    if (!(err instanceof TransportError)) throw err;
-    const at = Date.now();
-    attempts.push({ at, outcome: 'transport-error', reason: err.code });
-    const retry = ask({ kind: 'transport', code: err.code }, at);
-    return { state: givenUp(retry, attempts) ?? { final: false, attempts }, retry, recordedInvalid: false };
+    sent = Promise.reject(err); // a sender that throws is treated as one that rejects
   }
+  return sent.then(
+    (verdict) => answered(ctx, n, prior, enqueuedAt, verdict),
+    (err: unknown) => unanswered(ctx, n, prior, enqueuedAt, err),
+  );
+}
+
+/** The policy's answer for a try that was not final. */
+function askPolicy(
+  ctx: AttemptContext,
+  n: NotificationRecord,
+  enqueuedAt: number,
+  tries: number,
+  cause: RetryCause,
+  now: number,
+): RetryDecision {
+  return decideRetry(ctx.policy, { cause, tries, enqueuedAt, expiration: n.expiration, now }, ctx.random);
+}
+
+/** No answer came: the try is recorded as a transport error, and the policy decides. */
+function unanswered(
+  ctx: AttemptContext,
+  n: NotificationRecord,
+  prior: NotificationState | undefined,
+  enqueuedAt: number,
+  err: unknown,
+): AttemptResult {
+  if (!(err instanceof TransportError)) throw err;
   const at = Date.now();
+  const attempts: AttemptRecord[] = prior ? [...prior.attempts] : [];
+  attempts.push({ at, outcome: 'transport-error', reason: err.code });
+  const retry = askPolicy(ctx, n, enqueuedAt, attempts.length, { kind: 'transport', code: err.code }, at);
+  return { state: givenUp(retry, attempts) ?? { final: false, attempts }, retry, recordedInvalid: false };
+}
+
+/** APNs answered: the verdict becomes the state; a dead token is recorded before the try settles. */
+function answered(
+  ctx: AttemptContext,
+  n: NotificationRecord,
+  prior: NotificationState | undefined,
+  enqueuedAt: number,
+  verdict: Verdict,
+): AttemptResult | Promise<AttemptResult> {
+  const at = Date.now();
+  const attempts: AttemptRecord[] = prior ? [...prior.attempts] : [];
   // Built field by field, not by spreads: this runs once per notification.
   const attempt: Writable<AttemptRecord> = { at, outcome: verdict.outcome, status: verdict.status };
   if (verdict.reason !== undefined) attempt.reason = verdict.reason;
   attempts.push(attempt);
-  let recordedInvalid = false;
-  if (verdict.outcome === 'token-invalid') {
-    recordedInvalid = await recordInvalidToken(ctx.redis, {
-      app: ctx.app,
-      token: n.token,
-      reason: verdict.reason ?? 'Unknown',
-      timestamp: verdict.timestamp ?? at,
-      topic: n.topic,
-      source: ctx.transport,
-    });
-  }
   const state: Writable<NotificationState> = {
     // creds-broken is not final: the app is paused and the notification is sent again once it resumes.
     final: verdict.outcome !== 'retry' && verdict.outcome !== 'creds-broken',
@@ -95,13 +121,27 @@ export async function attemptNotification(
   if (verdict.reason !== undefined) state.reason = verdict.reason;
   if (verdict.timestamp !== undefined) state.timestamp = verdict.timestamp;
   if (verdict.uniqueId !== undefined) state.uniqueId = verdict.uniqueId;
+  if (verdict.outcome === 'token-invalid') {
+    return recordInvalidToken(ctx.redis, {
+      app: ctx.app,
+      token: n.token,
+      reason: verdict.reason ?? 'Unknown',
+      timestamp: verdict.timestamp ?? at,
+      topic: n.topic,
+      source: ctx.transport,
+    }).then((recordedInvalid) => ({ state, recordedInvalid }));
+  }
   // creds-broken asks the policy too: without a pause handler it is retried like any other non-final answer.
-  if (verdict.outcome !== 'retry' && verdict.outcome !== 'creds-broken') return { state, recordedInvalid };
-  const retry = ask(
+  if (state.final) return { state, recordedInvalid: false };
+  const retry = askPolicy(
+    ctx,
+    n,
+    enqueuedAt,
+    attempts.length,
     { kind: 'answer', action: verdict.action ?? 'retry', retryAfterMs: verdict.retryAfterMs },
     at,
   );
-  return { state: givenUp(retry, attempts) ?? state, retry, recordedInvalid };
+  return { state: givenUp(retry, attempts) ?? state, retry, recordedInvalid: false };
 }
 
 type Writable<T> = { -readonly [K in keyof T]: T[K] };

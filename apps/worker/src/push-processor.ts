@@ -223,17 +223,26 @@ export function createPushProcessor(options: PushProcessorOptions) {
       options.checkpointIntervalMs ?? 1000,
       recordEnded,
     );
-    let results: AttemptResult[];
+    const results: AttemptResult[] = new Array(todo.length);
     try {
-      results = await Promise.all(
-        todo.map(async (n) => {
-          const r = await attemptNotification(ctx, n, state[n.id], data.enqueuedAt);
-          state[n.id] = r.state;
-          checkpoint.dirty();
-          run?.settled();
-          return r;
-        }),
-      );
+      // One promise for the run, not one async frame per notification (see attemptNotification).
+      await new Promise<void>((resolve, reject) => {
+        let left = todo.length;
+        if (left === 0) resolve();
+        todo.forEach((n, i) => {
+          attemptNotification(ctx, n, state[n.id], data.enqueuedAt).then((r) => {
+            try {
+              state[n.id] = r.state;
+              results[i] = r;
+              checkpoint.dirty();
+              run?.settled();
+              if (--left === 0) resolve();
+            } catch (err) {
+              reject(err); // never an unhandled rejection of this then's own promise
+            }
+          }, reject);
+        });
+      });
     } finally {
       await checkpoint.stop();
     }
