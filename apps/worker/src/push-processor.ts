@@ -223,7 +223,9 @@ export function createPushProcessor(options: PushProcessorOptions) {
       options.checkpointIntervalMs ?? 1000,
       recordEnded,
     );
-    const results: AttemptResult[] = new Array(todo.length);
+    // Only the tries with more to do than their state says (a retry decision, a dead token recorded): the
+    // rest would be one more object per notification held until the run ends.
+    const notable: { readonly index: number; readonly result: AttemptResult }[] = [];
     try {
       // One promise for the run, not one async frame per notification (see attemptNotification).
       await new Promise<void>((resolve, reject) => {
@@ -233,7 +235,7 @@ export function createPushProcessor(options: PushProcessorOptions) {
           attemptNotification(ctx, n, state[n.id], data.enqueuedAt).then((r) => {
             try {
               state[n.id] = r.state;
-              results[i] = r;
+              if (r.retry || r.recordedInvalid) notable.push({ index: i, result: r });
               checkpoint.dirty();
               run?.settled();
               if (--left === 0) resolve();
@@ -249,12 +251,13 @@ export function createPushProcessor(options: PushProcessorOptions) {
 
     let nextTry = Number.POSITIVE_INFINITY;
     let freshConnection = false;
-    todo.forEach((n, i) => {
-      const r = results[i]!;
+    for (const n of todo) finish(state[n.id]!, data.enqueuedAt);
+    notable.sort((a, b) => a.index - b.index); // dead letters in job order
+    for (const { index, result: r } of notable) {
+      const n = todo[index]!;
       if (r.recordedInvalid) count.invalidTokenRecorded();
-      finish(r.state, data.enqueuedAt);
       const lastReason = r.state.attempts.at(-1)?.reason;
-      if (!r.retry) return;
+      if (!r.retry) continue;
       if (r.retry.retry) {
         count.retried(lastReason);
         nextTry = Math.min(nextTry, r.retry.atMs);
@@ -264,7 +267,7 @@ export function createPushProcessor(options: PushProcessorOptions) {
           deadLetter(n, r.state, r.retry.outcome, `${r.retry.reason}: ${lastReason ?? 'no answer'}`),
         );
       }
-    });
+    }
     if (deadLetters.length > 0) {
       await addDeadLetters(redis, app, deadLetters, options.deadLetterLimits);
       for (const d of deadLetters) {
