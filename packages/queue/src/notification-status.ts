@@ -134,15 +134,23 @@ export async function recordFinalOutcomes(
   const numbers = new Map<string, number>(); // a record's fields -> its number in `records`
   let records = '';
   let lines = '';
+  let previous: FinalRecord | undefined;
+  let previousK = 0;
   for (const [id, r] of finals) {
-    const fields = `${r.outcome}\n${r.jobId}\n${r.at}\n${r.attempts}\n${r.status}\n${r.reason}\n${r.uniqueId}`;
-    let k = numbers.get(fields);
-    if (k === undefined) {
-      k = numbers.size + 1;
-      numbers.set(fields, k);
-      records += `${r.outcome}\n${r.jobId}\n${JSON.stringify(r)}\n`;
+    // Neighbours are often alike (answered in the same millisecond): compared field by field first, the
+    // record's key string is built only when this one differs from the one before.
+    if (previous === undefined || !sameRecord(r, previous)) {
+      const fields = `${r.outcome}\n${r.jobId}\n${r.at}\n${r.attempts}\n${r.status}\n${r.reason}\n${r.uniqueId}`;
+      let k = numbers.get(fields);
+      if (k === undefined) {
+        k = numbers.size + 1;
+        numbers.set(fields, k);
+        records += `${r.outcome}\n${r.jobId}\n${JSON.stringify(r)}\n`;
+      }
+      previous = r;
+      previousK = k;
     }
-    lines += `${id}\n${k}\n`;
+    lines += `${id}\n${previousK}\n`;
   }
   const keys = [
     queueKeys.finalOutcomes(app, bucket),
@@ -157,6 +165,19 @@ export async function recordFinalOutcomes(
     records,
     lines,
   )) as number;
+}
+
+/** Whether two final records have the same fields (and so the same record number in one write). */
+function sameRecord(a: FinalRecord, b: FinalRecord): boolean {
+  return (
+    a.at === b.at &&
+    a.outcome === b.outcome &&
+    a.status === b.status &&
+    a.attempts === b.attempts &&
+    a.jobId === b.jobId &&
+    a.reason === b.reason &&
+    a.uniqueId === b.uniqueId
+  );
 }
 
 /** Notifications of the app that ended, per outcome, since the counters began. */
