@@ -144,6 +144,7 @@ export function createPushProcessor(options: PushProcessorOptions) {
     // A run of this job before this one ended without saving: it died or stalled mid-send.
     const diedBefore = job.attemptsStarted > (data.runs ?? 0) + 1;
 
+    let expiredAny = false;
     for (const n of todo) {
       const prior = state[n.id]?.attempts ?? [];
       const gone = expiredBeforeSend(
@@ -157,11 +158,12 @@ export function createPushProcessor(options: PushProcessorOptions) {
           prior.length > 0 ? `${gone.reason}: ${prior.at(-1)?.reason ?? 'no answer'}` : gone.reason;
         const s = { final: true, outcome: gone.outcome, reason, attempts: prior };
         state[n.id] = s;
+        expiredAny = true;
         finish(s, data.enqueuedAt, now);
         deadLetters.push(deadLetter(n, s, gone.outcome, reason));
       }
     }
-    todo = todo.filter((n) => !state[n.id]?.final);
+    if (expiredAny) todo = todo.filter((n) => !state[n.id]?.final);
     const suppressed = await findSuppressed(
       redis,
       app,
@@ -182,7 +184,7 @@ export function createPushProcessor(options: PushProcessorOptions) {
     });
 
     run?.settled(sending - todo.length); // expired or suppressed: not sent
-    countResends(todo, state, diedBefore);
+    countResends(todo, state, diedBefore, data.state !== undefined);
     const jobId = String(job.id);
     /** Notifications final in `snapshot` that were not at the run's start, nor recorded since. */
     const endedIn = (snapshot: Readonly<Record<string, NotificationState>>, done: ReadonlySet<string>) => {
@@ -334,7 +336,13 @@ export function createPushProcessor(options: PushProcessorOptions) {
     todo: NotificationRecord[],
     state: Record<string, NotificationState>,
     diedBefore: boolean,
+    hadState: boolean,
   ) {
+    if (!hadState) {
+      // No earlier run saved a try: each is a resend only if a run before this one died mid-send.
+      if (diedBefore) for (let i = 0; i < todo.length; i++) count.resent('stall');
+      return;
+    }
     for (const n of todo) {
       const last = state[n.id]?.attempts.at(-1);
       if (last?.outcome === 'transport-error' && last.reason && MAYBE_DELIVERED.has(last.reason))
