@@ -1,7 +1,8 @@
 /**
  * A worker takes jobs by its transport's capacity: with the simulator allowing 20 streams per connection and
  * the worker 2 connections, no more than 40 notifications are in flight at once and no more jobs are active
- * than fill two such windows, however long the queue is; the rest waits in Redis, and all is delivered.
+ * than fill two such windows (and the jobs ending), however long the queue is; the rest waits in Redis, and
+ * all is delivered.
  */
 import { appQueue } from '@pushfleet/queue';
 import { Queue } from 'bullmq';
@@ -66,8 +67,11 @@ describe('jobs taken by capacity', () => {
       expect(busy.length).toBeGreaterThan(3); // the run was observed while it sent
       for (const s of busy) expect(s.inFlight).toBeLessThanOrEqual(Math.max(1, s.capacity));
       expect(Math.max(...samples.map((s) => s.capacity))).toBeLessThanOrEqual(STREAMS * SESSIONS);
-      // Two windows of the most capacity, in jobs of JOB_SIZE, plus the one BullMQ may fetch as a job ends.
-      const mostJobs = (2 * STREAMS * SESSIONS) / JOB_SIZE + 1;
+      // Two windows of the most capacity, in jobs of JOB_SIZE, plus jobs ending: one whose last verdict came
+      // holds no send slot, yet is active until its records are written and BullMQ has moved it (and may have
+      // fetched the next with it). Two at once were seen on a loaded CI machine; without the intake all 60 would
+      // be active (the test fleet's concurrency ceiling is 64).
+      const mostJobs = (2 * STREAMS * SESSIONS) / JOB_SIZE + 2;
       expect(Math.max(...samples.map((s) => s.active))).toBeLessThanOrEqual(mostJobs);
       expect(Math.max(...samples.map((s) => s.active))).toBeGreaterThan(1); // and it did run jobs side by side
       expect(fleet.sim.recorder.counters.accepted).toBe(JOBS * JOB_SIZE);
