@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import { redisPerFile } from './__fixtures__/redis-per-file.js';
 import {
   addDeadLetters,
   countDeadLetters,
@@ -14,17 +15,10 @@ import type { PushJobData } from './job.js';
 import { getNotificationStatus } from './job-status.js';
 import { validateNotification } from './notification.js';
 import { appQueue } from './queue-keys.js';
-import { type RedisServer, startRedisServer } from './redis-server.js';
 
-let server: RedisServer;
 let redis: Redis;
-beforeAll(async () => {
-  server = await startRedisServer();
-  redis = new Redis(server.url, { maxRetriesPerRequest: null });
-});
-afterAll(async () => {
-  redis.disconnect();
-  await server.close();
+redisPerFile((_, r) => {
+  redis = r;
 });
 
 function entry(app: string, i: number, deadAt = Date.now()): DeadLetter {

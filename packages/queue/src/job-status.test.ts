@@ -3,8 +3,9 @@
  * final record; a job completed by an older worker (every notification in its return value) reads as stored.
  */
 import { Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import { redisPerFile } from './__fixtures__/redis-per-file.js';
 import {
   type CompletedPushJob,
   completedPushJob,
@@ -16,17 +17,10 @@ import {
 import { getPushJobStatus } from './job-status.js';
 import { recordFinalOutcomes } from './notification-status.js';
 import { appQueue } from './queue-keys.js';
-import { type RedisServer, startRedisServer } from './redis-server.js';
 
-let server: RedisServer;
 let redis: Redis;
-beforeAll(async () => {
-  server = await startRedisServer();
-  redis = new Redis(server.url, { maxRetriesPerRequest: null });
-});
-afterAll(async () => {
-  redis.disconnect();
-  await server.close();
+redisPerFile((_, r) => {
+  redis = r;
 });
 
 const id = (i: number) => `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;

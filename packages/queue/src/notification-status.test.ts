@@ -1,5 +1,6 @@
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import { redisPerFile } from './__fixtures__/redis-per-file.js';
 import {
   findNotification,
   indexNotifications,
@@ -10,17 +11,10 @@ import {
   statusBucketOf,
 } from './notification-status.js';
 import { queueKeys } from './queue-keys.js';
-import { type RedisServer, startRedisServer } from './redis-server.js';
 
-let server: RedisServer;
 let redis: Redis;
-beforeAll(async () => {
-  server = await startRedisServer();
-  redis = new Redis(server.url, { maxRetriesPerRequest: null });
-});
-afterAll(async () => {
-  redis.disconnect();
-  await server.close();
+redisPerFile((_, r) => {
+  redis = r;
 });
 
 const MINUTE = 60_000;

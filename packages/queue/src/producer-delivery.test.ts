@@ -4,7 +4,8 @@
  */
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { redisPerFile } from './__fixtures__/redis-per-file.js';
 import { BatchValidationError, RedisUnavailableError } from './errors.js';
 import { IdempotencyConflictError } from './idempotency.js';
 import { jobNotifications, type PushJobData } from './job.js';
@@ -15,13 +16,9 @@ import { type RedisServer, startRedisServer } from './redis-server.js';
 
 let server: RedisServer;
 let redis: Redis;
-beforeAll(async () => {
-  server = await startRedisServer();
-  redis = new Redis(server.url, { maxRetriesPerRequest: null });
-});
-afterAll(async () => {
-  redis.disconnect();
-  await server?.close();
+redisPerFile((s, r) => {
+  server = s;
+  redis = r;
 });
 
 const token = (i: number) => i.toString(16).padStart(64, '0');

@@ -1,22 +1,19 @@
 import { Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import { redisPerFile } from './__fixtures__/redis-per-file.js';
 import { addDeadLetters } from './dead-letter.js';
 import { validateNotification } from './notification.js';
 import { createProducer } from './producer.js';
 import { readQueueDepth } from './queue-depth.js';
 import { appQueue } from './queue-keys.js';
-import { type RedisServer, startRedisServer } from './redis-server.js';
+import type { RedisServer } from './redis-server.js';
 
 let server: RedisServer;
 let redis: Redis;
-beforeAll(async () => {
-  server = await startRedisServer();
-  redis = new Redis(server.url, { maxRetriesPerRequest: null });
-});
-afterAll(async () => {
-  redis.disconnect();
-  await server.close();
+redisPerFile((s, r) => {
+  server = s;
+  redis = r;
 });
 
 const notification = (i: number, extra: Record<string, unknown> = {}) => ({
