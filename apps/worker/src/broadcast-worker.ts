@@ -71,6 +71,7 @@ export async function startBroadcastWorker(o: BroadcastWorkerOptions): Promise<B
       key: loadSigningKey(app.auth.keyPem, `${app.name} key`),
       keyId: app.auth.keyId,
       teamId: app.auth.teamId,
+      onRefresh: (result) => o.metrics.providerTokenRefreshes.inc({ app: app.name, result }),
     });
     auth = { kind: 'token', token };
     closeToken = () => token.close();

@@ -69,6 +69,7 @@ export async function createSender(
     key,
     keyId: app.auth.keyId,
     teamId: app.auth.teamId,
+    onRefresh: (result) => metrics.providerTokenRefreshes.inc({ app: app.name, result }),
   });
   const pool = new Http2Pool({ url: app.url, ...ca, auth: { kind: 'token', token }, listener, ...sessions });
   return {

@@ -161,6 +161,7 @@ export {
   SharedProviderToken,
   type SharedProviderTokenOptions,
   startSharedProviderToken,
+  type TokenRefreshResult,
 } from './shared-provider-token.js';
 export {
   FEEDBACK_STREAM_MAX_LEN,

@@ -96,6 +96,39 @@ describe('SharedProviderToken', () => {
     for (const s of fleet) await s.close();
   });
 
+  it('reports each token it puts in use, minted or adopted, and each failed sync (the refresh metric)', async () => {
+    let now = 1_700_000_000_000;
+    const clock = () => now;
+    const key = signingKey();
+    const { teamId, keyId } = ids();
+    const seen: Record<'a' | 'b', string[]> = { a: [], b: [] };
+    const opts = { key, keyId, teamId, clock, pollIntervalMs: 0 };
+    const a = await startSharedProviderToken({ ...opts, redis: redis(), onRefresh: (r) => seen.a.push(r) });
+    const bRedis = redis();
+    const b = await startSharedProviderToken({ ...opts, redis: bRedis, onRefresh: (r) => seen.b.push(r) });
+    expect(seen).toEqual({ a: ['minted'], b: ['adopted'] });
+
+    // Nothing new in Redis: a sync puts nothing in use, and reports nothing.
+    await Promise.all([a.sync(), b.sync()]);
+    expect(seen).toEqual({ a: ['minted'], b: ['adopted'] });
+
+    // Due: b mints this time, a takes b's token.
+    now += 45 * MINUTE;
+    await b.sync();
+    await a.sync();
+    expect(seen).toEqual({ a: ['minted', 'adopted'], b: ['adopted', 'minted'] });
+    expect(a.bearer()).toBe(b.bearer());
+
+    // Redis gone: the sync fails, is reported, and the held token stays in use.
+    const held = b.bearer();
+    bRedis.disconnect();
+    await expect(b.sync()).rejects.toThrow();
+    expect(seen.b).toEqual(['adopted', 'minted', 'failed']);
+    expect(b.bearer()).toBe(held);
+    await a.close();
+    await b.close();
+  });
+
   it('refuses a bad team id at construction', () => {
     expect(
       () =>

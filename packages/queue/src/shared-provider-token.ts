@@ -44,7 +44,15 @@ export interface SharedProviderTokenOptions extends ProviderTokenOptions {
   readonly pollIntervalMs?: number;
   /** @defaultValue {@link DEFAULT_SHARED_TOKEN_LEASE_MS} (5 s) */
   readonly leaseMs?: number;
+  /** Told of each token this process puts in use, and of each sync that failed (the refresh metric). */
+  readonly onRefresh?: (result: TokenRefreshResult) => void;
 }
+
+/**
+ * `minted`: this process signed the token in use; `adopted`: it took a newer one another process stored;
+ * `failed`: a read or mint did not complete (Redis unreachable, say); the held token stays in use.
+ */
+export type TokenRefreshResult = 'minted' | 'adopted' | 'failed';
 
 const LEASE_WAIT_STEP_MS = 25;
 
@@ -107,6 +115,7 @@ export class SharedProviderToken implements ProviderTokenSource, AsyncDisposable
   readonly #tokenKey: string;
   readonly #leaseKey: string;
   readonly #owner = randomUUID();
+  readonly #onRefresh: ((result: TokenRefreshResult) => void) | undefined;
   #current: StoredToken | undefined;
   /** A bearer APNs rejected as expired: mint as soon as the interval allows. */
   #rejected: string | undefined;
@@ -125,6 +134,7 @@ export class SharedProviderToken implements ProviderTokenSource, AsyncDisposable
     this.#rule = tokenRefreshRule(options, DEFAULT_SHARED_TOKEN_REFRESH_AFTER_MS);
     this.#pollMs = options.pollIntervalMs ?? DEFAULT_SHARED_TOKEN_POLL_MS;
     this.#leaseMs = options.leaseMs ?? DEFAULT_SHARED_TOKEN_LEASE_MS;
+    this.#onRefresh = options.onRefresh;
     this.#tokenKey = queueKeys.providerToken(options.teamId, options.keyId);
     this.#leaseKey = queueKeys.providerTokenLease(options.teamId, options.keyId);
     // Sign once up front so a bad key or id fails here, not on the first push.
@@ -170,7 +180,12 @@ export class SharedProviderToken implements ProviderTokenSource, AsyncDisposable
 
   /** Read the shared token; mint under the lease when it is missing or due. One at a time per process. */
   sync(): Promise<void> {
-    this.#syncing ??= this.#sync().finally(() => (this.#syncing = undefined));
+    this.#syncing ??= this.#sync()
+      .catch((error: unknown) => {
+        this.#onRefresh?.('failed');
+        throw error;
+      })
+      .finally(() => (this.#syncing = undefined));
     return this.#syncing;
   }
 
@@ -238,9 +253,12 @@ export class SharedProviderToken implements ProviderTokenSource, AsyncDisposable
       String(issuedAt),
       this.#owner,
     )) as string | null;
-    if (result === json) this.#mints++;
     const after = parse(result);
-    if (after !== undefined) this.#adopt(after);
+    if (result === json) {
+      this.#mints++;
+      this.#current = after;
+      this.#onRefresh?.('minted');
+    } else if (after !== undefined) this.#adopt(after);
   }
 
   /** Is a new token needed, given what Redis holds? */
@@ -251,7 +269,10 @@ export class SharedProviderToken implements ProviderTokenSource, AsyncDisposable
   }
 
   #adopt(stored: StoredToken): void {
-    if (this.#current === undefined || stored.issuedAt > this.#current.issuedAt) this.#current = stored;
+    if (this.#current === undefined || stored.issuedAt > this.#current.issuedAt) {
+      this.#current = stored;
+      this.#onRefresh?.('adopted');
+    }
     if (this.#rejected !== undefined && this.#rejected !== this.#current.bearer) this.#rejected = undefined;
   }
 }

@@ -33,7 +33,7 @@ describe.skipIf(!promtool)('promtool (install Debian prometheus: apt-get install
       { encoding: 'utf8' },
     );
     expect(out).toMatch(
-      /SUCCESS: 21 rules found[\s\S]*SUCCESS: 10 rules found|SUCCESS: 10 rules found[\s\S]*SUCCESS: 21 rules found/,
+      /SUCCESS: 21 rules found[\s\S]*SUCCESS: 11 rules found|SUCCESS: 11 rules found[\s\S]*SUCCESS: 21 rules found/,
     );
   });
 
@@ -61,6 +61,7 @@ describe('alert rules', () => {
         'PushfleetEventLoopLagHigh',
         'PushfleetFailureRatioHigh',
         'PushfleetNoThroughputWhileJobsWait',
+        'PushfleetProviderTokenStale',
         'PushfleetResendsHigh',
         'PushfleetWorkerDown',
       ].sort(),

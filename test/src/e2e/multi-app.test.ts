@@ -115,6 +115,9 @@ describe('two apps, two identities, one worker', () => {
     const age = Number(/pushfleet_provider_token_age_seconds\{app="shop"\} ([\d.e+-]+)/.exec(text)?.[1]);
     expect(age).toBeGreaterThanOrEqual(0);
     expect(age).toBeLessThan(60);
+    // The one worker signed the shop app's token once, and no refresh failed.
+    expect(text).toMatch(/pushfleet_provider_token_refreshes_total\{app="shop",result="minted"\} 1\n/);
+    expect(text).not.toMatch(/pushfleet_provider_token_refreshes_total\{[^}]*result="failed"/);
   });
 });
 
