@@ -3,27 +3,19 @@
  * the unfinished ones; what ended is readable by id after the job is removed, and counted for waiters.
  */
 import { getNotificationStatus, outcomeCounts, PUSH_JOB_NAME, type PushJobData } from '@pushfleet/queue';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   apple,
   HELD_BACK,
   notification,
   ok,
   type ProcessorHarness,
-  startProcessorHarness,
+  processorHarnessPerFile,
   token,
 } from './__fixtures__/processor-harness.js';
 
 let harness: ProcessorHarness;
-beforeAll(async () => {
-  harness = await startProcessorHarness();
-});
-afterEach(async () => {
-  await harness.closeApps();
-});
-afterAll(async () => {
-  await harness?.close();
-});
+processorHarnessPerFile((h) => (harness = h));
 
 describe('push processor: a job of many', () => {
   it('1,000 notifications, 10 dead tokens, 5 retryable: verdicts per id, only the 5 re-sent, statuses by id', async () => {

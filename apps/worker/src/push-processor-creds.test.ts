@@ -5,28 +5,20 @@
  */
 import { hostname } from 'node:os';
 import { getAppPause, resumeApp } from '@pushfleet/queue';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   apple,
   metricValue,
   notification,
   ok,
   type ProcessorHarness,
-  startProcessorHarness,
+  processorHarnessPerFile,
   token,
 } from './__fixtures__/processor-harness.js';
 import { pauseOnBrokenCredentials } from './fleet-worker.js';
 
 let harness: ProcessorHarness;
-beforeAll(async () => {
-  harness = await startProcessorHarness();
-});
-afterEach(async () => {
-  await harness.closeApps();
-});
-afterAll(async () => {
-  await harness?.close();
-});
+processorHarnessPerFile((h) => (harness = h));
 
 const A = token(0xa1);
 const B = token(0xb2);

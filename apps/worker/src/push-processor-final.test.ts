@@ -4,7 +4,7 @@
  * dead-token registry; none delivered fails the job at once, whatever attempts are left.
  */
 import { getInvalidToken, getPushJobStatus, readFeedback } from '@pushfleet/queue';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   apple,
   failure,
@@ -13,21 +13,13 @@ import {
   observationCount,
   ok,
   type ProcessorHarness,
-  startProcessorHarness,
+  processorHarnessPerFile,
   TOPIC,
   token,
 } from './__fixtures__/processor-harness.js';
 
 let harness: ProcessorHarness;
-beforeAll(async () => {
-  harness = await startProcessorHarness();
-});
-afterEach(async () => {
-  await harness.closeApps();
-});
-afterAll(async () => {
-  await harness?.close();
-});
+processorHarnessPerFile((h) => (harness = h));
 
 const A = token(0xa1);
 const B = token(0xb2);

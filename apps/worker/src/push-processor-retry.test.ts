@@ -6,7 +6,7 @@
  * into the dead-letter list. Backoffs here are a minute (RETRY_IN_A_MINUTE) until the test promotes the job.
  */
 import { getDeadLetter, listDeadLetters, reactivateToken, recordInvalidToken } from '@pushfleet/queue';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   apple,
   metricValue,
@@ -15,22 +15,14 @@ import {
   observationCount,
   ok,
   type ProcessorHarness,
+  processorHarnessPerFile,
   RETRY_IN_A_MINUTE,
-  startProcessorHarness,
   TOPIC,
   token,
 } from './__fixtures__/processor-harness.js';
 
 let harness: ProcessorHarness;
-beforeAll(async () => {
-  harness = await startProcessorHarness();
-});
-afterEach(async () => {
-  await harness.closeApps();
-});
-afterAll(async () => {
-  await harness?.close();
-});
+processorHarnessPerFile((h) => (harness = h));
 
 const A = token(0xa1);
 const B = token(0xb2);

@@ -30,6 +30,7 @@ import { type RedisServer, startRedisServer } from '@pushfleet/queue/redis-serve
 import { DelayedError, type Job, type JobsOptions, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { TransportName } from '../instrumentation.js';
 import { createPushProcessor, type PushProcessorOptions, type PushSender } from '../push-processor.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicyOptions } from '../retry-policy.js';
@@ -162,6 +163,24 @@ export interface ProcessorHarness {
 }
 
 let apps = 0;
+
+/**
+ * The file's harness, started before its tests and closed after them; each test's apps close after it. Hands
+ * the harness to `use` once started (`let harness; processorHarnessPerFile((h) => (harness = h));`).
+ */
+export function processorHarnessPerFile(use: (harness: ProcessorHarness) => void): void {
+  let harness: ProcessorHarness | undefined;
+  beforeAll(async () => {
+    harness = await startProcessorHarness();
+    use(harness);
+  });
+  afterEach(async () => {
+    await harness?.closeApps();
+  });
+  afterAll(async () => {
+    await harness?.close();
+  });
+}
 
 export async function startProcessorHarness(): Promise<ProcessorHarness> {
   const server: RedisServer = await startRedisServer();
