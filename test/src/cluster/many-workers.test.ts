@@ -54,7 +54,9 @@ describe('many workers, one Redis', () => {
         env: { PUSHFLEET_CONCURRENCY: '4' },
       });
     const workers: WorkerProcess[] = [];
-    const producer = createProducer({ redis: redis.url, app: APP });
+    // Jobs of 100, not the default 1,000: 160 jobs to share rather than 16, of which three workers could take
+    // every one before the joiner asked (CI saw a worker deliver none).
+    const producer = createProducer({ redis: redis.url, app: APP, jobSize: 100 });
     const reader = new Redis(redis.url);
     try {
       // Three at once, as a deployment's replicas start: each races the others for the provider token.
