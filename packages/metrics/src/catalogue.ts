@@ -110,8 +110,8 @@ export interface FleetMetrics {
   /** The app's notifications this worker has written to APNs and awaits an answer for (or is about to). */
   readonly inFlight: Gauge<'app'>;
   /**
-   * Streams the app's open connections allow at once (sessions × the server's MAX_CONCURRENT_STREAMS; one
-   * per legacy socket window). Needs a hook from the transport; not yet set.
+   * Requests the app's open connections allow at once (HTTP/2: sessions × the server's MAX_CONCURRENT_STREAMS;
+   * legacy: the resend ring), read from the sender at each scrape.
    */
   readonly transportCapacity: Gauge<AppTransportLabels>;
   /** Connections to APNs that opened: a rate above the session count's churn is reconnecting. */
@@ -123,7 +123,7 @@ export interface FleetMetrics {
   readonly connectionsClosed: Counter<'app' | 'transport' | 'reason'>;
   /**
    * Provider tokens (JWT) put in use, by result: minted (this worker signed it), adopted (another worker's,
-   * read from Redis), failed. Needs a hook from the shared provider token; not yet counted.
+   * read from Redis), failed (a read or mint of the shared token did not complete).
    */
   readonly providerTokenRefreshes: Counter<'app' | 'result'>;
   /**
