@@ -210,7 +210,7 @@ export async function startFleetWorker(
 
   const scrapeGauges = createScrapeGauges(
     redis,
-    runtimes.map((r) => ({ name: r.app.name, limiter: r.limiter })),
+    runtimes.map((r) => ({ name: r.app.name, limiter: r.limiter, broadcasts: r.broadcast !== undefined })),
     metrics,
     { cacheMs: options.queueDepthCacheMs ?? DEFAULT_QUEUE_DEPTH_CACHE_MS },
   );

@@ -1,6 +1,7 @@
 import { createFleetMetrics, Registry } from '@pushfleet/metrics';
-import { createProducer } from '@pushfleet/queue';
+import { addBroadcastDeadLetter, appBroadcastQueue, createProducer } from '@pushfleet/queue';
 import { startRedisServer } from '@pushfleet/queue/redis-server';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { createScrapeGauges } from './scrape-gauges.js';
@@ -68,6 +69,55 @@ describe('createScrapeGauges', () => {
     expect(
       await sample(registry, 'pushfleet_queue_oldest_waiting_age_seconds', 'app="gauges"'),
     ).toBeUndefined();
+    redis.disconnect();
+  });
+
+  it("exports the broadcasts queue's depth for the apps that have one, and only for those", async () => {
+    await using server = await startRedisServer();
+    const redis = new Redis(server.url, { maxRetriesPerRequest: null });
+    const { name, prefix } = appBroadcastQueue('live');
+    const queue = new Queue(name, { connection: redis, prefix });
+    const create = (id: string) => ({
+      v: 1 as const,
+      app: 'live',
+      enqueuedAt: Date.now(),
+      id,
+      operation: { op: 'sync' as const, bundleId: 'com.example.live' },
+    });
+    await queue.add('channel', create('a'));
+    await queue.add('channel', create('b'));
+    await queue.add('channel', create('c'), { delay: 60_000 });
+    await addBroadcastDeadLetter(redis, {
+      app: 'live',
+      job: create('d'),
+      outcome: 'dead-lettered',
+      reason: 'retry horizon passed',
+      attempts: 3,
+      deadAt: Date.now(),
+    });
+    const registry = new Registry();
+    const metrics = createFleetMetrics(registry);
+    const limiter = { inFlight: 0, limit: 100 };
+    const scrape = createScrapeGauges(
+      redis,
+      [
+        { name: 'live', limiter, broadcasts: true },
+        { name: 'legacy', limiter },
+      ],
+      metrics,
+    );
+    await scrape();
+    const jobs = (app: string, state: string) =>
+      sample(registry, 'pushfleet_broadcast_queue_jobs', `app="${app}",state="${state}"`);
+    expect(await jobs('live', 'waiting')).toBe(2);
+    expect(await jobs('live', 'delayed')).toBe(1);
+    expect(await jobs('live', 'dead-lettered')).toBe(1);
+    expect(await jobs('live', 'active')).toBe(0);
+    // The push queue is another: its broadcasts do not count there.
+    expect(await sample(registry, 'pushfleet_queue_jobs', 'app="live",state="waiting"')).toBe(0);
+    // An app with no broadcasts queue (legacy) has no broadcast series at all, not zeros.
+    expect(await jobs('legacy', 'waiting')).toBeUndefined();
+    await queue.close();
     redis.disconnect();
   });
 });

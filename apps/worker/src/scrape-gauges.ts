@@ -1,8 +1,9 @@
 /**
- * Gauges read when Prometheus scrapes: each app's queue depth by state, the age of its oldest waiting job
- * and whether it is paused (from Redis, one pipeline and a GET per app, cached `cacheMs` so several scrapers
- * or a fast scrape interval cost one read), and what this worker's limiters have in flight. Queue depth is a fact of the shared queue:
- * every worker reports the same values, so dashboards and KEDA aggregate it with `max`, never `sum`.
+ * Gauges read when Prometheus scrapes: each app's queue depth by state (and its broadcasts queue's), the age
+ * of its oldest waiting job and whether it is paused (from Redis, a pipeline per queue and a GET per app,
+ * cached `cacheMs` so several scrapers or a fast scrape interval cost one read), and what this worker's
+ * limiters have in flight. Queue depth is a fact of the shared queue: every worker reports the same values,
+ * so dashboards and KEDA aggregate it with `max`, never `sum`.
  *
  * When Redis cannot be read within `timeoutMs` (the worker's client queues commands while Redis is away)
  * the app's queue series are removed rather than left stale: no data is an honest "unknown", a stale
@@ -14,6 +15,7 @@ import {
   type QueueDepth,
   type QueueHead,
   type RedisClient,
+  readBroadcastQueueDepth,
   readQueueDepth,
 } from '@pushfleet/queue';
 
@@ -34,6 +36,8 @@ export interface ScrapedApp {
   readonly name: string;
   /** The app's limiter: notifications in flight now and the current limit. */
   readonly limiter: { readonly inFlight: number; readonly limit: number };
+  /** The app has a broadcasts queue (HTTP/2 apps): its depth is read too. */
+  readonly broadcasts?: boolean;
 }
 
 const STATE_FIELDS: Record<QueueState, keyof Omit<QueueDepth, 'head'>> = {
@@ -55,31 +59,42 @@ export function createScrapeGauges(
   const cacheMs = options.cacheMs ?? DEFAULT_QUEUE_DEPTH_CACHE_MS;
   const timeoutMs = options.timeoutMs ?? DEFAULT_SCRAPE_REDIS_TIMEOUT_MS;
   const heads = new Map<string, QueueHead | undefined>();
+  const broadcastHeads = new Map<string, QueueHead | undefined>();
   let readAt = Number.NEGATIVE_INFINITY;
   let reading: Promise<void> | undefined;
 
   const readQueues = async () => {
     const now = Date.now();
     await Promise.all(
-      apps.map(async ({ name: app }) => {
+      apps.map(async ({ name: app, broadcasts }) => {
         let depth: QueueDepth;
         let paused: boolean;
+        let broadcastDepth: QueueDepth | undefined;
         try {
-          [depth, paused] = await withTimeout(
+          [depth, paused, broadcastDepth] = await withTimeout(
             Promise.all([
               readQueueDepth(redis, app, heads.get(app), now),
               getAppPause(redis, app).then((p) => p !== undefined),
+              broadcasts ? readBroadcastQueueDepth(redis, app, broadcastHeads.get(app), now) : undefined,
             ]),
             timeoutMs,
           );
         } catch {
-          for (const state of QUEUE_STATES) metrics.queueJobs.remove({ app, state });
+          for (const state of QUEUE_STATES) {
+            metrics.queueJobs.remove({ app, state });
+            metrics.broadcastQueueJobs.remove({ app, state });
+          }
           metrics.queueOldestWaitingAge.remove({ app });
           return;
         }
         metrics.appPaused.set({ app }, paused ? 1 : 0);
         heads.set(app, depth.head);
         for (const state of QUEUE_STATES) metrics.queueJobs.set({ app, state }, depth[STATE_FIELDS[state]]);
+        if (broadcastDepth) {
+          broadcastHeads.set(app, broadcastDepth.head);
+          for (const state of QUEUE_STATES)
+            metrics.broadcastQueueJobs.set({ app, state }, broadcastDepth[STATE_FIELDS[state]]);
+        }
         metrics.deadLetters.set({ app }, depth.deadLettered);
         metrics.queueOldestWaitingAge.set({ app }, depth.head ? (now - depth.head.dueAt) / 1000 : 0);
       }),

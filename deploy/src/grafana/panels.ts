@@ -210,6 +210,32 @@ export const ROWS: readonly RowSpec[] = [
     ],
   },
   {
+    title: 'Broadcasts',
+    panels: [
+      {
+        title: 'Broadcasts queue by state',
+        description:
+          "Jobs in the apps' broadcasts queues (a broadcast push or a channel operation each) by state, dead-lettered included.",
+        kind: 'timeseries',
+        unit: 'short',
+        queries: [
+          {
+            expr: `sum by (state) (max by (app, state) (${M.broadcastQueueJobs}{${app}}))`,
+            legend: '{{state}}',
+          },
+        ],
+      },
+      {
+        title: 'Broadcast channels',
+        description:
+          'Channels each app owns in its registry; Apple refuses the 10,001st per bundle id (alert at 9,000).',
+        kind: 'timeseries',
+        unit: 'short',
+        queries: [{ expr: `max by (app) (${M.broadcastChannels}{${app}})`, legend: '{{app}}' }],
+      },
+    ],
+  },
+  {
     title: 'Workers',
     panels: [
       {

@@ -47,6 +47,7 @@ export const METRIC_NAMES = {
   deadLetters: 'pushfleet_dead_letters',
   sendLimit: 'pushfleet_send_concurrency_limit',
   queueJobs: 'pushfleet_queue_jobs',
+  broadcastQueueJobs: 'pushfleet_broadcast_queue_jobs',
   queueOldestWaitingAge: 'pushfleet_queue_oldest_waiting_age_seconds',
   inFlight: 'pushfleet_notifications_in_flight',
   transportCapacity: 'pushfleet_transport_capacity',
@@ -105,6 +106,8 @@ export interface FleetMetrics {
    * A fact about the shared queue, so every worker reports the same value: aggregate with max, never sum.
    */
   readonly queueJobs: Gauge<'app' | 'state'>;
+  /** The same states for the app's broadcasts queue (broadcast pushes and channel operations) and its broadcast dead letters. */
+  readonly broadcastQueueJobs: Gauge<'app' | 'state'>;
   /** Seconds the job at the head of the app's wait list has waited since it was due (0 when none waits). */
   readonly queueOldestWaitingAge: Gauge<'app'>;
   /** The app's notifications this worker has written to APNs and awaits an answer for (or is about to). */
@@ -244,6 +247,12 @@ export function createFleetMetrics(registry: Registry): FleetMetrics {
     queueJobs: new Gauge({
       name: METRIC_NAMES.queueJobs,
       help: "Jobs in the app's queue by state (waiting, active, delayed, prioritized, failed, dead-lettered); the same on every worker.",
+      labelNames: ['app', 'state'] as const,
+      registers,
+    }),
+    broadcastQueueJobs: new Gauge({
+      name: METRIC_NAMES.broadcastQueueJobs,
+      help: "Jobs in the app's broadcasts queue (broadcast pushes, channel operations) by state, dead-lettered included; the same on every worker.",
       labelNames: ['app', 'state'] as const,
       registers,
     }),

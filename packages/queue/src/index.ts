@@ -132,7 +132,12 @@ export {
   type Producer,
   type ProducerOptions,
 } from './producer.js';
-export { type QueueDepth, type QueueHead, readQueueDepth } from './queue-depth.js';
+export {
+  type QueueDepth,
+  type QueueHead,
+  readBroadcastQueueDepth,
+  readQueueDepth,
+} from './queue-depth.js';
 export {
   APP_NAME_PATTERN,
   appBroadcastQueue,

@@ -10,9 +10,12 @@
  *   {pushfleet:<app>}:notifications:prioritized  zset
  *   {pushfleet:<app>}:notifications:failed       zset
  *   {pushfleet:<app>}:dlq:order                  zset  the dead-letter list
+ *
+ * The broadcasts queue (`{pushfleet:<app>}:broadcasts:*`, a job per broadcast push or channel operation) is
+ * read the same way, with the broadcast dead letters (`{pushfleet:<app>}:dlq:broadcasts:order`).
  */
 import { QueueKeys } from 'bullmq';
-import { QUEUE_NAME, queueKeys } from './queue-keys.js';
+import { BROADCAST_QUEUE_NAME, QUEUE_NAME, queueKeys } from './queue-keys.js';
 import type { RedisClient } from './redis-connection.js';
 
 /** The job at the head of the wait list (the next one a worker takes) and since when it has been due. */
@@ -39,13 +42,41 @@ export interface QueueDepth {
  * Read the app's queue depth. Pass the previous read's `head`: while the same job stays at the head its due
  * time is not read again, and a job that ran before keeps the time it was first seen there.
  */
-export async function readQueueDepth(
+export function readQueueDepth(
   redis: RedisClient,
   app: string,
   previousHead?: QueueHead,
   now = Date.now(),
 ): Promise<QueueDepth> {
-  const keys = new QueueKeys(queueKeys.bullPrefix(app)).getKeys(QUEUE_NAME);
+  return readDepth(redis, app, QUEUE_NAME, queueKeys.deadLetterOrder(app), previousHead, now);
+}
+
+/** The same read of the app's broadcasts queue (a job per broadcast push or channel operation) and its dead letters. */
+export function readBroadcastQueueDepth(
+  redis: RedisClient,
+  app: string,
+  previousHead?: QueueHead,
+  now = Date.now(),
+): Promise<QueueDepth> {
+  return readDepth(
+    redis,
+    app,
+    BROADCAST_QUEUE_NAME,
+    queueKeys.broadcastDeadLetterOrder(app),
+    previousHead,
+    now,
+  );
+}
+
+async function readDepth(
+  redis: RedisClient,
+  app: string,
+  queueName: string,
+  deadLetterOrder: string,
+  previousHead: QueueHead | undefined,
+  now: number,
+): Promise<QueueDepth> {
+  const keys = new QueueKeys(queueKeys.bullPrefix(app)).getKeys(queueName);
   const replies = await redis
     .pipeline()
     .llen(keys.wait!)
@@ -53,7 +84,7 @@ export async function readQueueDepth(
     .zcard(keys.delayed!)
     .zcard(keys.prioritized!)
     .zcard(keys.failed!)
-    .zcard(queueKeys.deadLetterOrder(app))
+    .zcard(deadLetterOrder)
     .lindex(keys.wait!, -1)
     .exec();
   const values = (replies ?? []).map(([err, value]) => {
