@@ -15,7 +15,7 @@
  * 2. e2e: the producer enqueues `--notifications` in calls of 1,000: a share `--fan-out` of the calls are `fanOut`
  *    (one payload to 1,000 tokens), the rest `sendMany` of distinct payloads; the workers deliver them. Delivery rate is from the first enqueue to
  *    the last final outcome (read from the fleet's own per-notification records), latency is enqueue to final
- *    outcome per notification, worker CPU and RSS come from the workers' /metrics.
+ *    outcome per notification, worker CPU comes from the workers' /metrics and RSS from /proc (sampled twice a second).
  *
  * `--transport legacy`: the same through the binary gateway (the simulator's, in its own process, counters only)
  * with a certificate-auth legacy app in the workers; the raw ceiling is then the `LegacyClient` with the fleet's
@@ -46,6 +46,7 @@ import {
   sendBench,
   startBenchFleet,
   BENCH_TOPIC as TOPIC,
+  workerRssBytes,
 } from './bench-fleet.js';
 import type { ClientJob, ClientReport } from './http2-protocol.js';
 
@@ -108,7 +109,7 @@ const cpuBefore = await Promise.all(workers.map((w) => metric(w.metricsUrl, 'pro
 const redisCpuBefore = await redisCpuSeconds();
 let peakRss = 0;
 const rssTimer = setInterval(async () => {
-  const rss = await Promise.all(workers.map((w) => metric(w.metricsUrl, 'process_resident_memory_bytes')));
+  const rss = await Promise.all(workers.map(workerRssBytes));
   peakRss = Math.max(peakRss, ...rss);
 }, 500);
 
