@@ -64,6 +64,14 @@ function localApiKey(dataDir: string): { key: string; variable: string } {
 export async function runStart(options: StartOptions): Promise<number> {
   const dataDir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
+  // One signal asks to stop; the ones after it are not obeyed. Ctrl-C under `npm start` arrives twice (from the
+  // terminal, and forwarded by the wrapper), and the default action of the second killed this process before it
+  // had stopped its children: Redis was left running. Caught from the start, so one during start-up waits for it.
+  const stopSignal = new Promise<NodeJS.Signals>((resolveSignal) => {
+    const onSignal = (signal: NodeJS.Signals) => resolveSignal(signal);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
   const cleanups: Array<() => Promise<void>> = [];
   let stopping: Promise<void> | undefined;
   const stopAll = () =>
@@ -176,17 +184,14 @@ export async function runStart(options: StartOptions): Promise<number> {
       return await Promise.race([
         runDemo(redisUrl, demoTopic(), options.demo, options.demoTimeoutMs ?? 120_000 + options.demo),
         gaveUp,
+        stopSignal.then((signal) => {
+          say(`demo interrupted (${signal}); stopping...`);
+          return 1;
+        }),
       ]);
     }
     say('Ctrl-C to stop.');
-    const code = await Promise.race([
-      new Promise<number>((resolveStop) => {
-        const onSignal = () => resolveStop(0);
-        process.once('SIGINT', onSignal);
-        process.once('SIGTERM', onSignal);
-      }),
-      gaveUp,
-    ]);
+    const code = await Promise.race([stopSignal.then(() => 0), gaveUp]);
     supervisor.stop();
     say('stopping...');
     return code;

@@ -31,6 +31,15 @@ function childPids(pid: number, needle: string): number[] {
     .map(Number);
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await ok())) {
@@ -40,13 +49,13 @@ async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 20
 }
 
 /** `pushfleet start` on the test's data dir, with no Apple or Redis settings from the environment. */
-function startFleet() {
+function startFleet(extraArgs: readonly string[] = []) {
   const env = { ...process.env };
   for (const k of ['REDIS_URL', 'APNS_KEY_FILE', 'APNS_URL', 'PUSHFLEET_CONFIG', 'PUSHFLEET_API_KEYS'])
     delete env[k];
   const child = spawn(
     process.execPath,
-    [cli, 'start', '--data-dir', dataDir, '--api-port', '0', '--metrics-port', '0'],
+    [cli, 'start', '--data-dir', dataDir, '--api-port', '0', '--metrics-port', '0', ...extraArgs],
     { env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const out = { stdout: '', stderr: '' };
@@ -119,15 +128,48 @@ describe.skipIf(!existsSync(cli) || !existsSync('/proc'))('pushfleet start', () 
       expect(await exited).toBe(1);
       expect(out.stdout).toMatch(/^simulator was killed by SIGKILL; its log \(.*simulator\.log\)/m);
       expect(out.stdout).toMatch(/^pushfleet: simulator died and cannot be restarted; stopping/m);
-      const alive = (pid: number) => {
-        try {
-          process.kill(pid, 0);
-          return true;
-        } catch {
-          return false;
-        }
-      };
       await until('the worker and the API stopped', () => others.every((pid) => !alive(pid)), 20_000);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('stops every child on Ctrl-C as `npm start` delivers it (a second SIGINT while stopping), with exit 0', {
+    timeout: 90_000,
+  }, async () => {
+    const { child, out, exited } = startFleet();
+    try {
+      await until('the fleet', () => out.stdout.includes('Ctrl-C to stop.'), 60_000);
+      const children = [
+        ...childPids(child.pid!, 'redis-server'),
+        ...childPids(child.pid!, 'dist/main.js'),
+        ...childPids(child.pid!, 'simulator-main.js'),
+      ];
+      expect(children).toHaveLength(4); // Redis, the worker, the API and the simulator
+      // The terminal's SIGINT, then the wrapper's forwarded one once the first is being handled: the second
+      // used to kill the CLI mid-stop.
+      child.kill('SIGINT');
+      await until('the stop to begin', () => out.stdout.includes('stopping...'));
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+      expect(children.filter(alive)).toEqual([]);
+      expect(existsSync(join(dataDir, 'running.json'))).toBe(false);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('stops the fleet when a demo is interrupted, saying so, with exit 1', { timeout: 90_000 }, async () => {
+    const { child, out, exited } = startFleet(['--demo', '100000']);
+    try {
+      await until('the demo', () => out.stdout.includes('pushfleet is running'), 60_000);
+      const children = [...childPids(child.pid!, 'redis-server'), ...childPids(child.pid!, 'dist/main.js')];
+      expect(children.length).toBeGreaterThanOrEqual(3);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(1);
+      expect(out.stdout).toMatch(/^demo interrupted \(SIGTERM\); stopping/m);
+      expect(out.stdout).not.toMatch(/^delivered /m);
+      expect(children.filter(alive)).toEqual([]);
     } finally {
       child.kill('SIGKILL');
     }
