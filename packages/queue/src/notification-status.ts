@@ -7,10 +7,10 @@
  *   {pushfleet:<app>}:outcomes        hash  outcome -> notifications that ended so (counters since the start)
  *
  * A bucket is 10 minutes; its hash expires `STATUS_RETENTION_MS` (1 h, like a completed job's own retention)
- * after the bucket ends. Bounded by time, because the cost is per notification (~250 bytes of Redis memory for
- * the pair): a fleet sending 1,000/s keeps about 1 GB of status. A notification retried for longer stays
- * findable (each run that leaves it unfinished indexes it again); one that waits in the queue past the
- * retention without running reads as unknown until it runs. A read looks through the buckets of the retention
+ * after the bucket ends. Bounded by time, because the cost is per notification (~430 bytes of Redis memory for
+ * the pair, measured: 141 the index entry, 285 the final record): a fleet sending 1,000/s keeps ~1.6 GB of
+ * status. A notification retried for longer stays findable (each run that leaves it unfinished indexes it
+ * again); one that waits in the queue past the retention without running reads as unknown until it runs. A read looks through the buckets of the retention
  * window (one pipelined round trip); a write is one HSET per job run. Waiting for N notifications reads the
  * counters: O(1) per poll, however many are pending.
  */
