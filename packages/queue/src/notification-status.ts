@@ -8,7 +8,7 @@
  *
  * A bucket is 10 minutes; its hash expires `STATUS_RETENTION_MS` (1 h, like a completed job's own retention)
  * after the bucket ends. Bounded by time, because the cost is per notification (~430 bytes of Redis memory for
- * the pair, measured: 141 the index entry, 285 the final record): a fleet sending 1,000/s keeps ~1.6 GB of
+ * the pair, measured: 141 the index entry, 285 a sandbox final record with its apns-unique-id): a fleet sending 1,000/s keeps ~1.6 GB of
  * status. A notification retried for longer stays findable (each run that leaves it unfinished indexes it
  * again); one that waits in the queue past the retention without running reads as unknown until it runs. A read looks through the buckets of the retention
  * window (one pipelined round trip); a write is one HSET per job run. Waiting for N notifications reads the
