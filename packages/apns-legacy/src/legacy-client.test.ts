@@ -191,6 +191,33 @@ describe('LegacyClient', () => {
     expect(gw.frames).toHaveLength(35);
   });
 
+  it('settles a window of 5,000 a slice per event-loop turn, in order, so I/O runs in between', async () => {
+    await using c = client();
+    // A turn counter that only advances when the loop gets round to its check phase.
+    let turn = 0;
+    let ticking = true;
+    const tick = () => {
+      turn++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const settledIn: number[] = [];
+    const verdicts = await Promise.all(
+      Array.from({ length: 5000 }, (_, i) =>
+        c.send(request(i)).then((v) => {
+          settledIn[i] = turn;
+          return v;
+        }),
+      ),
+    );
+    ticking = false;
+    expect(verdicts.every((v, i) => v.outcome === 'delivered' && v.apnsId === `id-${i}`)).toBe(true);
+    expect(gw.frames).toHaveLength(5000); // one window: all written before any was confirmed
+    // 1,000 per turn: the window's 5,000 over five turns at least, never a later one before an earlier one.
+    expect(new Set(settledIn).size).toBeGreaterThanOrEqual(5);
+    expect(settledIn.every((t, i) => i === 0 || t >= settledIn[i - 1]!)).toBe(true);
+  });
+
   it('names a bad option', () => {
     expect(() => client({ resendBufferSize: 0 })).toThrow('resendBufferSize: must be a positive integer');
     expect(() => client({ deliveryWindowMs: -1 })).toThrow('deliveryWindowMs: must be a positive number');

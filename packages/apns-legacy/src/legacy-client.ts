@@ -54,6 +54,7 @@ import {
 } from './legacy-client-options.js';
 import { LegacyConnection, type LegacyConnectionOptions, type LegacyFrame } from './legacy-connection.js';
 import { legacyDeliveredVerdict, legacyErrorVerdict } from './legacy-verdict.js';
+import { PacedDeliveries } from './paced-deliveries.js';
 import type { ResendEntry, ResendOutcome } from './resend-buffer.js';
 import { SHUTDOWN_STATUS } from './resend-buffer.js';
 import { checkPayloadLimit, isHex } from './validation.js';
@@ -78,6 +79,8 @@ export class LegacyClient implements AsyncDisposable {
   readonly #listener: TransportListener;
   readonly #pending: PendingSends;
   readonly #backoff: ReconnectBackoff;
+  /** Notifications the gateway confirmed, settled a slice per event-loop turn. */
+  readonly #confirmed = new PacedDeliveries<Pending>((p) => this.#deliver(p));
   #queue: Pending[] = [];
   #head = 0;
   #current: LegacyConnection<Pending> | undefined;
@@ -257,7 +260,7 @@ export class LegacyClient implements AsyncDisposable {
         onWritable: () => this.#flush(),
         onDelivered: (_connection, entries) => {
           this.#backoff.succeeded();
-          for (const e of entries) this.#deliver(e.notification);
+          this.#confirmed.add(entries.map((e) => e.notification));
           this.#flush(); // the resend buffer has room again
         },
         onErrorResponse: (connection, outcome) => this.#onErrorResponse(connection, outcome),
@@ -289,7 +292,7 @@ export class LegacyClient implements AsyncDisposable {
     this.#stats.errorResponses++;
     if (this.#current === connection) this.#current = undefined;
     this.#listener.onConnectionClosed?.(`error-response-${outcome.status}`);
-    for (const e of outcome.delivered) this.#deliver(e.notification);
+    this.#confirmed.add(outcome.delivered.map((e) => e.notification));
     if (outcome.failed !== undefined) {
       const p = outcome.failed.notification;
       this.#pending.resolve(p, legacyErrorVerdict(outcome.status, p.apnsId), p.firstWrittenAt);
