@@ -253,12 +253,9 @@ export class SharedProviderToken implements ProviderTokenSource, AsyncDisposable
       String(issuedAt),
       this.#owner,
     )) as string | null;
+    if (result === json) this.#mints++;
     const after = parse(result);
-    if (result === json) {
-      this.#mints++;
-      this.#current = after;
-      this.#onRefresh?.('minted');
-    } else if (after !== undefined) this.#adopt(after);
+    if (after !== undefined) this.#adopt(after, result === json ? 'minted' : 'adopted');
   }
 
   /** Is a new token needed, given what Redis holds? */
@@ -268,10 +265,11 @@ export class SharedProviderToken implements ProviderTokenSource, AsyncDisposable
     return tokenRefreshDue(this.#rule, this.#clock() - stored.issuedAt, rejected);
   }
 
-  #adopt(stored: StoredToken): void {
+  /** Put `stored` in use when it is newer than the held token; `how` it came, for the refresh metric. */
+  #adopt(stored: StoredToken, how: 'minted' | 'adopted' = 'adopted'): void {
     if (this.#current === undefined || stored.issuedAt > this.#current.issuedAt) {
       this.#current = stored;
-      this.#onRefresh?.('adopted');
+      this.#onRefresh?.(how);
     }
     if (this.#rejected !== undefined && this.#rejected !== this.#current.bearer) this.#rejected = undefined;
   }
