@@ -80,7 +80,7 @@ export class LegacyClient implements AsyncDisposable {
   readonly #pending: PendingSends;
   readonly #backoff: ReconnectBackoff;
   /** Notifications the gateway confirmed, settled a slice per event-loop turn. */
-  readonly #confirmed = new PacedDeliveries<Pending>((p) => this.#deliver(p));
+  readonly #confirmed = new PacedDeliveries<ResendEntry<Pending>>((e) => this.#deliver(e.notification));
   #queue: Pending[] = [];
   #head = 0;
   #current: LegacyConnection<Pending> | undefined;
@@ -260,7 +260,7 @@ export class LegacyClient implements AsyncDisposable {
         onWritable: () => this.#flush(),
         onDelivered: (_connection, entries) => {
           this.#backoff.succeeded();
-          this.#confirmed.add(entries.map((e) => e.notification));
+          this.#confirmed.add(entries);
           this.#flush(); // the resend buffer has room again
         },
         onErrorResponse: (connection, outcome) => this.#onErrorResponse(connection, outcome),
@@ -292,7 +292,7 @@ export class LegacyClient implements AsyncDisposable {
     this.#stats.errorResponses++;
     if (this.#current === connection) this.#current = undefined;
     this.#listener.onConnectionClosed?.(`error-response-${outcome.status}`);
-    this.#confirmed.add(outcome.delivered.map((e) => e.notification));
+    this.#confirmed.add(outcome.delivered);
     if (outcome.failed !== undefined) {
       const p = outcome.failed.notification;
       this.#pending.resolve(p, legacyErrorVerdict(outcome.status, p.apnsId), p.firstWrittenAt);

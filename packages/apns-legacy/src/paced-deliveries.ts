@@ -28,7 +28,7 @@ export class PacedDeliveries<T> {
   }
 
   /** Settle these: the first slice now, the rest in later turns. */
-  add(items: Iterable<T>): void {
+  add(items: readonly T[]): void {
     for (const item of items) this.#items.push(item);
     if (!this.#scheduled) this.#settleSlice();
   }
