@@ -230,7 +230,6 @@ export async function scrapeMetrics<N extends string>(
   return out;
 }
 
-/** One metric from one scrape; 0 when the endpoint does not export it. */
 /**
  * A worker's resident memory, from /proc where there is one: asking its /metrics every half second made the
  * worker render every series each time (1.9% of its busy CPU in a bench:e2e profile, charged to worker_cpu_us).
@@ -246,6 +245,7 @@ export async function workerRssBytes(w: BenchWorker): Promise<number> {
   return scrapeMetric(w.metricsUrl, 'process_resident_memory_bytes');
 }
 
+/** One metric from one scrape; 0 when the endpoint does not export it. */
 export async function scrapeMetric(url: string, name: string): Promise<number> {
   const value = (await scrapeMetrics(url, [name]))[name] ?? Number.NaN;
   return Number.isNaN(value) ? 0 : value;
