@@ -22,11 +22,6 @@ export class PacedDeliveries<T> {
     this.#perTurn = Math.max(1, perTurn);
   }
 
-  /** Deliveries not settled yet. */
-  get waiting(): number {
-    return this.#items.length - this.#head;
-  }
-
   /** Settle these: the first slice now, the rest in later turns. */
   add(items: readonly T[]): void {
     for (const item of items) this.#items.push(item);
