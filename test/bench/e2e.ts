@@ -32,8 +32,9 @@ import { LegacyClient } from '@pushfleet/apns-legacy';
 import {
   connectRedis,
   createProducer,
-  type FinalRecord,
   outcomeCounts,
+  readFinalBucket,
+  statusBucketOf,
   waitForNotifications,
 } from '@pushfleet/queue';
 import { Cluster } from 'ioredis';
@@ -142,14 +143,10 @@ const redisCpu = (await redisCpuSeconds()) - redisCpuBefore;
 
 // Latency: enqueue to final outcome, per notification, from the fleet's own records.
 const latencies: number[] = [];
-// KEYS runs on one server: on a cluster, ask each master (the app's keys are all on one of them).
-for (const node of redis instanceof Cluster ? redis.nodes('master') : [redis])
-  for (const key of await node.keys(`{pushfleet:${APP}}:final:*`)) {
-    const all = await node.hgetall(key);
-    for (const [id, json] of Object.entries(all)) {
-      const from = enqueuedAt.get(id);
-      if (from !== undefined) latencies.push((JSON.parse(json) as FinalRecord).at - from);
-    }
+for (let bucket = statusBucketOf(started); bucket <= statusBucketOf(Date.now()); bucket++)
+  for (const [id, record] of await readFinalBucket(redis, APP, bucket)) {
+    const from = enqueuedAt.get(id);
+    if (from !== undefined) latencies.push(record.at - from);
   }
 latencies.sort((a, b) => a - b);
 const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;

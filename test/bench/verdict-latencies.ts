@@ -1,12 +1,12 @@
 /**
  * Enqueue-to-verdict latency of every notification a bench enqueued, read from the fleet's own final records
- * (`queueKeys.finalOutcomes`, written by the worker when a notification ends) while the run goes on, so each
+ * (`findFinalRecords`, written by the worker when a notification ends) while the run goes on, so each
  * sampling window gets the latencies of the verdicts that arrived in it.
  */
-import { type FinalRecord, queueKeys, statusBucketOf } from '@pushfleet/queue';
+import { type FinalRecordLines, findFinalRecords } from '@pushfleet/queue';
 import type { Redis } from 'ioredis';
 
-/** Ids per HMGET, and the most ids looked up per poll (the oldest first), so a backlog cannot stall a poll. */
+/** Ids per read, and the most ids looked up per poll (the oldest first), so a backlog cannot stall a poll. */
 const CHUNK = 1000;
 const MAX_PER_POLL = 20_000;
 
@@ -17,6 +17,8 @@ export class VerdictLatencies {
   readonly #pending = new Map<string, number>();
   #window: number[] = [];
   #outcomes: Record<string, number> = {};
+  /** The record lines read so far: each run's are read once, however many polls name them. */
+  readonly #lines: FinalRecordLines = new Map();
 
   constructor(redis: Redis, app: string) {
     this.#redis = redis;
@@ -41,24 +43,18 @@ export class VerdictLatencies {
     }
     if (ids.length === 0) return;
     // A verdict read just after a bucket turned is in the previous bucket (notification-status.ts).
-    const buckets = [statusBucketOf(now), statusBucketOf(now) - 1];
-    const pipeline = this.#redis.pipeline();
     for (let i = 0; i < ids.length; i += CHUNK) {
       const chunk = ids.slice(i, i + CHUNK);
-      for (const b of buckets) pipeline.hmget(queueKeys.finalOutcomes(this.#app, b), ...chunk);
-    }
-    const replies = (await pipeline.exec()) ?? [];
-    for (let c = 0; c * CHUNK < ids.length; c++) {
-      const chunk = ids.slice(c * CHUNK, (c + 1) * CHUNK);
-      const [current, previous] = [replies[2 * c]?.[1], replies[2 * c + 1]?.[1]] as (string | null)[][];
-      chunk.forEach((id, k) => {
-        const json = current?.[k] ?? previous?.[k];
-        if (json === null || json === undefined) return;
-        const record = JSON.parse(json) as FinalRecord;
+      const finals = await findFinalRecords(this.#redis, this.#app, chunk, {
+        now,
+        buckets: 2,
+        cache: this.#lines,
+      });
+      for (const [id, record] of finals) {
         this.#window.push(record.at - this.#pending.get(id)!);
         this.#outcomes[record.outcome] = (this.#outcomes[record.outcome] ?? 0) + 1;
         this.#pending.delete(id);
-      });
+      }
     }
   }
 

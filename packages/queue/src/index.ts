@@ -110,10 +110,14 @@ export {
 } from './notification.js';
 export {
   type FinalRecord,
+  type FinalRecordLines,
+  type FinalRecordsOptions,
+  findFinalRecords,
   findNotification,
   indexNotifications,
   type NotificationWaitOptions,
   outcomeCounts,
+  readFinalBucket,
   recordFinalOutcomes,
   STATUS_BUCKET_MS,
   STATUS_RETENTION_MS,

@@ -2,9 +2,12 @@ import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { redisPerFile } from './__fixtures__/redis-per-file.js';
 import {
+  type FinalRecordLines,
+  findFinalRecords,
   findNotification,
   indexNotifications,
   outcomeCounts,
+  readFinalBucket,
   recordFinalOutcomes,
   STATUS_BUCKET_MS,
   STATUS_RETENTION_MS,
@@ -145,5 +148,97 @@ describe('notification status by id', () => {
     expect(await recordFinalOutcomes(redis, 'st5', [[id(7), again]], t0)).toBe(1);
     expect((await findNotification(redis, 'st5', id(7), t0)).final).toEqual(again);
     expect(await outcomeCounts(redis, 'st5')).toEqual({ delivered: 3, 'dead-lettered': 1 });
+  });
+
+  it("stores a run's distinct records once, each notification naming its line", async () => {
+    const t0 = Date.now();
+    const finals = Array.from({ length: 1000 }, (_, i) => {
+      const record = {
+        outcome: 'delivered' as const,
+        status: 200,
+        at: t0 + (i % 50),
+        attempts: 1,
+        jobId: '77',
+      };
+      return [id(30_000 + i), record] as const;
+    });
+    expect(await recordFinalOutcomes(redis, 'st11', finals, t0)).toBe(1000);
+    const all = await redis.hgetall(queueKeys.finalOutcomes('st11', statusBucketOf(t0)));
+    // The notifications, the bucket's run counter, the job's runs and one field of record lines: 50 records,
+    // not 1,000.
+    expect(Object.keys(all)).toHaveLength(1003);
+    expect([all['#'], all['#j77']]).toEqual(['1', '1']);
+    const [job, ...lines] = all['#r1']!.split('\n').filter(Boolean);
+    expect(job).toBe('77');
+    expect(lines).toHaveLength(50);
+    expect(lines.every((l) => !l.includes('jobId'))).toBe(true);
+    expect(all[id(30_000)]).toBe('1:1');
+    const found = await findFinalRecords(
+      redis,
+      'st11',
+      finals.map(([nid]) => nid),
+      { now: t0 },
+    );
+    expect(found.size).toBe(1000);
+    for (const [nid, record] of finals) expect(found.get(nid)).toEqual(record);
+    const bucket = await readFinalBucket(redis, 'st11', statusBucketOf(t0));
+    expect(bucket).toEqual(new Map(finals));
+  });
+
+  it('each write in a bucket gets lines of its own, and the job lists its writes', async () => {
+    const t0 = Date.now();
+    const early = { outcome: 'delivered' as const, status: 200, at: t0, attempts: 1, jobId: '78' };
+    const late = { outcome: 'expired' as const, at: t0 + 1, attempts: 2, jobId: '78' };
+    await recordFinalOutcomes(redis, 'st12', [[id(12), early]], t0);
+    await recordFinalOutcomes(redis, 'st12', [[id(13), late]], t0);
+    expect((await findNotification(redis, 'st12', id(12), t0)).final).toEqual(early);
+    expect((await findNotification(redis, 'st12', id(13), t0)).final).toEqual(late);
+    const key = queueKeys.finalOutcomes('st12', statusBucketOf(t0));
+    expect(await redis.hmget(key, id(13), '#j78')).toEqual(['1:2', '1 2']);
+  });
+
+  it('reads a record an older worker stored whole, as JSON', async () => {
+    const t0 = Date.now();
+    const record = { outcome: 'delivered' as const, status: 200, at: t0, attempts: 1, jobId: 'old-1' };
+    await redis.hset(queueKeys.finalOutcomes('st13', statusBucketOf(t0)), id(14), JSON.stringify(record));
+    expect((await findNotification(redis, 'st13', id(14), t0)).final).toEqual(record);
+    expect((await findFinalRecords(redis, 'st13', [id(14)], { now: t0 })).get(id(14))).toEqual(record);
+  });
+
+  it("with a cache, reads a run's record lines once however often its notifications are looked up", async () => {
+    const t0 = Date.now();
+    const record = { outcome: 'delivered' as const, status: 200, at: t0, attempts: 1, jobId: '79' };
+    await recordFinalOutcomes(
+      redis,
+      'st14',
+      [
+        [id(15), record],
+        [id(16), record],
+      ],
+      t0,
+    );
+    const cache: FinalRecordLines = new Map();
+    expect((await findFinalRecords(redis, 'st14', [id(15)], { now: t0, cache })).get(id(15))).toEqual(record);
+    // Gone from Redis, the lines are still known to this cache (and only to it).
+    await redis.hdel(queueKeys.finalOutcomes('st14', statusBucketOf(t0)), '#r1');
+    expect((await findFinalRecords(redis, 'st14', [id(16)], { now: t0, cache })).get(id(16))).toEqual(record);
+    await expect(findFinalRecords(redis, 'st14', [id(16)], { now: t0 })).rejects.toThrow(/#r1 is missing/);
+  });
+
+  it('refuses a write that mixes jobs, before touching Redis', async () => {
+    const t0 = Date.now();
+    const a = { outcome: 'delivered' as const, at: t0, attempts: 1, jobId: 'a' };
+    await expect(
+      recordFinalOutcomes(
+        redis,
+        'st15',
+        [
+          [id(17), a],
+          [id(18), { ...a, jobId: 'b' }],
+        ],
+        t0,
+      ),
+    ).rejects.toThrow(/one job per call/);
+    expect(await redis.exists(queueKeys.finalOutcomes('st15', statusBucketOf(t0)))).toBe(0);
   });
 });

@@ -3,16 +3,20 @@
  *
  *   {pushfleet:<app>}:where:<bucket>  hash  notification id -> BullMQ job id (written at enqueue, and again
  *                                           when a run leaves it for a retry)
- *   {pushfleet:<app>}:final:<bucket>  hash  notification id -> JSON FinalRecord (written when it ends)
+ *   {pushfleet:<app>}:final:<bucket>  hash  notification id -> `<k>:<n>`, line k of field `#r<n>`, which
+ *                                           holds one write's distinct FinalRecords as JSON lines (written
+ *                                           when it ends; see recordFinalOutcomes)
  *   {pushfleet:<app>}:outcomes        hash  outcome -> notifications that ended so (counters since the start)
  *
  * A bucket is 10 minutes; its hash expires `STATUS_RETENTION_MS` (1 h, like a completed job's own retention)
- * after the bucket ends. Bounded by time, because the cost is per notification (~430 bytes of Redis memory for
- * the pair, measured: 141 the index entry, 285 a sandbox final record with its apns-unique-id): a fleet sending 1,000/s keeps ~1.6 GB of
- * status. A notification retried for longer stays findable (each run that leaves it unfinished indexes it
- * again); one that waits in the queue past the retention without running reads as unknown until it runs. A read looks through the buckets of the retention
- * window (one pipelined round trip); a write is one HSET per job run. Waiting for N notifications reads the
- * counters: O(1) per poll, however many are pending.
+ * after the bucket ends. Bounded by time, because the cost is per notification, measured: ~245 bytes of Redis
+ * memory against production (141 the index entry, 104 the final record's share), ~372 against the sandbox,
+ * whose apns-unique-id makes every record distinct (231). A fleet sending 1,000/s keeps ~0.9 GB of status
+ * (~1.3 GB against the sandbox). A notification retried for longer stays findable (each run that leaves it
+ * unfinished indexes it again); one that waits in the queue past the retention without running reads as
+ * unknown until it runs. A read looks through the buckets of the retention window (one pipelined round trip,
+ * and one more for the record lines it names); a write is one script call per job run. Waiting for N
+ * notifications reads the counters: O(1) per poll, however many are pending.
  */
 import type { ChainableCommander } from 'ioredis';
 import type { NotificationOutcome } from './job.js';
@@ -80,72 +84,106 @@ export function indexNotifications(
  * Record and count the final outcomes of one job run, each once: a notification already recorded by a run of
  * the same job (in this bucket or the one before) is skipped, so a stale run that ends it again after its lock
  * was lost does not count it twice. A re-driven dead letter ends in a new job, so it is recorded and counted
- * again. KEYS: this bucket's final hash, the previous one's, the outcome counters. ARGV: expire-at; the run's
- * distinct records as lines, three per record (outcome, job id, record JSON); then the notifications as lines,
- * two each (id, number of its record from 1). Many records of a run are alike (delivered in the same millisecond on the
- * first try), so each is serialized and sent once: the line per notification with its JSON was 170 KB for a
- * job of 1,000. Two arguments, not four per notification, because ioredis's per-argument work was most of
- * this call's cost in the worker's profile. No line can hold a newline: ids and outcomes are checked, and
- * JSON escapes it. Redis reads and writes 500 notifications per call (HMGET, HSET), not three calls each
- * (bench:e2e's Redis CPU per notification 13.5 -> 9.2 µs). Returns how many were new.
+ * again.
+ *
+ * Each write of records is a numbered run of the bucket (counter field `#`): its distinct records are stored
+ * once, as JSON lines in field `#r<n>`, and each notification's field holds only `<k>:<n>`, line k of run n.
+ * Field `#j<job>` lists the runs the job wrote in the bucket. Many notifications share a record (delivered in
+ * the same millisecond at the first try), so a record is kept once and never parsed here; and a bucket where
+ * the job wrote nothing holds no value of it, so the per-notification lookup is skipped there.
+ *
+ * KEYS: this bucket's final hash, the previous one's, the outcome counters. ARGV: expire-at; the job id; each
+ * record's outcome, one per line; the job id, then the records' JSON without it, one per line (stored as
+ * sent); the notifications as lines, two each (id, its record's line number from 1). Five arguments, not
+ * several per notification: ioredis's per-argument work was most of this call's cost in the worker's profile.
+ * A whole JSON record stored by an older worker is not recognised as this job's (it is recorded again). No
+ * line can hold a newline: ids and outcomes are checked, and JSON escapes it. Returns how many were new.
  */
 const RECORD_FINALS_SCRIPT = `
-local records = {}
-for outcome, job, json in string.gmatch(ARGV[2], '([^\\n]*)\\n([^\\n]*)\\n([^\\n]*)\\n') do
-  records[#records + 1] = { outcome, '"jobId":"' .. job .. '"', json }
-end
+local jobField = '#j' .. ARGV[2]
+local outcomes = {}
+for outcome in string.gmatch(ARGV[3], '([^\\n]*)\\n') do outcomes[#outcomes + 1] = outcome end
 local ids, numbers = {}, {}
-for id, k in string.gmatch(ARGV[3], '([^\\n]*)\\n([^\\n]*)\\n') do
+for id, k in string.gmatch(ARGV[5], '([^\\n]*)\\n([^\\n]*)\\n') do
   ids[#ids + 1] = id
-  numbers[#numbers + 1] = tonumber(k)
+  numbers[#numbers + 1] = k
 end
+-- The runs this job wrote in a bucket, as a set, or nil when it wrote none there.
+local function runsOf(key)
+  local list = redis.call('HGET', key, jobField)
+  if not list then return nil end
+  local runs = {}
+  for n in string.gmatch(list, '%d+') do runs[n] = true end
+  return runs, list
+end
+local runsHere, listHere = runsOf(KEYS[1])
+local runsBefore = runsOf(KEYS[2])
+local none = {}
+local run
 local added = 0
 local counts = {}
 for from = 1, #ids, 500 do
   local slice = { unpack(ids, from, math.min(from + 499, #ids)) }
-  local here = redis.call('HMGET', KEYS[1], unpack(slice))
-  local before = redis.call('HMGET', KEYS[2], unpack(slice))
+  local here = runsHere and redis.call('HMGET', KEYS[1], unpack(slice)) or none
+  local before = runsBefore and redis.call('HMGET', KEYS[2], unpack(slice)) or none
   local writes = {}
   for i, id in ipairs(slice) do
-    local r = records[numbers[from + i - 1]]
-    local prior = here[i] or before[i]
-    if not (prior and string.find(prior, r[2], 1, true)) then
+    local prior, runs = here[i], runsHere
+    if not prior then prior, runs = before[i], runsBefore end
+    local priorRun = prior and string.match(prior, '^%d+:(%d+)$')
+    if not (priorRun and runs[priorRun]) then
+      if not run then run = redis.call('HINCRBY', KEYS[1], '#', 1) end
+      local k = numbers[from + i - 1]
       writes[#writes + 1] = id
-      writes[#writes + 1] = r[3]
-      counts[r[1]] = (counts[r[1]] or 0) + 1
+      writes[#writes + 1] = k .. ':' .. run
+      local outcome = outcomes[tonumber(k)]
+      counts[outcome] = (counts[outcome] or 0) + 1
       added = added + 1
     end
   end
   if #writes > 0 then redis.call('HSET', KEYS[1], unpack(writes)) end
 end
+if run then
+  redis.call('HSET', KEYS[1], '#r' .. run, ARGV[4], jobField, listHere and (listHere .. ' ' .. run) or tostring(run))
+end
 for outcome, n in pairs(counts) do redis.call('HINCRBY', KEYS[3], outcome, n) end
 redis.call('EXPIREAT', KEYS[1], ARGV[1])
 return added`;
 
-/** Record notifications that reached their final outcome (one job run's worth), and count them, once each. */
+/**
+ * Record notifications that reached their final outcome (one job run's worth, all of one job), and count
+ * them, once each. Returns how many were new.
+ */
 export async function recordFinalOutcomes(
   redis: RedisClient,
   app: string,
   finals: readonly (readonly [notificationId: string, record: FinalRecord])[],
   now = Date.now(),
 ): Promise<number> {
-  if (finals.length === 0) return 0;
+  const first = finals[0];
+  if (first === undefined) return 0;
+  const jobId = first[1].jobId;
   const bucket = statusBucketOf(now);
-  const numbers = new Map<string, number>(); // a record's fields -> its number in `records`
-  let records = '';
+  const numbers = new Map<string, number>(); // a record's fields -> its line number in `records`
+  let outcomes = '';
+  let records = `${jobId}\n`; // the job once, not in every line
   let lines = '';
   let previous: FinalRecord | undefined;
   let previousK = 0;
   for (const [id, r] of finals) {
+    if (r.jobId !== jobId)
+      throw new Error(`recordFinalOutcomes: one job per call (${jobId}, then ${r.jobId})`);
     // Neighbours are often alike (answered in the same millisecond): compared field by field first, the
     // record's key string is built only when this one differs from the one before.
     if (previous === undefined || !sameRecord(r, previous)) {
-      const fields = `${r.outcome}\n${r.jobId}\n${r.at}\n${r.attempts}\n${r.status}\n${r.reason}\n${r.uniqueId}`;
+      const fields = `${r.outcome}\n${r.at}\n${r.attempts}\n${r.status}\n${r.reason}\n${r.uniqueId}`;
       let k = numbers.get(fields);
       if (k === undefined) {
         k = numbers.size + 1;
         numbers.set(fields, k);
-        records += `${r.outcome}\n${r.jobId}\n${JSON.stringify(r)}\n`;
+        outcomes += `${r.outcome}\n`;
+        const { jobId: _, ...line } = r;
+        records += `${JSON.stringify(line)}\n`;
       }
       previous = r;
       previousK = k;
@@ -162,6 +200,8 @@ export async function recordFinalOutcomes(
     keys.length,
     ...keys,
     expireAt(bucket),
+    jobId,
+    outcomes,
     records,
     lines,
   )) as number;
@@ -178,6 +218,56 @@ function sameRecord(a: FinalRecord, b: FinalRecord): boolean {
     a.reason === b.reason &&
     a.uniqueId === b.uniqueId
   );
+}
+
+/**
+ * Record lines already read, by bucket key and records field: a records field never changes once written,
+ * so a caller that reads the same runs again (a poll) can keep this between reads.
+ */
+export type FinalRecordLines = Map<string, readonly string[]>;
+
+/** A final hash's value for one notification (`<k>:<n>`): its record's line and the field of the lines. */
+function parseReference(value: string): { readonly line: number; readonly field: string } | undefined {
+  const colon = value.indexOf(':');
+  if (value.startsWith('{') || colon < 0) return undefined; // a whole record, from an older worker
+  return { line: Number(value.slice(0, colon)), field: `#r${value.slice(colon + 1)}` };
+}
+
+/**
+ * The records that `values` name, each found in `keys[i]`'s hash; a value that is a record itself (JSON, from
+ * an older worker) is parsed as it is. One round trip for the record lines not in `cache`.
+ */
+async function resolveFinals(
+  redis: RedisClient,
+  keys: readonly string[],
+  values: readonly string[],
+  cache: FinalRecordLines = new Map(),
+): Promise<FinalRecord[]> {
+  const refs = values.map(parseReference);
+  const missing = new Map<string, readonly [key: string, field: string]>();
+  refs.forEach((ref, i) => {
+    const at = ref && `${keys[i]} ${ref.field}`;
+    if (at && !cache.has(at)) missing.set(at, [keys[i]!, ref.field]);
+  });
+  if (missing.size > 0) {
+    const pipeline = redis.pipeline();
+    for (const [key, field] of missing.values()) pipeline.hget(key, field);
+    const replies = (await pipeline.exec()) ?? [];
+    [...missing.keys()].forEach((at, i) => {
+      const [err, lines] = replies[i] ?? [];
+      if (err) throw err;
+      cache.set(at, typeof lines === 'string' ? lines.split('\n') : []);
+    });
+  }
+  return values.map((value, i) => {
+    const ref = refs[i];
+    if (ref === undefined) return JSON.parse(value) as FinalRecord;
+    const lines = cache.get(`${keys[i]} ${ref.field}`) ?? [];
+    const line = lines[ref.line]; // line 0 is the job id
+    if (line === undefined)
+      throw new Error(`final record ${ref.line} of ${ref.field} is missing in ${keys[i]}`);
+    return { ...(JSON.parse(line) as Omit<FinalRecord, 'jobId'>), jobId: lines[0]! };
+  });
 }
 
 /** Notifications of the app that ended, per outcome, since the counters began. */
@@ -199,34 +289,80 @@ export async function findNotification(
   for (const b of buckets) pipeline.hget(queueKeys.finalOutcomes(app, b), lower);
   for (const b of buckets) pipeline.hget(queueKeys.notificationJobs(app, b), lower);
   const results = ((await pipeline.exec()) ?? []).map(([, v]) => v as string | null);
-  const final = results.slice(0, BUCKETS).find((v) => v !== null);
-  if (final) return { final: JSON.parse(final) as FinalRecord };
+  const newest = results.slice(0, BUCKETS).findIndex((v) => v !== null);
+  if (newest >= 0) {
+    const key = queueKeys.finalOutcomes(app, buckets[newest]!);
+    const [final] = await resolveFinals(redis, [key], [results[newest]!]);
+    return { final: final! };
+  }
   const jobId = results.slice(BUCKETS).find((v) => v !== null);
   return jobId ? { jobId } : {};
 }
 
+export interface FinalRecordsOptions {
+  /** @defaultValue Date.now() */
+  readonly now?: number;
+  /** How many buckets back from `now`'s to look in. @defaultValue the retention window's */
+  readonly buckets?: number;
+  /** Record lines kept between calls (see FinalRecordLines). */
+  readonly cache?: FinalRecordLines;
+}
+
 /**
- * The final records of `ids` (one app's), where they exist, the newest of each: one HMGET per status bucket
- * of the retention window, in one round trip (a status read of a completed job of 1,000: getPushJobStatus).
+ * The final records of `ids` (one app's), where they exist, the newest of each: one HMGET per status bucket,
+ * then the record lines they name, in two round trips (a status read of a completed job of 1,000:
+ * getPushJobStatus).
  */
 export async function findFinalRecords(
   redis: RedisClient,
   app: string,
   ids: readonly string[],
-  now = Date.now(),
+  options: FinalRecordsOptions = {},
 ): Promise<Map<string, FinalRecord>> {
   const found = new Map<string, FinalRecord>();
   if (ids.length === 0) return found;
+  const now = options.now ?? Date.now();
+  const keys = Array.from({ length: options.buckets ?? BUCKETS }, (_, i) =>
+    queueKeys.finalOutcomes(app, statusBucketOf(now) - i),
+  );
   const pipeline = redis.pipeline();
-  for (let i = 0; i < BUCKETS; i++)
-    pipeline.hmget(queueKeys.finalOutcomes(app, statusBucketOf(now) - i), ...ids);
-  for (const [err, values] of (await pipeline.exec()) ?? []) {
+  for (const key of keys) pipeline.hmget(key, ...ids);
+  const newest = new Map<string, readonly [key: string, value: string]>();
+  ((await pipeline.exec()) ?? []).forEach(([err, values], b) => {
     if (err) throw err;
     (values as (string | null)[]).forEach((v, i) => {
-      if (v !== null && !found.has(ids[i]!)) found.set(ids[i]!, JSON.parse(v) as FinalRecord);
+      if (v !== null && !newest.has(ids[i]!)) newest.set(ids[i]!, [keys[b]!, v]);
     });
-  }
+  });
+  const entries = [...newest];
+  const records = await resolveFinals(
+    redis,
+    entries.map(([, [key]]) => key),
+    entries.map(([, [, value]]) => value),
+    options.cache,
+  );
+  entries.forEach(([id], i) => {
+    found.set(id, records[i]!);
+  });
   return found;
+}
+
+/** Every final record of one app's bucket, by notification id (a whole-run audit: the chaos bench). */
+export async function readFinalBucket(
+  redis: RedisClient,
+  app: string,
+  bucket: number,
+): Promise<Map<string, FinalRecord>> {
+  const key = queueKeys.finalOutcomes(app, bucket);
+  const all = Object.entries(await redis.hgetall(key)).filter(([field]) => !field.startsWith('#'));
+  const cache: FinalRecordLines = new Map();
+  const records = await resolveFinals(
+    redis,
+    all.map(() => key),
+    all.map(([, value]) => value),
+    cache,
+  );
+  return new Map(all.map(([id], i) => [id, records[i]!]));
 }
 
 export interface NotificationWaitOptions {

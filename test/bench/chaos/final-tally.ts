@@ -13,8 +13,8 @@ import {
   type FinalRecord,
   outcomeCounts,
   type PushJobData,
-  queueKeys,
   type RedisClient,
+  readFinalBucket,
   statusBucketOf,
 } from '@pushfleet/queue';
 import { Queue } from 'bullmq';
@@ -120,8 +120,7 @@ export async function readFinalRecords(
   const finals = new Map<string, FinalRecord>();
   for (const app of apps) {
     for (let bucket = statusBucketOf(fromMs); bucket <= statusBucketOf(toMs); bucket++) {
-      const all = await redis.hgetall(queueKeys.finalOutcomes(app, bucket));
-      for (const [id, json] of Object.entries(all)) finals.set(id, JSON.parse(json) as FinalRecord);
+      for (const [id, record] of await readFinalBucket(redis, app, bucket)) finals.set(id, record);
     }
   }
   return finals;
