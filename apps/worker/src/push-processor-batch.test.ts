@@ -2,7 +2,16 @@
  * One job of 1,000 notifications: each keeps its own verdict, attempts and status by id; a retry re-sends only
  * the unfinished ones; what ended is readable by id after the job is removed, and counted for waiters.
  */
-import { getNotificationStatus, outcomeCounts, PUSH_JOB_NAME, type PushJobData } from '@pushfleet/queue';
+import {
+  getNotificationStatus,
+  madeNotificationId,
+  newJobId,
+  outcomeCounts,
+  PUSH_JOB_NAME,
+  type PushJobData,
+  queueKeys,
+  statusBucketOf,
+} from '@pushfleet/queue';
 import { describe, expect, it } from 'vitest';
 import {
   apple,
@@ -93,5 +102,29 @@ describe('push processor: a job of many', () => {
     );
     expect(await (await t.job('v9-job')).isDelayed()).toBe(true); // tried again later, by whichever worker
     expect(t.sender.sentTo()).toHaveLength(2);
+  });
+
+  it('a retry indexes again only the ids its producer did not make: a made id names its job', async () => {
+    const tokens = Array.from({ length: 4 }, (_, i) => token(0x20000 + i));
+    const t = await harness.startApp({
+      script: Object.fromEntries(tokens.map((tk) => [tk, [apple(503, 'ServiceUnavailable'), ok]])),
+    });
+    const jobId = newJobId();
+    const chosen = '3c2b1a09-8f7e-4d6c-9b5a-a4b3c2d1e0f9';
+    const notifications = tokens.map((tk, i) => ({
+      ...notification(tk),
+      id: i === 2 ? chosen : madeNotificationId(jobId, i)!,
+    }));
+    const where = queueKeys.notificationJobs(t.app, statusBucketOf(Date.now()));
+    const { settled } = await t.enqueue(notifications, HELD_BACK, jobId);
+    expect(await harness.redis.hkeys(where)).toEqual([chosen]);
+    await harness.redis.del(where); // so what the retry writes shows
+    expect((await settled).kind).toBe('delayed');
+    expect(await harness.redis.hgetall(where)).toEqual({ [chosen]: jobId });
+    for (const n of notifications)
+      expect(await getNotificationStatus(harness.redis, t.app, n.id)).toMatchObject({
+        jobId,
+        outcome: 'retry',
+      });
   });
 });

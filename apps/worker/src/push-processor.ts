@@ -19,6 +19,7 @@ import type { FleetMetrics } from '@pushfleet/metrics';
 import {
   addDeadLetters,
   type CompletedPushJob,
+  candidateJobId,
   completedPushJob,
   type DeadLetter,
   type DeadLetterLimits,
@@ -321,14 +322,17 @@ export function createPushProcessor(options: PushProcessorOptions) {
     return completedPushJob(result);
   }
 
-  /** Index the unfinished by id again, so one retried past the status retention is still found. */
+  /**
+   * Index the unfinished by id again, so one retried past the status retention is still found; an id the
+   * producer made names its job already, and needs no entry.
+   */
   async function indexAgain(unfinished: readonly { readonly id: string }[], jobId: string): Promise<void> {
-    const pipeline = redis.pipeline();
-    indexNotifications(
-      pipeline,
-      app,
-      unfinished.map((n) => [n.id, jobId] as const),
+    const entries = unfinished.flatMap((n) =>
+      candidateJobId(n.id) === jobId ? [] : [[n.id, jobId] as const],
     );
+    if (entries.length === 0) return;
+    const pipeline = redis.pipeline();
+    indexNotifications(pipeline, app, entries);
     await pipeline.exec();
   }
 

@@ -102,6 +102,7 @@ export {
   type LiveActivityBudgetOptions,
   type LiveActivityBudgetWarning,
 } from './live-activity-budget.js';
+export { candidateJobId, madeNotificationId, newJobId } from './made-notification-id.js';
 export {
   checkToken,
   type NotificationInput,

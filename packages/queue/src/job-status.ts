@@ -2,7 +2,7 @@
  * Reading where jobs stand: one job's state and result, or waiting for a set of jobs to finish
  * (the demo's progress bar, tests, the API's status endpoint).
  */
-import { Queue, QueueEvents } from 'bullmq';
+import { type Job, Queue, QueueEvents } from 'bullmq';
 import type {
   CompletedPushJob,
   NotificationOutcome,
@@ -10,6 +10,7 @@ import type {
   PushJobData,
   PushJobResult,
 } from './job.js';
+import { candidateJobId } from './made-notification-id.js';
 import { findFinalRecords, findNotification } from './notification-status.js';
 import { appQueue } from './queue-keys.js';
 import type { RedisClient } from './redis-connection.js';
@@ -234,10 +235,18 @@ export async function getNotificationStatus(
   const { name, prefix } = appQueue(app);
   const queue = new Queue<PushJobData>(name, { connection: redis, prefix });
   try {
-    // Jobs enqueued before the index existed are keyed by their notification's id.
-    const job = await queue.getJob(found.jobId ?? lower);
-    const n = job?.data.notifications.find((x) => x.id === lower);
-    if (!job || !n) return undefined;
+    // Indexed (its id was chosen), else the job a made id names, else (enqueued before the index existed)
+    // the job keyed by its own id; whichever it is, the job must hold it.
+    const candidates = found.jobId ? [found.jobId] : [candidateJobId(lower), lower];
+    let job: Job<PushJobData> | undefined;
+    for (const jobId of candidates) {
+      const j = await queue.getJob(jobId);
+      if (j?.data.notifications.some((x) => x.id === lower)) {
+        job = j;
+        break;
+      }
+    }
+    if (!job) return undefined;
     const s = job.data.state?.[lower];
     return {
       id: lower,

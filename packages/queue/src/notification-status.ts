@@ -1,22 +1,24 @@
 /**
  * Where each notification stands, by its own id, whatever job carries it and after that job is gone.
  *
- *   {pushfleet:<app>}:where:<bucket>  hash  notification id -> BullMQ job id (written at enqueue, and again
- *                                           when a run leaves it for a retry)
+ *   {pushfleet:<app>}:where:<bucket>  hash  notification id -> BullMQ job id, for ids the caller chose (written
+ *                                           at enqueue, and again when a run leaves it for a retry); an id the
+ *                                           producer made names its job (made-notification-id.ts)
  *   {pushfleet:<app>}:final:<bucket>  hash  notification id -> `<k>:<n>`, line k of field `#r<n>`, which
  *                                           holds one write's distinct FinalRecords as JSON lines (written
  *                                           when it ends; see recordFinalOutcomes)
  *   {pushfleet:<app>}:outcomes        hash  outcome -> notifications that ended so (counters since the start)
  *
  * A bucket is 10 minutes; its hash expires `STATUS_RETENTION_MS` (1 h, like a completed job's own retention)
- * after the bucket ends. Bounded by time, because the cost is per notification, measured: ~245 bytes of Redis
- * memory against production (141 the index entry, 104 the final record's share), ~372 against the sandbox,
- * whose apns-unique-id makes every record distinct (231). A fleet sending 1,000/s keeps ~0.9 GB of status
- * (~1.3 GB against the sandbox). A notification retried for longer stays findable (each run that leaves it
- * unfinished indexes it again); one that waits in the queue past the retention without running reads as
- * unknown until it runs. A read looks through the buckets of the retention window (one pipelined round trip,
- * and one more for the record lines it names); a write is one script call per job run. Waiting for N
- * notifications reads the counters: O(1) per poll, however many are pending.
+ * after the bucket ends. Bounded by time, because the cost is per notification, measured: ~104 bytes of Redis
+ * memory against production (the final record's share), ~231 against the sandbox, whose apns-unique-id makes
+ * every record distinct, and 141 more for an id the caller chose (its index entry). A fleet sending 1,000/s
+ * keeps ~0.4 GB of status (~0.8 GB against the sandbox; ~0.5 GB more if every id is chosen). A notification
+ * retried for longer stays findable (each run that leaves a chosen id unfinished indexes it again; a made id
+ * is found while its job exists); one with a chosen id that waits in the queue past the retention without
+ * running reads as unknown until it runs. A read looks through the buckets of the retention window (one
+ * pipelined round trip, and one more for the record lines it names); a write is one script call per job run.
+ * Waiting for N notifications reads the counters: O(1) per poll, however many are pending.
  */
 import type { ChainableCommander } from 'ioredis';
 import type { NotificationOutcome } from './job.js';

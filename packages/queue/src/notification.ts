@@ -33,7 +33,10 @@ export interface NotificationInput {
   expiration?: number | Date;
   /** `apns-collapse-id`, at most 64 bytes. */
   collapseId?: string;
-  /** `apns-id`, a UUID. @defaultValue a random UUID, so every notification is traceable end to end. */
+  /**
+   * `apns-id`, a UUID. @defaultValue a random UUID, so every notification is traceable end to end (the
+   * producer's names its job: made-notification-id.ts)
+   */
   apnsId?: string;
   /** The app to send with. @defaultValue the app that owns `topic` (see ProducerOptions.routes) */
   app?: string;

@@ -10,8 +10,10 @@ import { BatchValidationError, RedisUnavailableError } from './errors.js';
 import { IdempotencyConflictError } from './idempotency.js';
 import { jobNotifications, type PushJobData } from './job.js';
 import { getNotificationStatus } from './job-status.js';
+import { candidateJobId } from './made-notification-id.js';
+import { statusBucketOf } from './notification-status.js';
 import { createProducer, PartialEnqueueError } from './producer.js';
-import { appQueue } from './queue-keys.js';
+import { appQueue, queueKeys } from './queue-keys.js';
 import { type RedisServer, startRedisServer } from './redis-server.js';
 
 let server: RedisServer;
@@ -219,6 +221,40 @@ describe('fan-out', () => {
         'tokens: must be a non-empty array of device tokens',
       );
       expect(await jobCount('fan2')).toBe(0);
+    } finally {
+      await p.close();
+    }
+  });
+});
+
+describe('made ids', () => {
+  it("name their job: no index entry for them, each found by id; a chosen id and its job's others are indexed", async () => {
+    const p = createProducer({ redis: server.url, app: 'made1', jobSize: 100 });
+    try {
+      const chosen = '0b8e7d1c-2f3a-4c5d-9e6f-7a8b9c0d1e2f';
+      const batch = Array.from({ length: 250 }, (_, i) => ({
+        token: token(2000 + i),
+        topic: 'com.example.app',
+        payload: { aps: { alert: `${i}` } },
+        // The first of the third job, and one inside the first.
+        ...(i === 200 ? { apnsId: chosen } : i === 7 ? { apnsId: apnsId.replace('6f1c', '7f1c') } : {}),
+      }));
+      const { ids, jobIds } = await p.sendMany(batch);
+      expect(new Set(ids).size).toBe(250);
+      expect(ids[200]).toBe(chosen);
+      expect(jobIds).toEqual([ids[0], ids[100], chosen]);
+      // The made ids of the first two jobs name them; the third job's id was chosen, so its made ids are
+      // indexed, as is the chosen id inside the first job: 1 + 50 entries.
+      for (const i of [0, 1, 99]) expect(candidateJobId(ids[i]!)).toBe(jobIds[0]);
+      expect(candidateJobId(ids[150]!)).toBe(jobIds[1]);
+      const index = await redis.hgetall(queueKeys.notificationJobs('made1', statusBucketOf(Date.now())));
+      expect(Object.keys(index).sort()).toEqual([ids[7]!, ...ids.slice(200)].sort());
+      expect(index[ids[201]!]).toBe(chosen);
+      const found = await Promise.all(ids.map((id) => getNotificationStatus(redis, 'made1', id)));
+      expect(found.map((f) => f?.jobId)).toEqual(ids.map((_, i) => jobIds[Math.floor(i / 100)]));
+      expect(found.every((f) => f?.state === 'pending')).toBe(true);
+      // A made-looking id that no job holds reads as unknown.
+      expect(await getNotificationStatus(redis, 'made1', `${ids[0]!.slice(0, 32)}ffff`)).toBeUndefined();
     } finally {
       await p.close();
     }

@@ -19,6 +19,7 @@ import { PUSH_JOB_NAME, type PushJobData, packJobData } from './job.js';
 import { getNotificationStatus, type NotificationStatus } from './job-status.js';
 import { liveActivityTopic } from './live-activity.js';
 import { LiveActivityBudget, type LiveActivityBudgetOptions } from './live-activity-budget.js';
+import { madeNotificationId, newJobId } from './made-notification-id.js';
 import {
   checkToken,
   type NotificationInput,
@@ -233,7 +234,7 @@ export function createProducer(options: ProducerOptions): Producer {
     return app;
   }
 
-  const jobFor = (app: string, records: NotificationRecord[]) => {
+  const jobFor = (app: string, { jobId, records }: NamedJob) => {
     const now = Date.now();
     const sendAt = records[0]?.sendAt;
     const delay = sendAt !== undefined && sendAt > now ? sendAt - now : 0;
@@ -242,16 +243,9 @@ export function createProducer(options: ProducerOptions): Producer {
       // A scheduled notification's clock (retry horizon, dead-token check) starts when it is due.
       data: packJobData(app, now + delay, records),
       // Keyed by its first notification's id: a repeated enqueue of the same batch is a no-op while it exists.
-      opts: { jobId: records[0]!.id, ...(delay > 0 ? { delay } : {}) },
+      opts: { jobId, ...(delay > 0 ? { delay } : {}) },
     };
   };
-
-  interface Routed {
-    readonly app: string;
-    readonly record: NotificationRecord;
-    /** The caller chose the apnsId (so it may repeat it): checked for idempotency. */
-    readonly chosenId: boolean;
-  }
 
   const budget = new LiveActivityBudget(options.liveActivityBudget);
   function validate(input: NotificationInput): Routed {
@@ -291,25 +285,27 @@ export function createProducer(options: ProducerOptions): Producer {
     const jobIds: string[] = [];
     for (let i = 0; i < routed.length; i += chunkSize) {
       const chunk = routed.slice(i, i + chunkSize).filter((_, k) => !skip.has(i + k));
-      // Group by app, keeping each app's order; one addBulk (one MULTI) per app, then the id -> job index.
-      const byApp = new Map<string, NotificationRecord[]>();
-      for (const { app, record } of chunk) {
-        const list = byApp.get(app);
-        if (list) list.push(record);
-        else byApp.set(app, [record]);
+      // Group by app, keeping each app's order; one addBulk (one MULTI) per app, with the id -> job index of
+      // the ids callers chose.
+      const byApp = new Map<string, Routed[]>();
+      for (const r of chunk) {
+        const list = byApp.get(r.app);
+        if (list) list.push(r);
+        else byApp.set(r.app, [r]);
       }
-      for (const [app, records] of byApp) {
-        const jobs = packJobs(records, jobSize).map((group) => jobFor(app, group));
+      for (const [app, list] of byApp) {
+        const indexed: (readonly [string, string])[] = [];
+        const jobs = packJobs(list, jobSize).map((group) => jobFor(app, nameJob(group, indexed)));
         try {
           await withRedis(async () => {
-            // The id -> job index goes out with the jobs, in the same round trip: were the add to fail, an
-            // index entry naming a job that does not exist reads as unknown, like no entry.
+            if (indexed.length === 0) {
+              await queueFor(app).addBulk(jobs);
+              return;
+            }
+            // The index goes out with the jobs, in the same round trip: were the add to fail, an index entry
+            // naming a job that does not exist reads as unknown, like no entry.
             const index = client.pipeline();
-            indexNotifications(
-              index,
-              app,
-              jobs.flatMap((j) => j.data.notifications.map((n) => [n.id, j.opts.jobId] as const)),
-            );
+            indexNotifications(index, app, indexed);
             await Promise.all([queueFor(app).addBulk(jobs), index.exec()]);
           });
         } catch (cause) {
@@ -320,7 +316,7 @@ export function createProducer(options: ProducerOptions): Producer {
             .map((r) => r.record.id);
           throw new PartialEnqueueError(done, rest, { cause });
         }
-        for (const r of records) done.push(r.id);
+        for (const r of list) done.push(r.record.id);
         for (const j of jobs) jobIds.push(j.opts.jobId);
       }
     }
@@ -419,12 +415,20 @@ export function createProducer(options: ProducerOptions): Producer {
   };
 }
 
+/** A validated notification and the app it goes to. */
+interface Routed {
+  readonly app: string;
+  readonly record: NotificationRecord;
+  /** The caller chose the apnsId (so it may repeat it): checked for idempotency. */
+  readonly chosenId: boolean;
+}
+
 /** Split one app's notifications into jobs of up to `size`; a scheduled one always gets a job of its own. */
-function packJobs(records: readonly NotificationRecord[], size: number): NotificationRecord[][] {
-  const jobs: NotificationRecord[][] = [];
-  let open: NotificationRecord[] = [];
-  for (const r of records) {
-    if (r.sendAt !== undefined) {
+function packJobs(routed: readonly Routed[], size: number): Routed[][] {
+  const jobs: Routed[][] = [];
+  let open: Routed[] = [];
+  for (const r of routed) {
+    if (r.record.sendAt !== undefined) {
       jobs.push([r]);
       continue;
     }
@@ -436,4 +440,26 @@ function packJobs(records: readonly NotificationRecord[], size: number): Notific
   }
   if (open.length > 0) jobs.push(open);
   return jobs;
+}
+
+interface NamedJob {
+  readonly jobId: string;
+  readonly records: NotificationRecord[];
+}
+
+/**
+ * The job's id and its notifications' ids: a job whose first id was not chosen gets a made id, and each of its
+ * notifications without a chosen id the made id naming it (made-notification-id.ts); every other id goes to
+ * `indexed` (id -> job). The records are this call's own (validated here), so their ids are set in place.
+ */
+function nameJob(group: readonly Routed[], indexed: (readonly [string, string])[]): NamedJob {
+  const first = group[0]!;
+  const jobId = first.chosenId ? first.record.id : newJobId();
+  const records = group.map((r, position) => {
+    const made = first.chosenId || r.chosenId ? undefined : madeNotificationId(jobId, position);
+    if (made === undefined) indexed.push([r.record.id, jobId]);
+    else (r.record as { id: string }).id = made;
+    return r.record;
+  });
+  return { jobId, records };
 }

@@ -15,6 +15,7 @@ import {
 import { createFleetMetrics, type FleetMetrics } from '@pushfleet/metrics';
 import {
   type CompletedPushJob,
+  candidateJobId,
   getPushJobStatus,
   indexNotifications,
   type NotificationRecord,
@@ -116,10 +117,14 @@ export interface AppUnderTest {
   readonly queue: Queue<PushJobData, CompletedPushJob>;
   readonly metrics: FleetMetrics;
   readonly sender: ScriptedSender;
-  /** Enqueue one job of these notifications; `settled` is its first attempt's end. */
+  /**
+   * Enqueue one job of these notifications (with `jobId`, else one of the harness's); `settled` is its first
+   * attempt's end. Indexed as the producer does: every id but those made for this job.
+   */
   enqueue(
     notifications: NotificationRecord[],
     opts?: JobsOptions,
+    jobId?: string,
   ): Promise<{ id: string; settled: Promise<Settled> }>;
   /** The end of the job's next attempt (listen before causing it). */
   nextSettle(id: string): Promise<Settled>;
@@ -257,8 +262,8 @@ export async function startProcessorHarness(): Promise<ProcessorHarness> {
       queue,
       metrics,
       sender,
-      async enqueue(notifications, opts = HELD_BACK) {
-        const id = `${app}-job${++jobs}`;
+      async enqueue(notifications, opts = HELD_BACK, jobId = undefined) {
+        const id = jobId ?? `${app}-job${++jobs}`;
         const settled = nextSettle(id);
         // Packed as the producer packs them: fields alike in every notification are stored once.
         const data = packJobData(app, Date.now(), notifications);
@@ -268,7 +273,7 @@ export async function startProcessorHarness(): Promise<ProcessorHarness> {
         indexNotifications(
           index,
           app,
-          notifications.map((n) => [n.id, id] as const),
+          notifications.flatMap((n) => (candidateJobId(n.id) === id ? [] : [[n.id, id] as const])),
         );
         await index.exec();
         return { id, settled };

@@ -1,0 +1,30 @@
+/**
+ * Ids the producer makes for notifications whose caller chose none name their job, so no id -> job index
+ * entry is written for them: a made job id is a random UUID ending in `0000`, and the job's i-th notification
+ * gets that UUID with i (hex) in those four digits, the first one the job id itself. A status read takes the
+ * job from the id (`candidateJobId`) and checks that the job holds it. The index entry cost 141 B of Redis per
+ * notification and its script ~3 of Redis's ~9.5 µs per notification in bench:e2e. The ids stay random v4
+ * UUIDs (106 random bits), as `apns-id` asks. Ids a caller chose are indexed, as before.
+ */
+import { randomUUID } from 'node:crypto';
+
+/** Positions a made id can name: four hex digits. */
+const POSITIONS = 0x10000;
+/** Where the position goes: the last four of the UUID's 36 characters. */
+const POSITION_AT = 32;
+
+/** A new job id for a job whose first notification's id is made here. */
+export function newJobId(): string {
+  return `${randomUUID().slice(0, POSITION_AT)}0000`;
+}
+
+/** The id of the notification at `position` in the job `jobId` (from newJobId), or undefined past the last. */
+export function madeNotificationId(jobId: string, position: number): string | undefined {
+  if (!Number.isInteger(position) || position < 0 || position >= POSITIONS) return undefined;
+  return jobId.slice(0, POSITION_AT) + position.toString(16).padStart(4, '0');
+}
+
+/** The job a made id names, if `id` is one: the caller checks that the job holds the id. */
+export function candidateJobId(id: string): string {
+  return `${id.slice(0, POSITION_AT)}0000`;
+}
