@@ -73,8 +73,14 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Validate one notification; throws ValidationError naming the field. */
-export function validateNotification(input: unknown): NotificationRecord {
+/**
+ * Validate one notification; throws ValidationError naming the field. Without an `apnsId` it gets
+ * `idWhenNone()` (the producer's is a placeholder: it makes the id once the job is known).
+ */
+export function validateNotification(
+  input: unknown,
+  idWhenNone: () => string = randomUUID,
+): NotificationRecord {
   if (!isPlainObject(input)) throw new ValidationError('notification', 'must be an object');
   const n = input as Partial<NotificationInput> & Record<string, unknown>;
 
@@ -109,7 +115,13 @@ export function validateNotification(input: unknown): NotificationRecord {
 
   const record: {
     -readonly [K in keyof NotificationRecord]: NotificationRecord[K];
-  } = { id: checkApnsId(n.apnsId), token, topic: n.topic, pushType, payload };
+  } = {
+    id: n.apnsId === undefined ? idWhenNone() : checkApnsId(n.apnsId),
+    token,
+    topic: n.topic,
+    pushType,
+    payload,
+  };
   const priority = checkPriority(n.priority, pushType);
   if (priority !== undefined) record.priority = priority;
   const expiration = checkExpiration(n.expiration);
@@ -233,7 +245,6 @@ function checkExpiration(expiration: unknown): number | undefined {
 }
 
 function checkApnsId(apnsId: unknown): string {
-  if (apnsId === undefined) return randomUUID();
   if (typeof apnsId !== 'string' || !UUID.test(apnsId)) {
     throw new ValidationError('apnsId', 'must be a UUID in 8-4-4-4-12 form');
   }

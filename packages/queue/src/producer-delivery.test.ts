@@ -159,6 +159,10 @@ describe('sendMany failing part-way', () => {
       const { enqueued, notEnqueued } = err as PartialEnqueueError;
       expect(enqueued).toHaveLength(2);
       expect(notEnqueued).toHaveLength(2);
+      // Ids the producer never got to make are still UUIDs, each its own (never used).
+      for (const nid of notEnqueued)
+        expect(nid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(new Set([...enqueued, ...notEnqueued]).size).toBe(4);
       expect(await jobCount('part-a')).toBe(1); // one job carrying both
       expect(await jobCount('part-b')).toBe(0);
       const found = await Promise.all(enqueued.map((id) => getNotificationStatus(redis, 'part-a', id)));

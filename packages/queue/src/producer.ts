@@ -249,7 +249,7 @@ export function createProducer(options: ProducerOptions): Producer {
 
   const budget = new LiveActivityBudget(options.liveActivityBudget);
   function validate(input: NotificationInput): Routed {
-    const record = validateNotification(input);
+    const record = validateNotification(input, NO_ID_YET);
     if (record.pushType === 'liveactivity') budget.note(`token:${record.token}`, record.priority);
     return { app: route(input, record), record, chosenId: input.apnsId !== undefined };
   }
@@ -313,7 +313,7 @@ export function createProducer(options: ProducerOptions): Producer {
           const enqueued = new Set(done);
           const rest = routed
             .filter((r, k) => !enqueued.has(r.record.id) && !skip.has(k))
-            .map((r) => r.record.id);
+            .map((r) => r.record.id || randomUUID()); // one not reached has no id yet: a fresh one, never used
           throw new PartialEnqueueError(done, rest, { cause });
         }
         for (const r of list) done.push(r.record.id);
@@ -362,7 +362,7 @@ export function createProducer(options: ProducerOptions): Producer {
         if (!(err instanceof ValidationError)) throw err;
         problems.push({ index, field: err.field, problem: err.problem });
       }
-      return { app: template.app, chosenId: false, record: { ...template.record, id: randomUUID(), token } };
+      return { app: template.app, chosenId: false, record: { ...template.record, id: NO_ID_YET(), token } };
     });
     if (problems.length > 0) throw new BatchValidationError(problems, 'tokens');
     return enqueue(routed, () => 'apnsId');
@@ -415,6 +415,9 @@ export function createProducer(options: ProducerOptions): Producer {
   };
 }
 
+/** The id of a notification whose caller chose none, until `nameJob` gives it one. */
+const NO_ID_YET = () => '';
+
 /** A validated notification and the app it goes to. */
 interface Routed {
   readonly app: string;
@@ -456,10 +459,14 @@ function nameJob(group: readonly Routed[], indexed: (readonly [string, string])[
   const first = group[0]!;
   const jobId = first.chosenId ? first.record.id : newJobId();
   const records = group.map((r, position) => {
+    const record = r.record as { id: string } & NotificationRecord;
     const made = first.chosenId || r.chosenId ? undefined : madeNotificationId(jobId, position);
-    if (made === undefined) indexed.push([r.record.id, jobId]);
-    else (r.record as { id: string }).id = made;
-    return r.record;
+    if (made !== undefined) record.id = made;
+    else {
+      if (!r.chosenId) record.id = randomUUID(); // in a job named by a chosen id: random, and indexed
+      indexed.push([record.id, jobId]);
+    }
+    return record;
   });
   return { jobId, records };
 }
