@@ -356,8 +356,14 @@ export async function readFinalBucket(
   bucket: number,
 ): Promise<Map<string, FinalRecord>> {
   const key = queueKeys.finalOutcomes(app, bucket);
-  const all = Object.entries(await redis.hgetall(key)).filter(([field]) => !field.startsWith('#'));
-  const cache: FinalRecordLines = new Map();
+  const fields = Object.entries(await redis.hgetall(key));
+  // The record lines came with the hash: seeded here, they are not read a second time.
+  const cache: FinalRecordLines = new Map(
+    fields
+      .filter(([field]) => field.startsWith('#r'))
+      .map(([field, lines]) => [`${key} ${field}`, lines.split('\n')]),
+  );
+  const all = fields.filter(([field]) => !field.startsWith('#'));
   const records = await resolveFinals(
     redis,
     all.map(() => key),
