@@ -42,20 +42,21 @@ export class VerdictLatencies {
       ids.push(id);
     }
     if (ids.length === 0) return;
-    // A verdict read just after a bucket turned is in the previous bucket (notification-status.ts).
-    for (let i = 0; i < ids.length; i += CHUNK) {
-      const chunk = ids.slice(i, i + CHUNK);
-      const finals = await findFinalRecords(this.#redis, this.#app, chunk, {
-        now,
-        buckets: 2,
-        cache: this.#lines,
-      });
+    // A verdict read just after a bucket turned is in the previous bucket (notification-status.ts). The
+    // chunks are read in parallel.
+    const chunks: string[][] = [];
+    for (let i = 0; i < ids.length; i += CHUNK) chunks.push(ids.slice(i, i + CHUNK));
+    const found = await Promise.all(
+      chunks.map((chunk) =>
+        findFinalRecords(this.#redis, this.#app, chunk, { now, buckets: 2, cache: this.#lines }),
+      ),
+    );
+    for (const finals of found)
       for (const [id, record] of finals) {
         this.#window.push(record.at - this.#pending.get(id)!);
         this.#outcomes[record.outcome] = (this.#outcomes[record.outcome] ?? 0) + 1;
         this.#pending.delete(id);
       }
-    }
   }
 
   /** The latencies (ms, ascending) read since the last call; starts the next window. */
