@@ -64,10 +64,14 @@ export interface NotificationRecord {
 }
 
 const HEX_TOKEN = /^[0-9a-fA-F]+$/;
+const LOWERCASE_HEX_TOKEN = /^[0-9a-f]+$/;
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const TOPIC = /^[A-Za-z0-9][A-Za-z0-9.\-_]*$/;
 const MAX_EXPIRATION = 0xffffffff;
 const fmt = (n: number) => n.toLocaleString('en-US');
+
+/** The topic the last notification validated had: a batch repeats one topic, checked once. */
+let lastGoodTopic: string | undefined;
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -85,14 +89,17 @@ export function validateNotification(
   const n = input as Partial<NotificationInput> & Record<string, unknown>;
 
   const token = checkToken(n.token);
-  if (typeof n.topic !== 'string' || n.topic.length === 0) {
-    throw new ValidationError('topic', 'is required (the app bundle id, e.g. com.example.app)');
-  }
-  if (n.topic.length > 255 || !TOPIC.test(n.topic)) {
-    throw new ValidationError(
-      'topic',
-      `"${n.topic.slice(0, 80)}" is not a bundle id (letters, digits, . - _)`,
-    );
+  if (typeof n.topic !== 'string' || n.topic !== lastGoodTopic) {
+    if (typeof n.topic !== 'string' || n.topic.length === 0) {
+      throw new ValidationError('topic', 'is required (the app bundle id, e.g. com.example.app)');
+    }
+    if (n.topic.length > 255 || !TOPIC.test(n.topic)) {
+      throw new ValidationError(
+        'topic',
+        `"${n.topic.slice(0, 80)}" is not a bundle id (letters, digits, . - _)`,
+      );
+    }
+    lastGoodTopic = n.topic;
   }
   const { payload, aps } = checkPayload(n.payload);
   const pushType = checkPushType(n.pushType, aps);
@@ -105,7 +112,8 @@ export function validateNotification(
   }
   if (pushType === 'liveactivity') checkLiveActivityAps(aps, 'device');
   const limit = pushType === 'voip' ? MAX_VOIP_PAYLOAD_BYTES : MAX_PAYLOAD_BYTES;
-  const size = Buffer.byteLength(payload, 'utf8');
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: a short payload is under the limit without counting.
+  const size = payload.length * 3 <= limit ? 0 : Buffer.byteLength(payload, 'utf8');
   if (size > limit) {
     throw new ValidationError(
       'payload',
@@ -168,13 +176,16 @@ export function checkToken(token: unknown): string {
   if (typeof token !== 'string' || token.length === 0) {
     throw new ValidationError('token', 'is required (the device token as hex)');
   }
-  if (!HEX_TOKEN.test(token)) throw new ValidationError('token', 'must be hexadecimal (0-9, a-f)');
+  // Most tokens come lowercase already: those are not copied by toLowerCase.
+  const lowercase = LOWERCASE_HEX_TOKEN.test(token);
+  if (!lowercase && !HEX_TOKEN.test(token))
+    throw new ValidationError('token', 'must be hexadecimal (0-9, a-f)');
   if (token.length % 2 !== 0)
     throw new ValidationError('token', `has an odd number of hex digits (${token.length})`);
   if (token.length < 64 || token.length > 200) {
     throw new ValidationError('token', `${token.length} hex digits; expected 64 to 200`);
   }
-  return token.toLowerCase();
+  return lowercase ? token : token.toLowerCase();
 }
 
 function checkPayload(payload: unknown): { payload: string; aps: Record<string, unknown> } {
