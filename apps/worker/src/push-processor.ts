@@ -27,13 +27,14 @@ import {
   findSuppressed,
   indexNotifications,
   jobNotifications,
+  NOT_TRIED,
   type NotificationRecord,
   type NotificationState,
   type PushJobData,
   READABLE_JOB_RECORD_VERSIONS,
   type RedisClient,
   recordFinalOutcomes,
-  resultFromState,
+  statesById,
 } from '@pushfleet/queue';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import { deliveryMetrics, type TransportName } from './instrumentation.js';
@@ -102,13 +103,18 @@ export function createPushProcessor(options: PushProcessorOptions) {
         `job record v${data.v}: this worker reads v${READABLE_JOB_RECORD_VERSIONS.join(', v')}; upgrade the workers before the producers`,
       );
     const now = Date.now();
-    const state: Record<string, NotificationState> = { ...(data.state ?? {}) };
     const notifications = jobNotifications(data);
-    // A first run has no state to look up (the lookup by id was 1.8% of the worker's profile).
-    const todo = data.state ? notifications.filter((n) => !state[n.id]?.final) : notifications;
+    // Each notification's state by its place in the job (undefined: not tried yet), keyed by id only when
+    // saved: a lookup by id per notification was 2% of the worker's CPU (--cpu-prof, bench:e2e).
+    const saved = data.state;
+    const states: (NotificationState | undefined)[] = saved
+      ? notifications.map((n) => saved[n.id])
+      : new Array(notifications.length);
+    const todo: number[] = [];
+    for (let i = 0; i < notifications.length; i++) if (!states[i]?.final) todo.push(i);
     const run = options.intake?.start(todo.length);
     try {
-      return await processRun(job, lockToken, data, notifications, now, state, todo, run);
+      return await processRun(job, lockToken, data, notifications, now, states, todo, run);
     } finally {
       run?.end();
     }
@@ -120,11 +126,13 @@ export function createPushProcessor(options: PushProcessorOptions) {
     data: PushJobData,
     notifications: readonly NotificationRecord[],
     now: number,
-    state: Record<string, NotificationState>,
-    todo: NotificationRecord[],
+    states: (NotificationState | undefined)[],
+    /** Places in the job of the notifications this run may end: every one not final at its start. */
+    started: readonly number[],
     run: JobRun | undefined,
   ): Promise<CompletedPushJob> {
-    const sending = todo.length;
+    const sending = started.length;
+    let todo = started;
     const deadLetters: DeadLetter[] = [];
     const deadLetter = (
       n: NotificationRecord,
@@ -146,8 +154,9 @@ export function createPushProcessor(options: PushProcessorOptions) {
     const diedBefore = job.attemptsStarted > (data.runs ?? 0) + 1;
 
     let expiredAny = false;
-    for (const n of todo) {
-      const prior = state[n.id]?.attempts ?? [];
+    for (const i of todo) {
+      const n = notifications[i]!;
+      const prior = states[i]?.attempts ?? [];
       const gone = expiredBeforeSend(
         policy,
         { enqueuedAt: data.enqueuedAt, expiration: n.expiration },
@@ -158,42 +167,47 @@ export function createPushProcessor(options: PushProcessorOptions) {
         const reason =
           prior.length > 0 ? `${gone.reason}: ${prior.at(-1)?.reason ?? 'no answer'}` : gone.reason;
         const s = { final: true, outcome: gone.outcome, reason, attempts: prior };
-        state[n.id] = s;
+        states[i] = s;
         expiredAny = true;
         finish(s, data.enqueuedAt, now);
         deadLetters.push(deadLetter(n, s, gone.outcome, reason));
       }
     }
-    if (expiredAny) todo = todo.filter((n) => !state[n.id]?.final);
+    if (expiredAny) todo = todo.filter((i) => !states[i]?.final);
     const suppressed = await findSuppressed(
       redis,
       app,
-      todo.map((n) => ({ token: n.token, topic: n.topic, enqueuedAt: data.enqueuedAt })),
+      todo.map((i) => {
+        const n = notifications[i]!;
+        return { token: n.token, topic: n.topic, enqueuedAt: data.enqueuedAt };
+      }),
     );
-    todo = todo.filter((n, i) => {
-      const record = suppressed[i];
+    todo = todo.filter((i, k) => {
+      const record = suppressed[k];
       if (!record) return true;
-      state[n.id] = {
+      const s: NotificationState = {
         final: true,
         outcome: 'suppressed',
         reason: record.reason,
-        attempts: state[n.id]?.attempts ?? [],
+        attempts: states[i]?.attempts ?? [],
       };
+      states[i] = s;
       count.fleetOutcome('suppressed', record.reason);
-      finish(state[n.id]!, data.enqueuedAt, now);
+      finish(s, data.enqueuedAt, now);
       return false;
     });
 
     run?.settled(sending - todo.length); // expired or suppressed: not sent
-    countResends(todo, state, diedBefore, data.state !== undefined);
+    countResends(todo, states, diedBefore, data.state !== undefined);
     const jobId = String(job.id);
-    /** Notifications final in `snapshot` that were not at the run's start, nor recorded since. */
-    const endedIn = (snapshot: Readonly<Record<string, NotificationState>>, done: ReadonlySet<string>) => {
+    /** What ended in `snapshot` of the notifications this run started with and has not recorded yet. */
+    const endedIn = (snapshot: readonly (NotificationState | undefined)[], done: Uint8Array) => {
       const endedAt = Date.now();
       const ended: [string, FinalRecord][] = [];
-      for (const n of notifications) {
-        const s = snapshot[n.id];
-        if (!s?.final || !s.outcome || data.state?.[n.id]?.final || done.has(n.id)) continue;
+      const places: number[] = [];
+      for (const i of started) {
+        const s = snapshot[i];
+        if (!s?.final || !s.outcome || done[i]) continue;
         // Built field by field, not by spreads: this runs once per notification.
         // It ended when APNs answered, if an answer ended it (the read of a completed job rebuilds its try from this).
         const last = s.attempts.at(-1);
@@ -206,39 +220,41 @@ export function createPushProcessor(options: PushProcessorOptions) {
         if (s.status !== undefined) record.status = s.status;
         if (s.reason) record.reason = s.reason;
         if (s.uniqueId) record.uniqueId = s.uniqueId;
-        ended.push([n.id, record]);
+        ended.push([notifications[i]!.id, record]);
+        places.push(i);
       }
-      return ended;
+      return { ended, places };
     };
     // A checkpoint records the final outcomes it saves first: a run that dies after saving a verdict would
     // otherwise leave that notification ended in the job record but never in its final records and counters.
-    const recorded = new Set<string>();
-    const recordEnded = async (snapshot: Readonly<Record<string, NotificationState>>) => {
-      const ended = endedIn(snapshot, recorded);
+    const recorded = new Uint8Array(notifications.length);
+    const recordEnded = async (snapshot: readonly (NotificationState | undefined)[]) => {
+      const { ended, places } = endedIn(snapshot, recorded);
       await recordFinalOutcomes(redis, app, ended);
-      for (const [id] of ended) recorded.add(id);
+      for (const i of places) recorded[i] = 1;
     };
     const checkpoint = startCheckpoint(
       job,
       data,
-      state,
+      notifications,
+      states,
       todo.length,
       options.checkpointIntervalMs ?? 1000,
       recordEnded,
     );
     // Only the tries with more to do than their state says (a retry decision, a dead token recorded): the
     // rest would be one more object per notification held until the run ends.
-    const notable: { readonly index: number; readonly result: AttemptResult }[] = [];
+    const notable: { readonly place: number; readonly result: AttemptResult }[] = [];
     try {
       // One promise for the run, not one async frame per notification (see attemptNotification).
       await new Promise<void>((resolve, reject) => {
         let left = todo.length;
         if (left === 0) resolve();
-        todo.forEach((n, i) => {
-          attemptNotification(ctx, n, state[n.id], data.enqueuedAt).then((r) => {
+        for (const i of todo) {
+          attemptNotification(ctx, notifications[i]!, states[i], data.enqueuedAt).then((r) => {
             try {
-              state[n.id] = r.state;
-              if (r.retry || r.recordedInvalid) notable.push({ index: i, result: r });
+              states[i] = r.state;
+              if (r.retry || r.recordedInvalid) notable.push({ place: i, result: r });
               checkpoint.dirty();
               run?.settled();
               if (--left === 0) resolve();
@@ -246,7 +262,7 @@ export function createPushProcessor(options: PushProcessorOptions) {
               reject(err); // never an unhandled rejection of this then's own promise
             }
           }, reject);
-        });
+        }
       });
     } finally {
       await checkpoint.stop();
@@ -254,10 +270,10 @@ export function createPushProcessor(options: PushProcessorOptions) {
 
     let nextTry = Number.POSITIVE_INFINITY;
     let freshConnection = false;
-    for (const n of todo) finish(state[n.id]!, data.enqueuedAt);
-    notable.sort((a, b) => a.index - b.index); // dead letters in job order
-    for (const { index, result: r } of notable) {
-      const n = todo[index]!;
+    for (const i of todo) finish(states[i]!, data.enqueuedAt);
+    notable.sort((a, b) => a.place - b.place); // dead letters in job order
+    for (const { place, result: r } of notable) {
+      const n = notifications[place]!;
       if (r.recordedInvalid) count.invalidTokenRecorded();
       const lastReason = r.state.attempts.at(-1)?.reason;
       if (!r.retry) continue;
@@ -284,52 +300,60 @@ export function createPushProcessor(options: PushProcessorOptions) {
     if (freshConnection) sender.recycleConnections?.();
 
     // What ended in this run is kept by id for status reads after the job is gone, and counted for waiters.
-    await recordEnded(state);
+    await recordEnded(states);
 
-    const next: PushJobData = { ...data, state, runs: (data.runs ?? 0) + 1 };
-    const result = resultFromState(next);
-    const unfinished = result.notifications.filter((n) => !n.final);
-    const credsBroken = unfinished.find((n) => n.outcome === 'creds-broken');
-    if (credsBroken && options.onCredentialsBroken && lockToken) {
-      await job.updateData(next);
-      await indexAgain(unfinished, jobId);
-      await options.onCredentialsBroken(credsBroken.reason ?? 'credentials');
+    // The job record for the next run (or a status read of a failed job): every state so far, by id.
+    const next = (): PushJobData => ({
+      ...data,
+      state: statesById(notifications, states),
+      runs: (data.runs ?? 0) + 1,
+    });
+    const stateOf = (i: number) => states[i] ?? NOT_TRIED;
+    const unfinished: number[] = [];
+    for (let i = 0; i < notifications.length; i++) if (!stateOf(i).final) unfinished.push(i);
+    const unfinishedIds = () => unfinished.map((i) => notifications[i]!.id);
+    const credsBroken = unfinished.find((i) => stateOf(i).outcome === 'creds-broken');
+    if (credsBroken !== undefined && options.onCredentialsBroken && lockToken) {
+      await job.updateData(next());
+      await indexAgain(unfinishedIds(), jobId);
+      await options.onCredentialsBroken(stateOf(credsBroken).reason ?? 'credentials');
       count.job('held');
       await job.moveToDelayed(Date.now() + (options.credsRetryDelayMs ?? 60_000), lockToken);
       throw new DelayedError();
     }
     if (unfinished.length > 0) {
-      await job.updateData(next);
-      await indexAgain(unfinished, jobId);
+      await job.updateData(next());
+      await indexAgain(unfinishedIds(), jobId);
       count.job('retried');
       if (!lockToken || !Number.isFinite(nextTry)) {
-        const why = summarise(unfinished.map((n) => n.reason ?? n.attempts.at(-1)?.reason ?? 'no answer'));
-        throw new Error(`${unfinished.length} of ${result.notifications.length} unfinished: ${why}`);
+        const why = summarise(
+          unfinished.map((i) => stateOf(i).reason ?? stateOf(i).attempts.at(-1)?.reason ?? 'no answer'),
+        );
+        throw new Error(`${unfinished.length} of ${notifications.length} unfinished: ${why}`);
       }
       await job.moveToDelayed(nextTry, lockToken);
       throw new DelayedError();
     }
-    if (result.delivered === 0) {
-      await job.updateData(next); // a failed job carries its verdicts in its data (getPushJobStatus)
+    // Every notification is final: the return value carries the counts and what was not delivered at the
+    // first try; every notification's end is in its final record (status reads rebuild the rest from those).
+    const completed = completedPushJob(app, notifications, states);
+    if (completed.delivered === 0) {
+      await job.updateData(next()); // a failed job carries its verdicts in its data (getPushJobStatus)
       count.job('failed');
       throw new UnrecoverableError(
-        summarise(result.notifications.map((n) => n.reason ?? n.outcome ?? 'failed')),
+        summarise(notifications.map((_, i) => stateOf(i).reason ?? stateOf(i).outcome ?? 'failed')),
       );
     }
-    // Completed: the return value carries the counts and what was not delivered at the first try; every
-    // notification's end is in its final record (status reads rebuild the rest from those).
     count.job('completed');
-    return completedPushJob(result);
+    return completed;
   }
 
   /**
    * Index the unfinished by id again, so one retried past the status retention is still found; an id the
    * producer made names its job already, and needs no entry.
    */
-  async function indexAgain(unfinished: readonly { readonly id: string }[], jobId: string): Promise<void> {
-    const entries = unfinished.flatMap((n) =>
-      candidateJobId(n.id) === jobId ? [] : [[n.id, jobId] as const],
-    );
+  async function indexAgain(unfinished: readonly string[], jobId: string): Promise<void> {
+    const entries = unfinished.flatMap((id) => (candidateJobId(id) === jobId ? [] : [[id, jobId] as const]));
     if (entries.length === 0) return;
     const pipeline = redis.pipeline();
     indexNotifications(pipeline, app, entries);
@@ -337,18 +361,18 @@ export function createPushProcessor(options: PushProcessorOptions) {
   }
 
   function countResends(
-    todo: NotificationRecord[],
-    state: Record<string, NotificationState>,
+    todo: readonly number[],
+    states: readonly (NotificationState | undefined)[],
     diedBefore: boolean,
     hadState: boolean,
   ) {
     if (!hadState) {
       // No earlier run saved a try: each is a resend only if a run before this one died mid-send.
-      if (diedBefore) for (let i = 0; i < todo.length; i++) count.resent('stall');
+      if (diedBefore) for (let k = 0; k < todo.length; k++) count.resent('stall');
       return;
     }
-    for (const n of todo) {
-      const last = state[n.id]?.attempts.at(-1);
+    for (const i of todo) {
+      const last = states[i]?.attempts.at(-1);
       if (last?.outcome === 'transport-error' && last.reason && MAYBE_DELIVERED.has(last.reason))
         count.resent(last.reason);
       else if (diedBefore) count.resent('stall');
@@ -360,17 +384,18 @@ export function createPushProcessor(options: PushProcessorOptions) {
 function startCheckpoint(
   job: Job<PushJobData, CompletedPushJob>,
   data: PushJobData,
-  state: Record<string, NotificationState>,
+  notifications: readonly NotificationRecord[],
+  states: readonly (NotificationState | undefined)[],
   sending: number,
   intervalMs: number,
-  beforeSave: (snapshot: Readonly<Record<string, NotificationState>>) => Promise<void>,
+  beforeSave: (snapshot: readonly (NotificationState | undefined)[]) => Promise<void>,
 ) {
   let dirty = false;
   let saving: Promise<unknown> = Promise.resolve();
   const save = async () => {
-    const snapshot = { ...state };
+    const snapshot = states.slice();
     await beforeSave(snapshot);
-    await job.updateData({ ...data, state: snapshot });
+    await job.updateData({ ...data, state: statesById(notifications, snapshot) });
   };
   const timer =
     sending > 1

@@ -65,6 +65,7 @@ export {
   JOB_RECORD_VERSION,
   type JobNotification,
   jobNotifications,
+  NOT_TRIED,
   type NotificationOutcome,
   type NotificationResult,
   type NotificationState,
@@ -73,6 +74,7 @@ export {
   type PushJobResult,
   packJobData,
   READABLE_JOB_RECORD_VERSIONS,
+  statesById,
 } from './job.js';
 export {
   getNotificationStatus,

@@ -99,7 +99,7 @@ describe('getPushJobStatus of a completed job', () => {
     });
   });
 
-  it('stores only what was not delivered at the first try (completedPushJob)', () => {
+  it('stores only what was not delivered at the first try, with the counts (completedPushJob)', () => {
     const delivered = {
       final: true,
       outcome: 'delivered' as const,
@@ -110,20 +110,24 @@ describe('getPushJobStatus of a completed job', () => {
       ...delivered,
       attempts: [{ at: 0, outcome: 'retry' as const, status: 503 }, delivered.attempts[0]!],
     };
-    const result: PushJobResult = {
-      app: 'a',
-      delivered: 2,
-      failed: 0,
-      notifications: [
-        { id: id(1), token: token(1), ...delivered },
-        { id: id(2), token: token(2), ...retried },
-      ],
+    const dead = {
+      final: true,
+      outcome: 'token-invalid' as const,
+      status: 410,
+      reason: 'Unregistered',
+      attempts: [{ at: 2, outcome: 'token-invalid' as const, status: 410, reason: 'Unregistered' }],
     };
-    expect(completedPushJob(result)).toEqual({
+    const notifications = [1, 2, 3, 4].map((k) => ({ id: id(k), token: token(k) }));
+    // States by place in the job; the fourth was never tried.
+    expect(completedPushJob('a', notifications, [delivered, retried, dead, undefined])).toEqual({
       app: 'a',
       delivered: 2,
-      failed: 0,
-      exceptions: [result.notifications[1]],
+      failed: 1,
+      exceptions: [
+        { id: id(2), token: token(2), ...retried },
+        { id: id(3), token: token(3), ...dead },
+        { id: id(4), token: token(4), final: false, attempts: [] },
+      ],
     });
   });
 

@@ -3,12 +3,13 @@
  * (the demo's progress bar, tests, the API's status endpoint).
  */
 import { type Job, Queue, QueueEvents } from 'bullmq';
-import type {
-  CompletedPushJob,
-  NotificationOutcome,
-  NotificationResult,
-  PushJobData,
-  PushJobResult,
+import {
+  type CompletedPushJob,
+  NOT_TRIED,
+  type NotificationOutcome,
+  type NotificationResult,
+  type PushJobData,
+  type PushJobResult,
 } from './job.js';
 import { candidateJobId } from './made-notification-id.js';
 import { findFinalRecords, findNotification } from './notification-status.js';
@@ -98,7 +99,7 @@ async function resultFromCompleted(
 
 export function resultFromState(data: PushJobData): PushJobResult {
   const notifications = data.notifications.map((n) => {
-    const s = data.state?.[n.id] ?? { final: false, attempts: [] };
+    const s = data.state?.[n.id] ?? NOT_TRIED;
     return { id: n.id, token: n.token, ...s };
   });
   return {
