@@ -185,6 +185,45 @@ describe('notification status by id', () => {
     expect(bucket).toEqual(new Map(finals));
   });
 
+  it('a record line keeps every field, escaped, and each sandbox delivery has its own line', async () => {
+    const t0 = Date.now();
+    const odd = {
+      outcome: 'failed' as const,
+      status: 400,
+      reason: 'said "no"\nthen \\ left',
+      at: t0,
+      attempts: 3,
+      jobId: '79',
+    };
+    // Two sandbox deliveries alike but for Apple's unique id, and two without one that are alike.
+    const sandbox = (u: string) => ({
+      outcome: 'delivered' as const,
+      status: 200,
+      uniqueId: u,
+      at: t0,
+      attempts: 1,
+      jobId: '79',
+    });
+    const plain = { outcome: 'delivered' as const, status: 200, at: t0 + 1, attempts: 1, jobId: '79' };
+    const finals = [
+      [id(40), odd],
+      [id(41), sandbox('a-1')],
+      [id(42), sandbox('a-2')],
+      [id(43), plain],
+      [id(44), { ...plain }],
+    ] as const;
+    await recordFinalOutcomes(redis, 'st13', finals, t0);
+    const all = await redis.hgetall(queueKeys.finalOutcomes('st13', statusBucketOf(t0)));
+    expect(all['#r1']!.split('\n').filter(Boolean)).toHaveLength(1 + 4); // the job, then 4 distinct lines
+    const found = await findFinalRecords(
+      redis,
+      'st13',
+      finals.map(([nid]) => nid),
+      { now: t0 },
+    );
+    for (const [nid, record] of finals) expect(found.get(nid)).toEqual(record);
+  });
+
   it('each write in a bucket gets lines of its own, and the job lists its writes', async () => {
     const t0 = Date.now();
     const early = { outcome: 'delivered' as const, status: 200, at: t0, attempts: 1, jobId: '78' };
