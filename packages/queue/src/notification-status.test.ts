@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { redisPerFile } from './__fixtures__/redis-per-file.js';
 import {
+  type FinalRecord,
   type FinalRecordLines,
   findFinalRecords,
   findNotification,
@@ -188,7 +189,7 @@ describe('notification status by id', () => {
   it('a record line keeps every field, escaped, and each sandbox delivery has its own line', async () => {
     const t0 = Date.now();
     const odd = {
-      outcome: 'failed' as const,
+      outcome: 'rejected' as const,
       status: 400,
       reason: 'said "no"\nthen \\ left',
       at: t0,
@@ -205,13 +206,13 @@ describe('notification status by id', () => {
       jobId: '79',
     });
     const plain = { outcome: 'delivered' as const, status: 200, at: t0 + 1, attempts: 1, jobId: '79' };
-    const finals = [
+    const finals: [string, FinalRecord][] = [
       [id(40), odd],
       [id(41), sandbox('a-1')],
       [id(42), sandbox('a-2')],
       [id(43), plain],
       [id(44), { ...plain }],
-    ] as const;
+    ];
     await recordFinalOutcomes(redis, 'st13', finals, t0);
     const all = await redis.hgetall(queueKeys.finalOutcomes('st13', statusBucketOf(t0)));
     expect(all['#r1']!.split('\n').filter(Boolean)).toHaveLength(1 + 4); // the job, then 4 distinct lines
