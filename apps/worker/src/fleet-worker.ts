@@ -67,6 +67,11 @@ export interface StartFleetWorkerOptions {
   log?: Logger;
   /** How long close() waits for in-flight jobs before it lets them go. @defaultValue DRAIN_DEADLINE_MS */
   drainDeadlineMs?: number;
+  /**
+   * The most notifications each app holds in running jobs (main.ts raises it for a legacy-only worker with
+   * its heap tuned: legacy-heap.ts). @defaultValue MAX_HELD_NOTIFICATIONS
+   */
+  maxHeld?: number;
 }
 
 /**
@@ -153,6 +158,7 @@ export async function startFleetWorker(
     const intake = new JobIntake({
       window: () => limiter.limit,
       maxJobs,
+      ...(options.maxHeld !== undefined ? { maxHeld: options.maxHeld } : {}),
       setJobs: (jobs) => {
         if (worker) worker.concurrency = jobs;
       },

@@ -5,6 +5,7 @@ export * from './drain.js';
 export * from './feedback-poller.js';
 export * from './fleet-worker.js';
 export * from './instrumentation.js';
+export * from './legacy-heap.js';
 export * from './ops-server.js';
 export * from './push-processor.js';
 export * from './retry-policy.js';

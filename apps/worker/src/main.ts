@@ -10,6 +10,7 @@ import { ValidationError } from '@pushfleet/queue';
 import { loadWorkerConfig } from './config.js';
 import { SHUTDOWN_DEADLINE_MS } from './drain.js';
 import { startFleetWorker } from './fleet-worker.js';
+import { applyHeapPlan, heapPlanFor } from './legacy-heap.js';
 
 // Where `pushfleet simulator` and `pushfleet start` write the simulator's CA when run in the same directory.
 const LOCAL_SIMULATOR_CA_FILE = resolve('.data/simulator/ca.pem');
@@ -23,9 +24,16 @@ async function main(): Promise<void> {
     simulator: localSimulatorEndpoint(LOCAL_SIMULATOR_CA_FILE),
   });
   log = createLogger({ name: 'worker', level: config.logLevel });
-  const fleet = await startFleetWorker(config, { log });
+  // A worker of legacy apps only holds more notifications, in a heap tuned for them (legacy-heap.ts).
+  const heap = heapPlanFor(config.apps);
+  if (heap) applyHeapPlan(heap);
+  const fleet = await startFleetWorker(config, { log, ...(heap ? { maxHeld: heap.maxHeld } : {}) });
   log.info(
-    { apps: config.apps.map((a) => ({ name: a.name, url: a.url })), metrics: fleet.metricsUrl },
+    {
+      apps: config.apps.map((a) => ({ name: a.name, url: a.url })),
+      metrics: fleet.metricsUrl,
+      ...(heap ? { heap: { flags: heap.flags, maxHeld: heap.maxHeld } } : {}),
+    },
     'worker ready',
   );
   process.send?.({ type: 'ready', metricsUrl: fleet.metricsUrl });

@@ -3,9 +3,11 @@
  * gateway over mutual TLS; an invalid-token error response and a feedback-service read both land in the
  * dead-token registry through the one entry point, with their sources.
  */
+import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadFleetConfig } from '@pushfleet/config';
 import {
   createProducer,
@@ -17,7 +19,13 @@ import {
 } from '@pushfleet/queue';
 import { type RedisServer, startRedisServer } from '@pushfleet/queue/redis-server';
 import { createApnsClientCertificate, type Simulator, startSimulator } from '@pushfleet/simulator';
-import { type FleetWorker, loadWorkerConfig, startFleetWorker } from '@pushfleet/worker';
+import {
+  type FleetWorker,
+  LEGACY_ONLY_HEAP_FLAGS,
+  LEGACY_ONLY_MAX_HELD,
+  loadWorkerConfig,
+  startFleetWorker,
+} from '@pushfleet/worker';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -28,6 +36,9 @@ let redis: Redis;
 let sim: Simulator;
 let worker: FleetWorker;
 let producer: Producer;
+let env: Record<string, string>;
+/** The worker's own entry point, as the CLI, the Dockerfile and the bench start it. */
+const WORKER_MAIN = fileURLToPath(new URL('../../../apps/worker/dist/main.js', import.meta.url));
 
 beforeAll(async () => {
   redisServer = await startRedisServer();
@@ -56,7 +67,7 @@ beforeAll(async () => {
       ],
     }),
   );
-  const env = {
+  env = {
     REDIS_URL: redisServer.url,
     PUSHFLEET_CONFIG: file,
     LEGACY_PASS: 'legacy-pass',
@@ -119,5 +130,35 @@ describe('transport: legacy', () => {
     });
     // The list is cleared once read: a second read records nothing new.
     expect(await worker.readFeedbackNow('legacy')).toBe(0);
+  });
+
+  it('a worker process of legacy apps only tunes its heap and holds more (legacy-heap.ts)', async () => {
+    const child = fork(WORKER_MAIN, [], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`worker did not start:\n${stderr}`)), 20_000);
+        child.on('message', (m: { type?: string }) => {
+          if (m.type !== 'ready') return;
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      // The ready line is written before the message is sent; give the pipe a moment to deliver it.
+      await new Promise((r) => setTimeout(r, 200));
+      const ready = stderr
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { msg?: string; heap?: unknown })
+        .find((l) => l.msg === 'worker ready');
+      expect(ready?.heap).toEqual({ flags: LEGACY_ONLY_HEAP_FLAGS, maxHeld: LEGACY_ONLY_MAX_HELD });
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
   });
 });
