@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { JobIntake, MAX_HELD_NOTIFICATIONS } from './job-intake.js';
+import { heldWeight, JobIntake, MAX_HELD_NOTIFICATIONS, PAYLOAD_BYTES_PER_HELD } from './job-intake.js';
 
 function intake(window: number, maxJobs = 1000, expectedJobSize = 10) {
   const set: number[] = [];
@@ -64,5 +64,19 @@ describe('JobIntake', () => {
     expect(i.allowedJobs).toBe(MAX_HELD_NOTIFICATIONS / 100);
     for (let k = 0; k < MAX_HELD_NOTIFICATIONS / 100; k++) i.start(100);
     expect(i.allowedJobs).toBe(i.jobs); // full: nothing more until some settle
+  });
+
+  it('weighs large payloads against the memory budget: jobs of 2 KB payloads hold a third as many', () => {
+    expect(heldWeight(1000, 45_000)).toBe(1045); // the bench's ~45-byte payloads: barely more
+    expect(heldWeight(1000, 2 * PAYLOAD_BYTES_PER_HELD * 1000)).toBe(3000);
+    const { i } = intake(100_000, 4096, 1000);
+    const heavy = heldWeight(1000, 2_000_000);
+    const runs: ReturnType<typeof i.start>[] = [];
+    while (i.allowedJobs > i.jobs) runs.push(i.start(1000, heavy));
+    // The budget is full at a third of MAX_HELD_NOTIFICATIONS notifications (rounded up to a job).
+    expect(i.jobs).toBe(Math.ceil(MAX_HELD_NOTIFICATIONS / 3000));
+    expect(i.inRuns).toBeGreaterThanOrEqual(MAX_HELD_NOTIFICATIONS);
+    for (const r of runs) r.end();
+    expect(i.inRuns).toBe(0);
   });
 });

@@ -22,8 +22,23 @@ export interface JobIntakeOptions {
   readonly setJobs: (jobs: number) => void;
   /** The guess of notifications per job before any job ran. @defaultValue DEFAULT_JOB_SIZE (the producer's) */
   readonly expectedJobSize?: number;
-  /** Never more notifications in running jobs than this, whatever the window. @defaultValue MAX_HELD_NOTIFICATIONS */
+  /**
+   * Never more notifications in running jobs than this, whatever the window; large payloads count for more
+   * (heldWeight). @defaultValue MAX_HELD_NOTIFICATIONS
+   */
   readonly maxHeld?: number;
+}
+
+/**
+ * Payload bytes counted as one more held notification. A held notification's own objects take ~4 KB of RSS
+ * and its payload ~4 times its size (job data, record, frame or request, and V8's slack): with payloads of
+ * ~2 KB, 20,000 held took 342 MB against 185 MB with the bench's ~45-byte ones (lab notes, seventh pass).
+ */
+export const PAYLOAD_BYTES_PER_HELD = 1000;
+
+/** What a run of `notifications` with `payloadBytes` of payloads (a shared one counted once) weighs against `maxHeld`. */
+export function heldWeight(notifications: number, payloadBytes: number): number {
+  return notifications + Math.floor(payloadBytes / PAYLOAD_BYTES_PER_HELD);
 }
 
 /**
@@ -44,11 +59,14 @@ export class JobIntake {
   /** Every notification of the running jobs, settled or not. */
   #inRuns = 0;
   #meanJobSize: number;
+  /** The running mean of what a job weighs against `maxHeld` (its notifications and its payloads' bytes). */
+  #meanJobWeight: number;
   #lastSet = 0;
 
   constructor(options: JobIntakeOptions) {
     this.#o = options;
     this.#meanJobSize = Math.max(1, options.expectedJobSize ?? DEFAULT_JOB_SIZE);
+    this.#meanJobWeight = this.#meanJobSize;
     this.#update();
   }
 
@@ -57,7 +75,7 @@ export class JobIntake {
     return this.#held;
   }
 
-  /** Notifications of the running jobs, settled or not (what they keep in memory). */
+  /** What the running jobs weigh, settled or not (what they keep in memory: notifications, and payload bytes). */
   get inRuns(): number {
     return this.#inRuns;
   }
@@ -71,16 +89,23 @@ export class JobIntake {
   get allowedJobs(): number {
     const toSend = WINDOWS_HELD * this.#o.window() - this.#held;
     const inMemory = (this.#o.maxHeld ?? MAX_HELD_NOTIFICATIONS) - this.#inRuns;
-    const free = Math.max(0, Math.min(toSend, inMemory));
-    return Math.min(this.#o.maxJobs, Math.max(1, this.#jobs + Math.ceil(free / this.#meanJobSize)));
+    const more = Math.min(
+      Math.ceil(Math.max(0, toSend) / this.#meanJobSize),
+      Math.ceil(Math.max(0, inMemory) / this.#meanJobWeight),
+    );
+    return Math.min(this.#o.maxJobs, Math.max(1, this.#jobs + more));
   }
 
-  /** A job's run starts and will send `notifications`; returns the run's handle. */
-  start(notifications: number): JobRun {
+  /**
+   * A job's run starts and will send `notifications`; `weight` is what it holds in memory (heldWeight of its
+   * payloads; the notifications alone by default). Returns the run's handle.
+   */
+  start(notifications: number, weight = notifications): JobRun {
     this.#jobs++;
     this.#held += notifications;
-    this.#inRuns += notifications;
+    this.#inRuns += weight;
     this.#meanJobSize += MEAN_WEIGHT * (Math.max(1, notifications) - this.#meanJobSize);
+    this.#meanJobWeight += MEAN_WEIGHT * (Math.max(1, weight) - this.#meanJobWeight);
     this.#update();
     let left = notifications;
     let ended = false;
@@ -96,7 +121,7 @@ export class JobIntake {
         if (ended) return;
         ended = true;
         this.#held -= left;
-        this.#inRuns -= notifications;
+        this.#inRuns -= weight;
         left = 0;
         this.#jobs--;
         this.#update();

@@ -38,7 +38,7 @@ import {
 } from '@pushfleet/queue';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import { deliveryMetrics, type TransportName } from './instrumentation.js';
-import type { JobIntake, JobRun } from './job-intake.js';
+import { heldWeight, type JobIntake, type JobRun } from './job-intake.js';
 import { type AttemptResult, attemptNotification, type PushSender } from './notification-attempt.js';
 import { DEFAULT_RETRY_POLICY, expiredBeforeSend, type RetryPolicyOptions } from './retry-policy.js';
 
@@ -112,7 +112,7 @@ export function createPushProcessor(options: PushProcessorOptions) {
       : new Array(notifications.length);
     const todo: number[] = [];
     for (let i = 0; i < notifications.length; i++) if (!states[i]?.final) todo.push(i);
-    const run = options.intake?.start(todo.length);
+    const run = options.intake?.start(todo.length, heldWeight(todo.length, payloadBytes(data)));
     try {
       return await processRun(job, lockToken, data, notifications, now, states, todo, run);
     } finally {
@@ -415,6 +415,13 @@ function startCheckpoint(
       await saving;
     },
   };
+}
+
+/** The bytes of a job's payloads, a shared one (a fan-out's) once: what the job data holds in memory. */
+function payloadBytes(data: PushJobData): number {
+  let bytes = data.common?.payload?.length ?? 0;
+  for (const n of data.notifications) bytes += n.payload?.length ?? 0;
+  return bytes;
 }
 
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
