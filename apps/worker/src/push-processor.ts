@@ -417,7 +417,7 @@ function startCheckpoint(
   };
 }
 
-/** The bytes of a job's payloads, a shared one (a fan-out's) once: what the job data holds in memory. */
+/** The size of a job's payloads (string lengths: bytes for ASCII JSON), a fan-out's shared one once. */
 function payloadBytes(data: PushJobData): number {
   let bytes = data.common?.payload?.length ?? 0;
   for (const n of data.notifications) bytes += n.payload?.length ?? 0;
