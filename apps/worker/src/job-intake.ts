@@ -31,10 +31,11 @@ export interface JobIntakeOptions {
 
 /**
  * Payload bytes counted as one more held notification. A held notification's own objects take ~4 KB of RSS
- * and its payload ~4 times its size (job data, record, frame or request, and V8's slack): with payloads of
- * ~2 KB, 20,000 held took 342 MB against 185 MB with the bench's ~45-byte ones (lab notes, seventh pass).
+ * and its payload several times its size (job data, record, frame or request, and V8's slack): with payloads
+ * of ~2 KB, 20,000 held took 342 MB against 185 MB with the bench's ~45-byte ones; weighed at 500 bytes, a
+ * legacy-only worker's 30,000 holds ~6,000 of them, in 270 MB (lab notes, seventh pass).
  */
-export const PAYLOAD_BYTES_PER_HELD = 1000;
+export const PAYLOAD_BYTES_PER_HELD = 500;
 
 /** What a run of `notifications` with `payloadBytes` of payloads (a shared one counted once) weighs against `maxHeld`. */
 export function heldWeight(notifications: number, payloadBytes: number): number {

@@ -4,9 +4,10 @@
  * holding more is the lever. What a held notification costs is mostly V8 letting the old generation grow
  * to ~4x its live size between full collections (34.7 MB live, 203 MB RSS with 10,000 held). With
  * `--heap-growing-percent=50` it grows to 1.5x: 20,000 held in 180 MB of RSS, against 217 MB for 10,000
- * without, and the legacy rate 14,179-15,443 -> 25,429-25,549/s (bench:e2e --transport legacy, 2026-12-02,
- * docs/design/benchmark-notes.md). Not for a worker with HTTP/2 apps: that path is CPU-bound, and a tighter
- * heap costs it (`--max-old-space-size=384` there: +45% worker CPU).
+ * without, and 30,000 in 221-228 MB; the legacy rate 14,179-15,443 -> 25,429-25,549/s with 20,000 and
+ * 28,798-31,417/s with 30,000 (bench:e2e --transport legacy, 2026-12-02, docs/design/benchmark-notes.md).
+ * Not for a worker with HTTP/2 apps: that path is CPU-bound, and a tighter heap costs it
+ * (`--max-old-space-size=384` there: +45% worker CPU).
  */
 import { setFlagsFromString } from 'node:v8';
 
@@ -15,10 +16,11 @@ export const LEGACY_ONLY_HEAP_FLAGS = '--heap-growing-percent=50';
 
 /**
  * Notifications a legacy app of a legacy-only worker may hold in running jobs (the default elsewhere is the
- * intake's MAX_HELD_NOTIFICATIONS). Twice that default, not the 30,000 that measured faster (~30,000/s at
- * 221-228 MB): payloads up to the gateway's 2 KB are held three times over (job data, record, frame).
+ * intake's MAX_HELD_NOTIFICATIONS). Not 40,000: the rate stopped following the held count there (29,095-30,202/s
+ * at 240-243 MB, the worker CPU-bound). Large payloads count for more against it (heldWeight), so ~2 KB ones
+ * are held ~6,000 at a time (270 MB measured).
  */
-export const LEGACY_ONLY_MAX_HELD = 20_000;
+export const LEGACY_ONLY_MAX_HELD = 30_000;
 
 export interface HeapPlan {
   /** The V8 flags to set. */
