@@ -24,6 +24,14 @@ redisPerFile((_, r) => {
 const MINUTE = 60_000;
 const id = (i: number) => `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
 
+/** `count` first-try deliveries of one job, the i-th to id(from + i) at `at(i)`. */
+function deliveries(count: number, o: { from: number; at: (i: number) => number; jobId: string }) {
+  return Array.from({ length: count }, (_, i) => {
+    const record = { outcome: 'delivered' as const, status: 200, at: o.at(i), attempts: 1, jobId: o.jobId };
+    return [id(o.from + i), record] as const;
+  });
+}
+
 describe('notification status by id', () => {
   it('finds the job of an indexed notification for the retention, and not after it', async () => {
     const t0 = Date.now();
@@ -106,16 +114,7 @@ describe('notification status by id', () => {
 
   it('records a run larger than one HMGET at a time, skipping each one the same job recorded before', async () => {
     const t0 = Date.now();
-    const finals = Array.from({ length: 1200 }, (_, i) => {
-      const record = {
-        outcome: 'delivered' as const,
-        status: 200,
-        at: t0 + (i % 7),
-        attempts: 1,
-        jobId: 'job-10',
-      };
-      return [id(20_000 + i), record] as const;
-    });
+    const finals = deliveries(1200, { from: 20_000, at: (i) => t0 + (i % 7), jobId: 'job-10' });
     const earlier = finals.filter((_, i) => i % 12 === 0); // 100, spread over every slice of 500
     expect(await recordFinalOutcomes(redis, 'st10', earlier, t0)).toBe(100);
     expect(await recordFinalOutcomes(redis, 'st10', finals, t0)).toBe(1100);
@@ -153,16 +152,7 @@ describe('notification status by id', () => {
 
   it("stores a run's distinct records once, each notification naming its line", async () => {
     const t0 = Date.now();
-    const finals = Array.from({ length: 1000 }, (_, i) => {
-      const record = {
-        outcome: 'delivered' as const,
-        status: 200,
-        at: t0 + (i % 50),
-        attempts: 1,
-        jobId: '77',
-      };
-      return [id(30_000 + i), record] as const;
-    });
+    const finals = deliveries(1000, { from: 30_000, at: (i) => t0 + (i % 50), jobId: '77' });
     expect(await recordFinalOutcomes(redis, 'st11', finals, t0)).toBe(1000);
     const all = await redis.hgetall(queueKeys.finalOutcomes('st11', statusBucketOf(t0)));
     // The notifications, the bucket's run counter, the job's runs and one field of record lines: 50 records,
