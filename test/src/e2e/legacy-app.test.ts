@@ -3,11 +3,9 @@
  * gateway over mutual TLS; an invalid-token error response and a feedback-service read both land in the
  * dead-token registry through the one entry point, with their sources.
  */
-import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadFleetConfig } from '@pushfleet/config';
 import {
   createProducer,
@@ -28,6 +26,7 @@ import {
 } from '@pushfleet/worker';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { forkWorkerMain, stopWorkerProcess } from '../helpers/worker-process.js';
 
 const TOPIC = 'com.example.legacy';
 const dir = mkdtempSync(join(tmpdir(), 'pushfleet-legacy-app-'));
@@ -37,8 +36,6 @@ let sim: Simulator;
 let worker: FleetWorker;
 let producer: Producer;
 let env: Record<string, string>;
-/** The worker's own entry point, as the CLI, the Dockerfile and the bench start it. */
-const WORKER_MAIN = fileURLToPath(new URL('../../../apps/worker/dist/main.js', import.meta.url));
 
 beforeAll(async () => {
   redisServer = await startRedisServer();
@@ -133,32 +130,19 @@ describe('transport: legacy', () => {
   });
 
   it('a worker process of legacy apps only tunes its heap and holds more (legacy-heap.ts)', async () => {
-    const child = fork(WORKER_MAIN, [], {
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    });
-    let stderr = '';
-    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+    const w = await forkWorkerMain(env);
     try {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`worker did not start:\n${stderr}`)), 20_000);
-        child.on('message', (m: { type?: string }) => {
-          if (m.type !== 'ready') return;
-          clearTimeout(timer);
-          resolve();
-        });
-      });
       // The ready line is written before the message is sent; give the pipe a moment to deliver it.
       await new Promise((r) => setTimeout(r, 200));
-      const ready = stderr
+      const ready = w
+        .log()
         .split('\n')
         .filter(Boolean)
         .map((l) => JSON.parse(l) as { msg?: string; heap?: unknown })
         .find((l) => l.msg === 'worker ready');
       expect(ready?.heap).toEqual({ flags: LEGACY_ONLY_HEAP_FLAGS, maxHeld: LEGACY_ONLY_MAX_HELD });
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      await stopWorkerProcess(w);
     }
   });
 });

@@ -36,20 +36,24 @@ export async function startWorkerProcess(options: {
   files: { keyFile: string; caFile: string };
   env?: Record<string, string>;
 }): Promise<WorkerProcess> {
+  return forkWorkerMain({
+    REDIS_URL: options.redisUrl,
+    PUSHFLEET_APP: options.app,
+    APNS_URL: options.sim.url,
+    APNS_CA_FILE: options.files.caFile,
+    APNS_KEY_FILE: options.files.keyFile,
+    APNS_KEY_ID: options.key.keyId,
+    APNS_TEAM_ID: options.key.teamId,
+    PUSHFLEET_METRICS_PORT: '0',
+    ...options.env,
+  });
+}
+
+/** `apps/worker/dist/main.js` in a process of its own with this environment (and PATH), once it is ready. */
+export async function forkWorkerMain(env: Record<string, string>): Promise<WorkerProcess> {
   let stderr = '';
   const child = fork(MAIN, [], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      REDIS_URL: options.redisUrl,
-      PUSHFLEET_APP: options.app,
-      APNS_URL: options.sim.url,
-      APNS_CA_FILE: options.files.caFile,
-      APNS_KEY_FILE: options.files.keyFile,
-      APNS_KEY_ID: options.key.keyId,
-      APNS_TEAM_ID: options.key.teamId,
-      PUSHFLEET_METRICS_PORT: '0',
-      ...options.env,
-    },
+    env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
   child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
