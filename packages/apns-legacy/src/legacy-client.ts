@@ -27,7 +27,9 @@ import {
   ApnsValidationError,
   NOOP_LISTENER,
   PendingSends,
+  promiseOf,
   ReconnectBackoff,
+  type SendReceiver,
   type SettleableSend,
   TransportError,
   type TransportListener,
@@ -137,8 +139,14 @@ export class LegacyClient implements AsyncDisposable {
    * delivery window); rejects with {@link TransportError} only when its fate cannot be known (safe to resend).
    */
   send(request: ApnsRequest): Promise<Verdict> {
+    return promiseOf((receiver) => this.submit(request, receiver));
+  }
+
+  /** `send` without a promise: `receiver` is told the verdict or the error, once (maybe at once). */
+  submit(request: ApnsRequest, receiver: SendReceiver): void {
     if (this.#closing !== undefined) {
-      return Promise.reject(new TransportError('CLOSED', 'the client is closed; send() after close()'));
+      receiver.reject(new TransportError('CLOSED', 'the client is closed; send() after close()'));
+      return;
     }
     const apnsId = request.apnsId ?? '';
     const token = typeof request.token === 'string' ? request.token.toLowerCase() : '';
@@ -147,29 +155,28 @@ export class LegacyClient implements AsyncDisposable {
     if (refused !== undefined) {
       const verdict = legacyErrorVerdict(refused, apnsId);
       this.#listener.onVerdict?.(verdict, 0);
-      return Promise.resolve(verdict);
+      receiver.resolve(verdict);
+      return;
     }
     const expiry = request.expiration ?? 0;
     if (!Number.isInteger(expiry) || expiry < 0 || expiry > LEGACY_MAX_UINT32) {
-      return Promise.reject(new ApnsValidationError('expiration', `must be UNIX seconds in 0..2^32-1`));
+      receiver.reject(new ApnsValidationError('expiration', `must be UNIX seconds in 0..2^32-1`));
+      return;
     }
     const priority = request.priority === undefined || request.priority === 10 ? 10 : 5;
     this.#pending.accept();
-    return new Promise<Verdict>((resolve, reject) => {
-      this.#queue.push({
-        token,
-        payload,
-        expiry,
-        priority,
-        apnsId,
-        resolve,
-        reject,
-        settled: false,
-        unconfirmed: 0,
-        firstWrittenAt: 0,
-      });
-      this.#scheduleFlush();
+    this.#queue.push({
+      token,
+      payload,
+      expiry,
+      priority,
+      apnsId,
+      receiver,
+      settled: false,
+      unconfirmed: 0,
+      firstWrittenAt: 0,
     });
+    this.#scheduleFlush();
   }
 
   /**

@@ -84,7 +84,7 @@ export {
   LEGACY_GATEWAY_PORT,
 } from './legacy-hosts.js';
 export { NOOP_LISTENER, type TransportListener } from './listener.js';
-export { PendingSends, type SettleableSend } from './pending-sends.js';
+export { PendingSends, promiseOf, type SendReceiver, type SettleableSend } from './pending-sends.js';
 export {
   ACTIONS,
   type Action,

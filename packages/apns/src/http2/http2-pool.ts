@@ -2,7 +2,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { ClientConnection, type ClientConnectionHandler, ErrorCode } from '@pushfleet/h2';
 import { withSecureContext } from '../connection-options.js';
 import { TransportError } from '../errors.js';
-import { PendingSends } from '../pending-sends.js';
+import { PendingSends, promiseOf, type SendReceiver } from '../pending-sends.js';
 import { ReconnectBackoff } from '../reconnect-backoff.js';
 import type { ApnsRequest, Verdict } from '../types.js';
 import {
@@ -93,14 +93,17 @@ export class Http2Pool implements AsyncDisposable {
    * when no answer came (always safe to resend). Never resolves `delivered` without a 200.
    */
   send(request: ApnsRequest): Promise<Verdict> {
+    return promiseOf((receiver) => this.submit(request, receiver));
+  }
+
+  /** `send` without a promise: `receiver` is told the verdict or the TransportError, once (maybe at once). */
+  submit(request: ApnsRequest, receiver: SendReceiver): void {
     if (this.#closing !== undefined) {
-      return Promise.reject(new TransportError('CLOSED', 'the pool is closed; send() after close()'));
+      receiver.reject(new TransportError('CLOSED', 'the pool is closed; send() after close()'));
+      return;
     }
     this.#pending.accept();
-    const deadline = performance.now() + this.#o.requestTimeoutMs;
-    return new Promise<Verdict>((resolve, reject) => {
-      this.#dispatch(createPoolRequest(request, resolve, reject, deadline));
-    });
+    this.#dispatch(createPoolRequest(request, receiver, performance.now() + this.#o.requestTimeoutMs));
   }
 
   get stats(): Http2PoolStats {

@@ -1,17 +1,16 @@
 import type { ClientStream } from '@pushfleet/h2';
-import type { TransportError } from '../errors.js';
-import type { ApnsRequest, Verdict } from '../types.js';
+import type { SendReceiver } from '../pending-sends.js';
+import type { ApnsRequest } from '../types.js';
 
 /**
- * One `send()` in flight inside {@link Http2Pool}: the request, how to settle its promise, and (as a
+ * One send in flight inside {@link Http2Pool}: the request, who is told its end, and (as a
  * `ClientStream`) the state of its current HTTP/2 stream. It moves between connections (GOAWAY, refused streams,
  * lost connections, ExpiredProviderToken) until it settles, once. One object per send: the stream state lives
  * here, so a stream costs no other object.
  */
 export interface PoolRequest extends ClientStream {
   readonly request: ApnsRequest;
-  readonly resolve: (verdict: Verdict) => void;
-  readonly reject: (error: TransportError) => void;
+  readonly receiver: SendReceiver;
   /** Writes that came back without an answer: above a GOAWAY's last-stream-id, or lost with the connection. */
   resends: number;
   /** Re-sends after 403 ExpiredProviderToken. */
@@ -31,15 +30,13 @@ export interface PoolRequest extends ClientStream {
 
 export function createPoolRequest(
   request: ApnsRequest,
-  resolve: (verdict: Verdict) => void,
-  reject: (error: TransportError) => void,
+  receiver: SendReceiver,
   deadline: number,
 ): PoolRequest {
   return {
     request,
     body: request.payload,
-    resolve,
-    reject,
+    receiver,
     deadline,
     settled: false,
     resends: 0,
