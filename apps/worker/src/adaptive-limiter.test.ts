@@ -1,4 +1,4 @@
-import type { ApnsRequest, Verdict } from '@pushfleet/apns';
+import { type ApnsRequest, promiseOf, type SendReceiver, type Verdict } from '@pushfleet/apns';
 import { describe, expect, it } from 'vitest';
 import { AdaptiveLimiter } from './adaptive-limiter.js';
 
@@ -12,7 +12,13 @@ class ThrottlingSender {
     this.#seed = (this.#seed * 1_103_515_245 + 12_345) % 2 ** 31;
     return this.#seed / 2 ** 31;
   }
-  async send(request: ApnsRequest): Promise<Verdict> {
+  submit(request: ApnsRequest, receiver: SendReceiver): void {
+    this.#answer(request).then(
+      (v) => receiver.resolve(v),
+      (e: Error) => receiver.reject(e),
+    );
+  }
+  async #answer(request: ApnsRequest): Promise<Verdict> {
     this.inFlight++;
     this.peak = Math.max(this.peak, this.inFlight);
     await new Promise((r) => setImmediate(r));
@@ -38,8 +44,11 @@ const request = (i: number): ApnsRequest => ({
   apnsId: `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`,
 });
 
+const send = (limiter: AdaptiveLimiter, r: ApnsRequest) =>
+  promiseOf((receiver) => limiter.submit(r, receiver));
+
 async function burst(limiter: AdaptiveLimiter, from: number, count: number): Promise<void> {
-  await Promise.all(Array.from({ length: count }, (_, i) => limiter.send(request(from + i))));
+  await Promise.all(Array.from({ length: count }, (_, i) => send(limiter, request(from + i))));
 }
 
 describe('AdaptiveLimiter', () => {
@@ -70,30 +79,63 @@ describe('AdaptiveLimiter', () => {
     const order: number[] = [];
     const limiter = new AdaptiveLimiter(
       {
-        async send(r) {
+        submit(r, receiver) {
           order.push(Number.parseInt(r.token, 16));
-          await new Promise((res) => setImmediate(res));
-          return { outcome: 'delivered', action: undefined, status: 200, apnsId: '' };
+          setImmediate(() =>
+            receiver.resolve({ outcome: 'delivered', action: undefined, status: 200, apnsId: '' }),
+          );
         },
       },
       { max: 3 },
     );
-    const sends = Array.from({ length: 10 }, (_, i) => limiter.send(request(i)));
+    const sends = Array.from({ length: 10 }, (_, i) => send(limiter, request(i)));
     expect(limiter.inFlight).toBeLessThanOrEqual(3);
     await Promise.all(sends);
     expect(order).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
+  it("hands a slot freed inside the transport's callback on only after that callback returned", async () => {
+    // A transport tells its receivers from inside its own read handling; a send from there would re-enter it.
+    let answering = false;
+    const reentered: number[] = [];
+    const pending: SendReceiver[] = [];
+    const limiter = new AdaptiveLimiter(
+      {
+        submit(r, receiver) {
+          if (answering) reentered.push(Number.parseInt(r.token, 16));
+          pending.push(receiver);
+        },
+      },
+      { max: 2 },
+    );
+    const sends = Array.from({ length: 4 }, (_, i) => send(limiter, request(i)));
+    expect(pending).toHaveLength(2);
+    answering = true;
+    for (const receiver of pending.splice(0))
+      receiver.resolve({ outcome: 'delivered', action: undefined, status: 200, apnsId: '' });
+    answering = false;
+    expect(pending).toHaveLength(0); // not yet: the waiters go out in a microtask
+    await Promise.resolve();
+    expect(pending).toHaveLength(2);
+    for (const receiver of pending.splice(0))
+      receiver.resolve({ outcome: 'delivered', action: undefined, status: 200, apnsId: '' });
+    await Promise.all(sends);
+    expect(reentered).toEqual([]);
+  });
+
   it('a burst of 429s within decreaseIntervalMs halves the limit once', async () => {
     const limiter = new AdaptiveLimiter(
       {
-        send: async () => ({
-          outcome: 'retry',
-          action: 'retry',
-          status: 429,
-          reason: 'TooManyRequests',
-          apnsId: '',
-        }),
+        submit: (_r, receiver) =>
+          queueMicrotask(() =>
+            receiver.resolve({
+              outcome: 'retry',
+              action: 'retry',
+              status: 429,
+              reason: 'TooManyRequests',
+              apnsId: '',
+            }),
+          ),
       },
       { max: 100, decreaseIntervalMs: 60_000 },
     );

@@ -7,7 +7,7 @@
  * limiter wraps one app's sender, so a throttled app slows down alone. Sends over the limit wait here, with no
  * deadline, so a large job never times out its tail in the transport's queue.
  */
-import type { ApnsRequest, Verdict } from '@pushfleet/apns';
+import type { ApnsRequest, SendReceiver, Verdict } from '@pushfleet/apns';
 import type { PushSender } from './notification-attempt.js';
 
 export interface AdaptiveLimiterOptions {
@@ -26,11 +26,28 @@ export interface AdaptiveLimiterOptions {
   readonly onLimit?: (limit: number) => void;
 }
 
-/** A send waiting for a slot, with its caller's promise's resolvers. */
+/** A send waiting for a slot. */
 interface Waiter {
   readonly request: ApnsRequest;
-  readonly resolve: (verdict: Verdict) => void;
-  readonly reject: (err: unknown) => void;
+  readonly receiver: SendReceiver;
+}
+
+/** A send holding a slot: frees it when the transport tells how the send ended, then tells the caller. */
+class SlotReceiver implements SendReceiver {
+  readonly #limiter: AdaptiveLimiter;
+  readonly #receiver: SendReceiver;
+  constructor(limiter: AdaptiveLimiter, receiver: SendReceiver) {
+    this.#limiter = limiter;
+    this.#receiver = receiver;
+  }
+  resolve(verdict: Verdict): void {
+    this.#limiter.answered(verdict);
+    this.#receiver.resolve(verdict);
+  }
+  reject(error: Error): void {
+    this.#limiter.released();
+    this.#receiver.reject(error);
+  }
 }
 
 export class AdaptiveLimiter implements PushSender {
@@ -47,6 +64,7 @@ export class AdaptiveLimiter implements PushSender {
   /** Sends waiting for a slot, oldest first; `#head` is the next to wake (no Array#shift: it is O(n)). */
   #waiting: (Waiter | undefined)[] = [];
   #head = 0;
+  #wakeScheduled = false;
 
   constructor(inner: PushSender, options: AdaptiveLimiterOptions = {}) {
     this.#inner = inner;
@@ -80,44 +98,47 @@ export class AdaptiveLimiter implements PushSender {
     return this.#waiting.length - this.#head;
   }
 
-  send(request: ApnsRequest): Promise<Verdict> {
+  submit(request: ApnsRequest, receiver: SendReceiver): void {
     // A free slot is taken at once unless others wait; a waiter is woken with its slot already reserved.
     if (this.#inFlight < this.limit && this.#head === this.#waiting.length) {
       this.#inFlight++;
-      return this.#sendNow(request);
+      this.#submitNow(request, receiver);
+      return;
     }
-    // The request waits with its own promise's resolvers: no second promise and closure per waiting send.
-    return new Promise<Verdict>((resolve, reject) => {
-      this.#waiting.push({ request, resolve, reject });
-    });
+    this.#waiting.push({ request, receiver });
   }
 
-  /** Send holding a slot; the slot is freed when the answer (or the error) comes. Once per notification: no async frame. */
-  #sendNow(request: ApnsRequest): Promise<Verdict> {
+  /** Send holding a slot; the slot is freed when the answer (or the error) comes. */
+  #submitNow(request: ApnsRequest, receiver: SendReceiver): void {
     try {
-      return this.#inner.send(request).then(this.#answered, this.#failed);
+      this.#inner.submit(request, new SlotReceiver(this, receiver));
     } catch (err) {
-      this.#release();
-      return Promise.reject(err);
+      this.released(); // a transport tells errors to the receiver; one that throws is treated alike
+      receiver.reject(err instanceof Error ? err : new Error(String(err)));
     }
   }
 
-  readonly #answered = (verdict: Verdict): Verdict => {
+  /** A send holding a slot was answered: for its SlotReceiver, not for callers. */
+  answered(verdict: Verdict): void {
     if (verdict.reason === 'TooManyRequests') this.#decrease();
     else this.#increase();
-    this.#release();
-    return verdict;
-  };
-
-  readonly #failed = (err: unknown): never => {
-    this.#release();
-    throw err;
-  };
-
-  #release(): void {
-    this.#inFlight--;
-    this.#wake();
+    this.released();
   }
+
+  /** A send holding a slot ended (for its SlotReceiver): waiters are woken once the transport's callback returned. */
+  released(): void {
+    this.#inFlight--;
+    if (this.#wakeScheduled || this.#head === this.#waiting.length) return;
+    // The transport tells its receivers from inside its own read or close handling: sending from there
+    // would re-enter it, so the woken sends go out in a microtask, all of one callback's at once.
+    this.#wakeScheduled = true;
+    queueMicrotask(this.#scheduledWake);
+  }
+
+  readonly #scheduledWake = (): void => {
+    this.#wakeScheduled = false;
+    this.#wake();
+  };
 
   #decrease(): void {
     const now = Date.now();
@@ -146,7 +167,7 @@ export class AdaptiveLimiter implements PushSender {
       this.#inFlight++;
       const waiter = this.#waiting[this.#head]!;
       this.#waiting[this.#head++] = undefined; // the woken request is not held here until the list empties
-      this.#sendNow(waiter.request).then(waiter.resolve, waiter.reject);
+      this.#submitNow(waiter.request, waiter.receiver);
     }
     if (this.#head === this.#waiting.length) {
       this.#waiting = [];

@@ -44,7 +44,9 @@ describe('push processor: a run that dies after a checkpoint', () => {
       // Run 1 gets answers for a and b, none for c: it hangs until it is given up for dead.
       const answered = new ScriptedSender({ [a!.token]: [{ status: 200 }], [b!.token]: [{ status: 200 }] });
       const hanging: PushSender = {
-        send: (r) => (r.token === c!.token ? new Promise(() => {}) : answered.send(r)),
+        submit: (r, receiver) => {
+          if (r.token !== c!.token) answered.submit(r, receiver); // c is never answered
+        },
       };
       const processor = (sender: PushSender) =>
         createPushProcessor({

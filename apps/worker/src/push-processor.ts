@@ -39,7 +39,12 @@ import {
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import { deliveryMetrics, type TransportName } from './instrumentation.js';
 import { heldWeight, type JobIntake, type JobRun } from './job-intake.js';
-import { type AttemptResult, attemptNotification, type PushSender } from './notification-attempt.js';
+import {
+  type AttemptResult,
+  type AttemptRun,
+  attemptNotification,
+  type PushSender,
+} from './notification-attempt.js';
 import { DEFAULT_RETRY_POLICY, expiredBeforeSend, type RetryPolicyOptions } from './retry-policy.js';
 
 export { type PushSender, toApnsRequest } from './notification-attempt.js';
@@ -246,12 +251,14 @@ export function createPushProcessor(options: PushProcessorOptions) {
     // rest would be one more object per notification held until the run ends.
     const notable: { readonly place: number; readonly result: AttemptResult }[] = [];
     try {
-      // One promise for the run, not one async frame per notification (see attemptNotification).
+      // One promise for the run; each try is one object, told its send's end (see attemptNotification).
       await new Promise<void>((resolve, reject) => {
         let left = todo.length;
         if (left === 0) resolve();
-        for (const i of todo) {
-          attemptNotification(ctx, notifications[i]!, states[i], data.enqueuedAt).then((r) => {
+        const attempts: AttemptRun = {
+          ctx,
+          enqueuedAt: data.enqueuedAt,
+          tried(i, r) {
             try {
               states[i] = r.state;
               if (r.retry || r.recordedInvalid) notable.push({ place: i, result: r });
@@ -259,10 +266,12 @@ export function createPushProcessor(options: PushProcessorOptions) {
               run?.settled();
               if (--left === 0) resolve();
             } catch (err) {
-              reject(err); // never an unhandled rejection of this then's own promise
+              reject(err);
             }
-          }, reject);
-        }
+          },
+          failed: reject,
+        };
+        for (const i of todo) attemptNotification(attempts, notifications[i]!, states[i], i);
       });
     } finally {
       await checkpoint.stop();

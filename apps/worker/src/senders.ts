@@ -73,7 +73,7 @@ export async function createSender(
   });
   const pool = new Http2Pool({ url: app.url, ...ca, auth: { kind: 'token', token }, listener, ...sessions });
   return {
-    send: (request) => pool.send(request),
+    submit: (request, receiver) => pool.submit(request, receiver),
     recycleConnections: () => pool.recycleConnections(),
     capacity: () => pool.capacity(),
     tokenAgeSeconds: () => (token.current ? (Date.now() - token.current.issuedAt) / 1000 : 0),

@@ -8,6 +8,7 @@ import {
   type ApnsRequest,
   actionFor,
   outcomeFor,
+  type SendReceiver,
   TransportError,
   type TransportErrorCode,
   type Verdict,
@@ -80,7 +81,15 @@ export class ScriptedSender implements PushSender {
     return this.requests.map((r) => r.token);
   }
 
-  async send(request: ApnsRequest): Promise<Verdict> {
+  /** Answered after a turn of the microtask queue, as a transport answers after its I/O. */
+  submit(request: ApnsRequest, receiver: SendReceiver): void {
+    this.answer(request).then(
+      (verdict) => receiver.resolve(verdict),
+      (err: Error) => receiver.reject(err),
+    );
+  }
+
+  async answer(request: ApnsRequest): Promise<Verdict> {
     this.requests.push(request);
     const next = this.script.get(request.token)?.shift();
     if (!next) throw new Error(`no scripted answer left for token ${request.token}`);
