@@ -171,6 +171,33 @@ describe('LegacyClient', () => {
     expect(error.code).toBe('CONNECT_FAILED');
   });
 
+  it('connect() opens the connection before any send: capacity() is the resend ring at once', async () => {
+    await using c = client({ resendBufferSize: 300 });
+    expect(c.capacity()).toBe(0);
+    await c.connect();
+    expect(gw.connections).toHaveLength(1);
+    expect(c.capacity()).toBe(300);
+    await c.connect(); // already open: nothing more
+    await sendAll(c, 10);
+    expect(gw.connections).toHaveLength(1); // the sends went out on it
+    expect(gw.frames).toHaveLength(10);
+  });
+
+  it('connect() rejects with the failed attempt, and a later send tries again', async () => {
+    let refuse = true;
+    gw.onConnection = (socket) => {
+      if (!refuse) return true;
+      socket.end();
+      return false;
+    };
+    await using c = client({ maxConnectAttempts: 3 });
+    const error = (await c.connect().catch((e: unknown) => e)) as TransportError;
+    expect(error).toBeInstanceOf(TransportError);
+    refuse = false;
+    const [verdict] = await sendAll(c, 1);
+    expect(verdict!.outcome).toBe('delivered');
+  });
+
   it('close() waits out the delivery window, so a late error packet is still read', async () => {
     gw.onFrame = (frame, conn) => {
       if (frame.identifier === 1) setTimeout(() => conn.socket.end(encodeErrorResponse(8, 1)), 150);

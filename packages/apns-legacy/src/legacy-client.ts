@@ -92,6 +92,8 @@ export class LegacyClient implements AsyncDisposable {
   #flushScheduled = false;
   #reconnectTimer: NodeJS.Timeout | undefined;
   #closing: Promise<void> | undefined;
+  /** Callers of `connect()` waiting for the connection being opened. */
+  #connectWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
   #stats = { connections: 0, resent: 0, bufferTooSmall: 0, errorResponses: 0 };
 
   /** @throws ApnsValidationError or CredentialsError naming the bad option. */
@@ -180,6 +182,30 @@ export class LegacyClient implements AsyncDisposable {
   }
 
   /**
+   * Open the connection now, not at the first send: a worker connects before it takes jobs, so that it sizes
+   * its intake by the open connection's capacity (0 before). Resolves once open (past the grace period);
+   * rejects with the attempt's TransportError. A send after a failed attempt tries again.
+   */
+  connect(): Promise<void> {
+    if (this.#closing !== undefined)
+      return Promise.reject(new TransportError('CLOSED', 'the client is closed; connect() after close()'));
+    if (this.#current?.open) return Promise.resolve();
+    const opened = new Promise<void>((resolve, reject) => this.#connectWaiters.push({ resolve, reject }));
+    if (this.#current === undefined && this.#reconnectTimer === undefined) this.#connect();
+    return opened;
+  }
+
+  /** Tell the callers of `connect()` how the attempt ended. */
+  #connected(error?: Error): void {
+    const waiters = this.#connectWaiters;
+    if (waiters.length === 0) return;
+    this.#connectWaiters = [];
+    for (const w of waiters)
+      if (error) w.reject(error);
+      else w.resolve();
+  }
+
+  /**
    * Notifications the open connection can hold at once: the resend ring, which keeps each written frame for its
    * delivery window. 0 while no connection is open.
    */
@@ -201,6 +227,7 @@ export class LegacyClient implements AsyncDisposable {
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      this.#connected(new TransportError('CLOSED', 'the client was closed before it connected'));
       await this.#pending.drained();
       clearTimeout(this.#reconnectTimer);
       this.#current?.end();
@@ -261,6 +288,7 @@ export class LegacyClient implements AsyncDisposable {
           this.#connectFailures = 0;
           this.#stats.connections++;
           this.#listener.onConnectionOpened?.();
+          this.#connected();
           this.#flush();
         },
         onConnectFailed: (connection, error) => this.#onConnectFailed(connection, error),
@@ -281,6 +309,7 @@ export class LegacyClient implements AsyncDisposable {
     this.#current = undefined;
     this.#backoff.failed();
     this.#listener.onConnectFailed?.(error);
+    this.#connected(error);
     if (++this.#connectFailures >= this.#maxConnectAttempts) {
       this.#connectFailures = 0;
       const message = `${error.message} (${this.#maxConnectAttempts} attempts in a row)`;
