@@ -123,6 +123,24 @@ describe('AdaptiveLimiter', () => {
     expect(reentered).toEqual([]);
   });
 
+  it('sends what waited for a connection as soon as the transport says its capacity grew', async () => {
+    let capacity = 0; // not connected: one request goes ahead, to open the connection
+    const pending: SendReceiver[] = [];
+    const limiter = new AdaptiveLimiter(
+      { submit: (_r, receiver) => void pending.push(receiver) },
+      { capacity: () => capacity },
+    );
+    const sends = Array.from({ length: 5 }, (_, i) => send(limiter, request(i)));
+    expect(pending).toHaveLength(1);
+    capacity = 100; // the connection opened; the first request is still unanswered
+    limiter.capacityChanged();
+    await Promise.resolve();
+    expect(pending).toHaveLength(5);
+    for (const receiver of pending)
+      receiver.resolve({ outcome: 'delivered', action: undefined, status: 200, apnsId: '' });
+    await Promise.all(sends);
+  });
+
   it('a burst of 429s within decreaseIntervalMs halves the limit once', async () => {
     const limiter = new AdaptiveLimiter(
       {

@@ -118,6 +118,14 @@ export class AdaptiveLimiter implements PushSender {
     }
   }
 
+  /**
+   * The transport's capacity may have grown (a connection opened): waiters go out now. Otherwise they would
+   * wait for the next answer, a whole delivery window (500 ms) on a legacy connection that had none open.
+   */
+  capacityChanged(): void {
+    this.#scheduleWake();
+  }
+
   /** A send holding a slot was answered: for its SlotReceiver, not for callers. */
   answered(verdict: Verdict): void {
     if (verdict.reason === 'TooManyRequests') this.#decrease();
@@ -128,9 +136,13 @@ export class AdaptiveLimiter implements PushSender {
   /** A send holding a slot ended (for its SlotReceiver): waiters are woken once the transport's callback returned. */
   released(): void {
     this.#inFlight--;
+    this.#scheduleWake();
+  }
+
+  #scheduleWake(): void {
     if (this.#wakeScheduled || this.#head === this.#waiting.length) return;
-    // The transport tells its receivers from inside its own read or close handling: sending from there
-    // would re-enter it, so the woken sends go out in a microtask, all of one callback's at once.
+    // The transport tells its receivers (and its listener) from inside its own read or close handling:
+    // sending from there would re-enter it, so the woken sends go out in a microtask, all at once.
     this.#wakeScheduled = true;
     queueMicrotask(this.#scheduledWake);
   }

@@ -146,7 +146,19 @@ export async function startFleetWorker(
   });
 
   for (const app of config.apps) {
-    const client = await createSender(app, metrics, redis, options.sessions);
+    // A connection opening can raise the capacity with nothing settling: the limiter and the intake re-read it.
+    let capacityChanged = () => {};
+    const client = await createSender(app, metrics, redis, {
+      ...options.sessions,
+      onConnectionOpened: () => capacityChanged(),
+    });
+    // Connected before the first job, so the intake takes jobs by the open connection's capacity: BullMQ
+    // takes a raised concurrency only when a running job ends, a delivery window (500 ms) later on legacy.
+    await client
+      .connect?.()
+      .catch((err: unknown) =>
+        log.warn({ app: app.name, err }, 'could not connect at start; the first send tries again'),
+      );
     const limiter = new AdaptiveLimiter(client, {
       ...(client.capacity ? { capacity: () => client.capacity?.() ?? 0 } : {}),
       onLimit: (limit) => metrics.sendLimit.set({ app: app.name }, limit),
@@ -163,6 +175,10 @@ export async function startFleetWorker(
         if (worker) worker.concurrency = jobs;
       },
     });
+    capacityChanged = () => {
+      limiter.capacityChanged();
+      intake.windowChanged();
+    };
     const processor = createPushProcessor({
       app: app.name,
       transport: app.transport,

@@ -46,6 +46,16 @@ describe('JobIntake', () => {
     expect(i.allowedJobs).toBe(1);
   });
 
+  it('tells the Worker the new job count when the window grows with nothing settling (a connection opened)', () => {
+    const { i, set, setWindow } = intake(1); // no connection yet: the limiter lets one request go
+    i.start(10);
+    expect(set.at(-1)).toBe(1);
+    setWindow(500);
+    expect(set.at(-1)).toBe(1); // nothing started or settled: not seen yet
+    i.windowChanged();
+    expect(set.at(-1)).toBe(100);
+  });
+
   it('counts a running job whole against MAX_HELD_NOTIFICATIONS until it ends, settled or not (its memory)', () => {
     const { i } = intake(100_000, 4096, 1000);
     const runs = Array.from({ length: MAX_HELD_NOTIFICATIONS / 1000 }, () => i.start(1000));

@@ -43,8 +43,9 @@ export function heldWeight(notifications: number, payloadBytes: number): number 
 }
 
 /**
- * The most notifications a worker holds per app: a legacy window (the 25,000-frame resend ring) would otherwise
- * let it hold 50,000 (570 MB of RSS measured), far more than a delivery window carries at its rate.
+ * The most notifications a worker holds per app: a legacy window (two resend rings of 100,000 frames) would
+ * otherwise let it hold 200,000, far more than memory allows (50,000 held took 570 MB of RSS when each try was
+ * a then-chain). A worker of legacy apps only holds more: legacy-heap.ts.
  */
 export const MAX_HELD_NOTIFICATIONS = 10_000;
 
@@ -128,6 +129,11 @@ export class JobIntake {
         this.#update();
       },
     };
+  }
+
+  /** The window may have changed with no job starting or settling (a connection opened): size the intake again. */
+  windowChanged(): void {
+    this.#update();
   }
 
   #update(): void {

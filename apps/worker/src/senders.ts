@@ -3,7 +3,7 @@
  * client (certificate auth). Both answer `send(request)` with a Verdict, so everything after the send
  * (job record, retries, registry, metrics) is shared.
  */
-import { Http2Pool } from '@pushfleet/apns';
+import { Http2Pool, type TransportListener } from '@pushfleet/apns';
 import { LegacyClient } from '@pushfleet/apns-legacy';
 import type { ResolvedApp } from '@pushfleet/config';
 import { loadSigningKey } from '@pushfleet/credentials';
@@ -16,6 +16,8 @@ export interface Sender extends PushSender {
   close(): Promise<void>;
   /** Seconds since the provider token in use was issued (token auth only). */
   tokenAgeSeconds?(): number;
+  /** Open the connection before the first send (legacy: its capacity is 0 until then); rejects if it cannot. */
+  connect?(): Promise<void>;
   /** Requests the transport allows in flight now (HTTP/2: open sessions × the server's stream limit; legacy: the resend ring); 0 while nothing is connected. */
   capacity?(): number;
 }
@@ -32,6 +34,23 @@ export interface SenderOptions {
   maxSessions?: number;
   /** Give up on an unanswered HTTP/2 request after this long (it is then retried by the policy). */
   requestTimeoutMs?: number;
+  /**
+   * A connection opened, so `capacity()` may have grown (from 0 before the first connection or after a
+   * legacy error response): who sizes sends and jobs by it reads it again now, not at the next answer.
+   */
+  onConnectionOpened?: () => void;
+}
+
+/** The metrics listener, also telling `opened` of each connection opened. */
+function withOpenedHook(listener: TransportListener, opened: (() => void) | undefined): TransportListener {
+  if (!opened) return listener;
+  return {
+    ...listener,
+    onConnectionOpened() {
+      listener.onConnectionOpened?.();
+      opened();
+    },
+  };
 }
 
 export async function createSender(
@@ -45,7 +64,10 @@ export async function createSender(
     ...(options.maxSessions !== undefined ? { maxSessions: options.maxSessions } : {}),
     ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
   };
-  const listener = transportMetricsListener(metrics, app.name, app.transport);
+  const listener = withOpenedHook(
+    transportMetricsListener(metrics, app.name, app.transport),
+    options.onConnectionOpened,
+  );
   const ca = app.ca ? { ca: app.ca } : {};
   if (app.auth.kind === 'certificate') {
     const notAfter = Math.floor(app.auth.certificate.notAfter.getTime() / 1000);
