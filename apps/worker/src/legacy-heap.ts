@@ -16,11 +16,13 @@ export const LEGACY_ONLY_HEAP_FLAGS = '--heap-growing-percent=50';
 
 /**
  * Notifications a legacy app of a legacy-only worker may hold in running jobs (the default elsewhere is the
- * intake's MAX_HELD_NOTIFICATIONS). Not 40,000: the rate stopped following the held count there (29,095-30,202/s
- * at 240-243 MB, the worker CPU-bound). Large payloads count for more against it (heldWeight), so ~2 KB ones
- * are held ~6,000 at a time (270 MB measured).
+ * intake's MAX_HELD_NOTIFICATIONS). Since each try became one object (notification-attempt.ts) a held
+ * notification costs far less: 30,000 held in 169-173 MB, 60,000 in 208-211, 80,000 in 218-239 and 100,000 in
+ * 236-261 MB, at 48,500-49,700/s with 60,000 and 73,000-77,500/s with 80,000 (bench:e2e --transport legacy,
+ * resend ring 100,000); 100,000 was no faster beyond the noise. Large payloads count for more against it
+ * (heldWeight).
  */
-export const LEGACY_ONLY_MAX_HELD = 30_000;
+export const LEGACY_ONLY_MAX_HELD = 80_000;
 
 export interface HeapPlan {
   /** The V8 flags to set. */

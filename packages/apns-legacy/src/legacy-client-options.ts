@@ -13,10 +13,12 @@ import type { ClientCertificate, TlsEndpointOptions, TransportListener } from '@
 export const DEFAULT_DELIVERY_WINDOW_MS = 500;
 /**
  * Notifications held per connection awaiting their delivery window (the resend buffer). It bounds the
- * rate of one connection to `resendBufferSize / deliveryWindowMs` (50,000/s with the defaults): when it is
- * full, sends wait in the queue, so nothing is ever counted delivered before its window has passed.
+ * rate of one connection to `resendBufferSize / deliveryWindowMs` (200,000/s with the defaults): when it is
+ * full, sends wait in the queue, so nothing is ever counted delivered before its window has passed. At 25,000
+ * the ring was what held a legacy worker to ~50,000/s in bench:e2e (75,000: ~78,000/s; 100,000: 75,000-90,000/s,
+ * where the worker's held budget binds instead); its arrays cost ~1.6 MB per connection.
  */
-export const DEFAULT_LEGACY_RESEND_BUFFER_SIZE = 25_000;
+export const DEFAULT_LEGACY_RESEND_BUFFER_SIZE = 100_000;
 /**
  * A fresh connection is trusted only if the gateway keeps it open this long: a certificate for the other
  * environment passes the TLS handshake and is then closed with no error packet [Seen].
@@ -40,7 +42,7 @@ export const MAX_LEGACY_UNCONFIRMED_RESENDS = 3;
 export interface LegacyClientOptions extends TlsEndpointOptions, ClientCertificate {
   /** @defaultValue {@link DEFAULT_DELIVERY_WINDOW_MS} (500 ms) */
   readonly deliveryWindowMs?: number | undefined;
-  /** @defaultValue {@link DEFAULT_LEGACY_RESEND_BUFFER_SIZE} (25,000) */
+  /** @defaultValue {@link DEFAULT_LEGACY_RESEND_BUFFER_SIZE} (100,000) */
   readonly resendBufferSize?: number | undefined;
   /** Payload limit: 2048 (iOS 8+), 4096 (VoIP certificates), 256 (before iOS 8). @defaultValue 2048 */
   readonly maxPayloadBytes?: number | undefined;

@@ -1,7 +1,7 @@
 /**
  * Settles confirmed deliveries a slice per event-loop turn. A delivery window closes on every frame of one
- * socket write at once, up to the resend ring (25,000): settled in one go, with each caller's then-chain
- * running behind it, they held the event loop for 100-400 ms in a legacy bench:e2e (p99 lag 200 ms), and the
+ * socket write at once, up to the resend ring (25,000 frames then): settled in one go, with each caller's
+ * then-chain running behind it, they held the event loop for 100-400 ms in a legacy bench:e2e (p99 lag 200 ms), and the
  * worker's Redis replies, lock renewals and other apps' reads waited that long. A slice, then `setImmediate`,
  * lets I/O in between; the order of settling is the order of arrival.
  */

@@ -4,8 +4,8 @@
  *
  *   node packages/simulator/dist/bench/legacy.js [--notifications 100000] [--per-turn 1000] [--runs 3]
  *
- * The client is built as the fleet builds it (apps/worker/src/senders.ts): the default resend ring (25,000
- * notifications) and delivery window (500 ms), which bound one connection to 50,000/s; the baseline has no such
+ * The client is built as the fleet builds it (apps/worker/src/senders.ts): the default resend ring (100,000
+ * notifications) and delivery window (500 ms), which bound one connection to 200,000/s; the baseline has no such
  * bound, and the ratio shows what the ring costs. Runs alternate client and baseline; figures are medians.
  * The gateway runs in a child process (its own core), recording counters only. Each run sends
  * `notifications` distinct tokens with ~200-byte payloads, `per-turn` sends per event-loop turn (as a worker
