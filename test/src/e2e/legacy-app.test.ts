@@ -87,6 +87,13 @@ afterAll(async () => {
 });
 
 describe('transport: legacy', () => {
+  it('is connected to the gateway before it takes a job (its capacity known, not 0)', async () => {
+    const opened = (await worker.metrics.connectionsOpened.get()).values.find(
+      (v) => v.labels.app === 'legacy',
+    );
+    expect(opened?.value).toBe(1); // nothing was sent yet
+  });
+
   it('delivers through the binary gateway once the delivery window passes without an error', async () => {
     const token = '1a'.repeat(32);
     const { jobIds } = await producer.send({ token, topic: TOPIC, payload: { aps: { alert: 'binary' } } });
