@@ -183,7 +183,7 @@ describe('LegacyClient', () => {
     expect(gw.frames).toHaveLength(10);
   });
 
-  it('connect() rejects with the failed attempt, and a later send tries again', async () => {
+  it('connect() rejects with the failed attempt; a later connect() or send tries again', async () => {
     let refuse = true;
     gw.onConnection = (socket) => {
       if (!refuse) return true;
@@ -194,6 +194,8 @@ describe('LegacyClient', () => {
     const error = (await c.connect().catch((e: unknown) => e)) as TransportError;
     expect(error).toBeInstanceOf(TransportError);
     refuse = false;
+    await c.connect(); // during the reconnect backoff: opens when it ends, with nothing queued
+    expect(c.capacity()).toBeGreaterThan(0);
     const [verdict] = await sendAll(c, 1);
     expect(verdict!.outcome).toBe('delivered');
   });

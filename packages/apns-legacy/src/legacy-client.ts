@@ -259,12 +259,15 @@ export class LegacyClient implements AsyncDisposable {
   }
 
   #flush(): void {
-    if (this.#head === this.#queue.length) return;
+    const queued = this.#head < this.#queue.length;
+    // A caller of connect() waiting out a reconnect backoff is a reason to connect, like a queued send.
+    if (!queued && this.#connectWaiters.length === 0) return;
     const connection = this.#current;
     if (connection === undefined) {
       if (this.#reconnectTimer === undefined) this.#connect();
       return;
     }
+    if (!queued) return;
     const room = connection.room;
     if (room === 0) return;
     const end = Math.min(this.#queue.length, this.#head + room);
