@@ -1,6 +1,6 @@
 /**
  * One sender per app, by transport: the HTTP/2 session pool (token or certificate auth) or the legacy binary
- * client (certificate auth). Both answer `send(request)` with a Verdict, so everything after the send
+ * client (certificate auth). Both tell `submit(request, receiver)` a Verdict, so everything after the send
  * (job record, retries, registry, metrics) is shared.
  */
 import { Http2Pool, type TransportListener } from '@pushfleet/apns';
