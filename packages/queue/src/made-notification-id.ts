@@ -28,3 +28,16 @@ export function madeNotificationId(jobId: string, position: number): string | un
 export function candidateJobId(id: string): string {
   return `${id.slice(0, POSITION_AT)}0000`;
 }
+
+/** What every made id of job `jobId` starts with, or undefined when `jobId` is not a made job id. */
+export function madeIdPrefix(jobId: string): string | undefined {
+  return jobId.length === 36 && jobId.endsWith('0000') ? jobId.slice(0, POSITION_AT) : undefined;
+}
+
+/** The position digits of `id` (its last four) when it is a made id starting with `prefix`, else undefined. */
+export function madePositionDigits(prefix: string, id: string): string | undefined {
+  if (id.length !== 36 || !id.startsWith(prefix)) return undefined;
+  const digits = id.slice(POSITION_AT);
+  return HEX4.test(digits) ? digits : undefined;
+}
+const HEX4 = /^[0-9a-f]{4}$/;

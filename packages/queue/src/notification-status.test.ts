@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { redisPerFile } from './__fixtures__/redis-per-file.js';
+import { madeNotificationId, newJobId } from './made-notification-id.js';
 import {
   type FinalRecord,
   type FinalRecordLines,
@@ -253,6 +254,87 @@ describe('notification status by id', () => {
     await redis.hdel(queueKeys.finalOutcomes('st14', statusBucketOf(t0)), '#r1');
     expect((await findFinalRecords(redis, 'st14', [id(16)], { now: t0, cache })).get(id(16))).toEqual(record);
     await expect(findFinalRecords(redis, 'st14', [id(16)], { now: t0 })).rejects.toThrow(/#r1 is missing/);
+  });
+
+  it("keeps the ids a job made in one field of the job's, readable by id, by list and by bucket", async () => {
+    const t0 = Date.now();
+    const jobId = newJobId();
+    const madeId = (i: number) => madeNotificationId(jobId, i)!;
+    const record = (i: number): FinalRecord =>
+      i % 100 === 7
+        ? { outcome: 'token-invalid', status: 410, reason: 'Unregistered', at: t0, attempts: 1, jobId }
+        : { outcome: 'delivered', status: 200, at: t0 + (i % 3), attempts: 1, jobId };
+    // 1,000 made ids, and one the caller chose in the same job.
+    const finals: [string, FinalRecord][] = Array.from({ length: 1000 }, (_, i) => [madeId(i), record(i)]);
+    finals.push([id(90), record(1)]);
+    expect(await recordFinalOutcomes(redis, 'st16', finals, t0)).toBe(1001);
+    const key = queueKeys.finalOutcomes('st16', statusBucketOf(t0));
+    // No field per made id: the counter, the job's runs, its record lines, its made ids and the chosen id.
+    const all = await redis.hgetall(key);
+    expect(Object.keys(all).sort()).toEqual(['#', `#j${jobId}`, `#m${jobId}`, '#r1', id(90)].sort());
+    expect(all[`#m${jobId}`]).toHaveLength('1:'.length + 8 * 1000 + 1);
+    expect(await outcomeCounts(redis, 'st16')).toEqual({ delivered: 991, 'token-invalid': 10 });
+    for (const i of [0, 7, 255, 999])
+      expect((await findNotification(redis, 'st16', madeId(i), t0)).final).toEqual(record(i));
+    expect((await findNotification(redis, 'st16', id(90), t0)).final).toEqual(record(1));
+    // An id of the same job that it never ended, and another job's, read as unknown.
+    expect(await findNotification(redis, 'st16', madeId(1000), t0)).toEqual({});
+    expect(await findNotification(redis, 'st16', madeNotificationId(newJobId(), 3)!, t0)).toEqual({});
+    const found = await findFinalRecords(
+      redis,
+      'st16',
+      finals.map(([nid]) => nid),
+      { now: t0 },
+    );
+    expect(found).toEqual(new Map(finals));
+    expect(await readFinalBucket(redis, 'st16', statusBucketOf(t0))).toEqual(new Map(finals));
+  });
+
+  it('a stale run does not count a made id twice, in this bucket or the next; a re-drive of one is read', async () => {
+    const t0 = statusBucketOf(Date.now()) * STATUS_BUCKET_MS + STATUS_BUCKET_MS - 10;
+    const jobId = newJobId();
+    const madeId = (i: number) => madeNotificationId(jobId, i)!;
+    const ended = (i: number, attempts = 1): [string, FinalRecord] => [
+      madeId(i),
+      { outcome: 'delivered', status: 200, at: t0, attempts, jobId },
+    ];
+    expect(await recordFinalOutcomes(redis, 'st17', [ended(0), ended(1), ended(2)], t0)).toBe(3);
+    // The same job's stale run ends 1 and 2 again (with other records) and 3 for the first time, then, in the
+    // next bucket, 0 again and 4.
+    expect(await recordFinalOutcomes(redis, 'st17', [ended(1, 2), ended(2, 2), ended(3, 2)], t0)).toBe(1);
+    expect(await recordFinalOutcomes(redis, 'st17', [ended(0, 3), ended(4, 3)], t0 + STATUS_BUCKET_MS)).toBe(
+      1,
+    );
+    expect(await outcomeCounts(redis, 'st17')).toEqual({ delivered: 5 });
+    const later = t0 + STATUS_BUCKET_MS;
+    for (const [i, attempts] of [
+      [0, 1],
+      [1, 1],
+      [3, 2],
+      [4, 3],
+    ] as const)
+      expect((await findNotification(redis, 'st17', madeId(i), later)).final?.attempts).toBe(attempts);
+    // Dead-lettered, then re-driven in a new job (where its id is one the job did not make) and delivered:
+    // the re-drive's end is what every read gives.
+    const dead = newJobId();
+    const deadId = madeNotificationId(dead, 5)!;
+    await recordFinalOutcomes(
+      redis,
+      'st17',
+      [[deadId, { outcome: 'dead-lettered', at: t0, attempts: 3, jobId: dead }]],
+      t0,
+    );
+    const again: FinalRecord = {
+      outcome: 'delivered',
+      status: 200,
+      at: t0 + 1,
+      attempts: 1,
+      jobId: newJobId(),
+    };
+    expect(await recordFinalOutcomes(redis, 'st17', [[deadId, again]], t0)).toBe(1);
+    expect((await findNotification(redis, 'st17', deadId, t0)).final).toEqual(again);
+    expect((await findFinalRecords(redis, 'st17', [deadId], { now: t0 })).get(deadId)).toEqual(again);
+    expect((await readFinalBucket(redis, 'st17', statusBucketOf(t0))).get(deadId)).toEqual(again);
   });
 
   it('refuses a write that mixes jobs, before touching Redis', async () => {

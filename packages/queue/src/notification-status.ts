@@ -6,14 +6,16 @@
  *                                           producer made names its job (made-notification-id.ts)
  *   {pushfleet:<app>}:final:<bucket>  hash  notification id -> `<k>:<n>`, line k of field `#r<n>`, which
  *                                           holds one write's distinct FinalRecords as JSON lines (written
- *                                           when it ends; see recordFinalOutcomes)
+ *                                           when it ends; see recordFinalOutcomes); an id its job made is in
+ *                                           the job's field `#m<job>` instead, 8 characters in all
  *   {pushfleet:<app>}:outcomes        hash  outcome -> notifications that ended so (counters since the start)
  *
  * A bucket is 10 minutes; its hash expires `STATUS_RETENTION_MS` (1 h, like a completed job's own retention)
- * after the bucket ends. Bounded by time, because the cost is per notification, measured: ~104 bytes of Redis
- * memory against production (the final record's share), ~231 against the sandbox, whose apns-unique-id makes
- * every record distinct, and 141 more for an id the caller chose (its index entry). A fleet sending 1,000/s
- * keeps ~0.4 GB of status (~0.8 GB against the sandbox; ~0.5 GB more if every id is chosen). A notification
+ * after the bucket ends. Bounded by time, because the cost is per notification, measured: ~11 bytes of Redis
+ * memory for an id the producer made, against production (its 8 characters in its job's field), ~142 against
+ * the sandbox, whose apns-unique-id makes every record distinct; an id the caller chose costs ~100 more (a
+ * field of its own) and 141 for its index entry. A fleet sending 1,000/s of made ids keeps ~40 MB of status
+ * (~0.5 GB against the sandbox; ~0.9 GB more if every id is chosen). A notification
  * retried for longer stays findable (each run that leaves a chosen id unfinished indexes it again; a made id
  * is found while its job exists); one with a chosen id that waits in the queue past the retention without
  * running reads as unknown until it runs. A read looks through the buckets of the retention window (one
@@ -22,6 +24,7 @@
  */
 import type { ChainableCommander } from 'ioredis';
 import type { NotificationOutcome } from './job.js';
+import { candidateJobId, madeIdPrefix, madePositionDigits } from './made-notification-id.js';
 import { queueKeys } from './queue-keys.js';
 import type { RedisClient } from './redis-connection.js';
 
@@ -94,15 +97,21 @@ export function indexNotifications(
  * the same millisecond at the first try), so a record is kept once and never parsed here; and a bucket where
  * the job wrote nothing holds no value of it, so the per-notification lookup is skipped there.
  *
+ * An id the job made (made-notification-id.ts) gets no field of its own: its last four digits and its line
+ * go into the job's field `#m<job>`, one segment per run. A field per notification was most of Redis's CPU
+ * for this write (HSET, 1.8 of ~3.6 µs per notification in bench:e2e) and ~100 bytes of its memory.
+ *
  * KEYS: this bucket's final hash, the previous one's, the outcome counters. ARGV: expire-at; the job id; each
  * record's outcome, one per line; the job id, then the records' JSON without it, one per line (stored as
- * sent); the notifications as lines, two each (id, its record's line number from 1). Five arguments, not
- * several per notification: ioredis's per-argument work was most of this call's cost in the worker's profile.
+ * sent); the other notifications as lines, two each (id, its record's line number from 1); the made ones'
+ * entries. Six arguments, not several per notification: ioredis's per-argument work was most of this call's
+ * cost in the worker's profile.
  * A whole JSON record stored by an older worker is not recognised as this job's (it is recorded again). No
  * line can hold a newline: ids and outcomes are checked, and JSON escapes it. Returns how many were new.
  */
 const RECORD_FINALS_SCRIPT = `
 local jobField = '#j' .. ARGV[2]
+local madeField = '#m' .. ARGV[2]
 local outcomes = {}
 for outcome in string.gmatch(ARGV[3], '([^\\n]*)\\n') do outcomes[#outcomes + 1] = outcome end
 local ids, numbers = {}, {}
@@ -145,6 +154,35 @@ for from = 1, #ids, 500 do
   end
   if #writes > 0 then redis.call('HSET', KEYS[1], unpack(writes)) end
 end
+-- The ids this job made: 8 characters each, the id's last four then its record's line (hex). The job's
+-- field holds one segment per run, \`<n>:<entries>\\n\`; an id already in one (here or before) is skipped.
+local made, madeHere = ARGV[6], nil
+if #made > 0 then
+  madeHere = redis.call('HGET', KEYS[1], madeField)
+  local madeBefore = redis.call('HGET', KEYS[2], madeField)
+  local seen
+  for _, prior in ipairs({ madeHere or '', madeBefore or '' }) do
+    for entries in string.gmatch(prior, '%d+:(%x*)\\n') do
+      seen = seen or {}
+      for i = 1, #entries, 8 do seen[string.sub(entries, i, i + 3)] = true end
+    end
+  end
+  local kept = {}
+  for i = 1, #made, 8 do
+    local entry = string.sub(made, i, i + 7)
+    if not (seen and seen[string.sub(entry, 1, 4)]) then
+      kept[#kept + 1] = entry
+      local outcome = outcomes[tonumber(string.sub(entry, 5, 8), 16)]
+      counts[outcome] = (counts[outcome] or 0) + 1
+      added = added + 1
+    end
+  end
+  made = table.concat(kept)
+  if #made > 0 and not run then run = redis.call('HINCRBY', KEYS[1], '#', 1) end
+end
+if #made > 0 then
+  redis.call('HSET', KEYS[1], madeField, (madeHere or '') .. run .. ':' .. made .. '\\n')
+end
 if run then
   redis.call('HSET', KEYS[1], '#r' .. run, ARGV[4], jobField, listHere and (listHere .. ' ' .. run) or tostring(run))
 end
@@ -171,8 +209,11 @@ export async function recordFinalOutcomes(
   let outcomes = '';
   let records = `${jobId}\n`; // the job once, not in every line
   let lines = '';
+  let made = ''; // ids this job made: their position digits and line, 8 characters each
+  const prefix = madeIdPrefix(jobId);
   let previous: FinalRecord | undefined;
   let previousK = 0;
+  let previousHex = '';
   for (const [id, r] of finals) {
     if (r.jobId !== jobId)
       throw new Error(`recordFinalOutcomes: one job per call (${jobId}, then ${r.jobId})`);
@@ -190,8 +231,11 @@ export async function recordFinalOutcomes(
       }
       previous = r;
       previousK = k;
+      previousHex = k <= 0xffff ? k.toString(16).padStart(4, '0') : '';
     }
-    lines += `${id}\n${previousK}\n`;
+    const digits = prefix !== undefined && previousHex !== '' ? madePositionDigits(prefix, id) : undefined;
+    if (digits !== undefined) made += digits + previousHex;
+    else lines += `${id}\n${previousK}\n`;
   }
   const keys = [
     queueKeys.finalOutcomes(app, bucket),
@@ -207,6 +251,7 @@ export async function recordFinalOutcomes(
     outcomes,
     records,
     lines,
+    made,
   )) as number;
 }
 
@@ -247,6 +292,32 @@ function parseReference(value: string): { readonly line: number; readonly field:
   const colon = value.indexOf(':');
   if (value.startsWith('{') || colon < 0) return undefined; // a whole record, from an older worker
   return { line: Number(value.slice(0, colon)), field: `#r${value.slice(colon + 1)}` };
+}
+
+/** A made id's field and position digits (`#m<job>`, its last four), or undefined for an id no job made. */
+function madeSlot(id: string): { readonly field: string; readonly digits: string } | undefined {
+  const jobId = candidateJobId(id);
+  const prefix = madeIdPrefix(jobId);
+  const digits = prefix === undefined ? undefined : madePositionDigits(prefix, id);
+  return digits === undefined ? undefined : { field: `#m${jobId}`, digits };
+}
+
+/** Each entry of a `#m<job>` value: the id's position digits and its reference (`<k>:<n>`, as a field's). */
+function* madeReferences(value: string): Generator<readonly [digits: string, reference: string]> {
+  for (const segment of value.split('\n')) {
+    const colon = segment.indexOf(':');
+    if (colon < 0) continue;
+    const run = segment.slice(0, colon);
+    for (let i = colon + 1; i + 8 <= segment.length; i += 8)
+      yield [segment.slice(i, i + 4), `${Number.parseInt(segment.slice(i + 4, i + 8), 16)}:${run}`];
+  }
+}
+
+/** The reference a `#m<job>` value holds for the position digits `digits`, if any. */
+function madeReference(value: string | null | undefined, digits: string): string | undefined {
+  if (!value) return undefined;
+  for (const [d, reference] of madeReferences(value)) if (d === digits) return reference;
+  return undefined;
 }
 
 /**
@@ -301,17 +372,20 @@ export async function findNotification(
 ): Promise<{ readonly final?: FinalRecord; readonly jobId?: string }> {
   const lower = id.toLowerCase();
   const buckets = Array.from({ length: BUCKETS }, (_, i) => statusBucketOf(now) - i);
+  const slot = madeSlot(lower);
   const pipeline = redis.pipeline();
   for (const b of buckets) pipeline.hget(queueKeys.finalOutcomes(app, b), lower);
   for (const b of buckets) pipeline.hget(queueKeys.notificationJobs(app, b), lower);
+  if (slot) for (const b of buckets) pipeline.hget(queueKeys.finalOutcomes(app, b), slot.field);
   const results = ((await pipeline.exec()) ?? []).map(([, v]) => v as string | null);
-  const newest = results.slice(0, BUCKETS).findIndex((v) => v !== null);
-  if (newest >= 0) {
-    const key = queueKeys.finalOutcomes(app, buckets[newest]!);
-    const [final] = await resolveFinals(redis, [key], [results[newest]!]);
+  // The newest bucket that has it; in one bucket its own field first (a re-driven dead letter's).
+  for (let i = 0; i < BUCKETS; i++) {
+    const reference = results[i] ?? (slot && madeReference(results[2 * BUCKETS + i], slot.digits));
+    if (!reference) continue;
+    const [final] = await resolveFinals(redis, [queueKeys.finalOutcomes(app, buckets[i]!)], [reference]);
     return { final: final! };
   }
-  const jobId = results.slice(BUCKETS).find((v) => v !== null);
+  const jobId = results.slice(BUCKETS, 2 * BUCKETS).find((v) => v !== null);
   return jobId ? { jobId } : {};
 }
 
@@ -341,14 +415,36 @@ export async function findFinalRecords(
   const keys = Array.from({ length: options.buckets ?? BUCKETS }, (_, i) =>
     queueKeys.finalOutcomes(app, statusBucketOf(now) - i),
   );
+  // Made ids by their job's field: one read per job and bucket, however many of its ids are asked for.
+  const madeFields = [...new Set(ids.flatMap((id) => madeSlot(id)?.field ?? []))];
   const pipeline = redis.pipeline();
-  for (const key of keys) pipeline.hmget(key, ...ids);
+  for (const key of keys) {
+    pipeline.hmget(key, ...ids);
+    if (madeFields.length > 0) pipeline.hmget(key, ...madeFields);
+  }
+  const replies = (await pipeline.exec()) ?? [];
+  const step = madeFields.length > 0 ? 2 : 1;
   const newest = new Map<string, readonly [key: string, value: string]>();
-  ((await pipeline.exec()) ?? []).forEach(([err, values], b) => {
+  keys.forEach((key, b) => {
+    const [err, values] = replies[b * step] ?? [];
     if (err) throw err;
     (values as (string | null)[]).forEach((v, i) => {
-      if (v !== null && !newest.has(ids[i]!)) newest.set(ids[i]!, [keys[b]!, v]);
+      if (v !== null && !newest.has(ids[i]!)) newest.set(ids[i]!, [key, v]);
     });
+    if (step === 1) return;
+    const [madeErr, madeValues] = replies[b * step + 1] ?? [];
+    if (madeErr) throw madeErr;
+    // Each job's field read once into a map, so asking for all 1,000 ids of a job is one pass over it.
+    const byField = new Map<string, Map<string, string>>();
+    (madeValues as (string | null)[]).forEach((v, f) => {
+      if (v) byField.set(madeFields[f]!, new Map(madeReferences(v)));
+    });
+    for (const id of ids) {
+      if (newest.has(id)) continue;
+      const slot = madeSlot(id);
+      const reference = slot && byField.get(slot.field)?.get(slot.digits);
+      if (reference) newest.set(id, [key, reference]);
+    }
   });
   const entries = [...newest];
   const records = await resolveFinals(
@@ -377,7 +473,16 @@ export async function readFinalBucket(
       .filter(([field]) => field.startsWith('#r'))
       .map(([field, lines]) => [`${key} ${field}`, lines.split('\n')]),
   );
-  const all = fields.filter(([field]) => !field.startsWith('#'));
+  // Made ids from their jobs' fields, then the ids with fields of their own (which win: a re-drive's).
+  const byId = new Map<string, string>();
+  for (const [field, value] of fields) {
+    if (!field.startsWith('#m')) continue;
+    const prefix = madeIdPrefix(field.slice(2));
+    if (prefix !== undefined)
+      for (const [digits, reference] of madeReferences(value)) byId.set(prefix + digits, reference);
+  }
+  for (const [field, value] of fields) if (!field.startsWith('#')) byId.set(field, value);
+  const all = [...byId];
   const records = await resolveFinals(
     redis,
     all.map(() => key),
