@@ -104,8 +104,8 @@ export function indexNotifications(
  * KEYS: this bucket's final hash, the previous one's, the outcome counters. ARGV: expire-at; the job id; each
  * record's outcome, one per line; the job id, then the records' JSON without it, one per line (stored as
  * sent); the other notifications as lines, two each (id, its record's line number from 1); the made ones'
- * entries. Six arguments, not several per notification: ioredis's per-argument work was most of this call's
- * cost in the worker's profile.
+ * entries, then how many of those ended in each outcome (lines: outcome, count). Seven arguments, not several
+ * per notification: ioredis's per-argument work was most of this call's cost in the worker's profile.
  * A whole JSON record stored by an older worker is not recognised as this job's (it is recorded again). No
  * line can hold a newline: ids and outcomes are checked, and JSON escapes it. Returns how many were new.
  */
@@ -167,17 +167,25 @@ if #made > 0 then
       for i = 1, #entries, 8 do seen[string.sub(entries, i, i + 3)] = true end
     end
   end
-  local kept = {}
-  for i = 1, #made, 8 do
-    local entry = string.sub(made, i, i + 7)
-    if not (seen and seen[string.sub(entry, 1, 4)]) then
-      kept[#kept + 1] = entry
-      local outcome = outcomes[tonumber(string.sub(entry, 5, 8), 16)]
-      counts[outcome] = (counts[outcome] or 0) + 1
-      added = added + 1
+  if seen then
+    local kept = {}
+    for i = 1, #made, 8 do
+      local entry = string.sub(made, i, i + 7)
+      if not seen[string.sub(entry, 1, 4)] then
+        kept[#kept + 1] = entry
+        local outcome = outcomes[tonumber(string.sub(entry, 5, 8), 16)]
+        counts[outcome] = (counts[outcome] or 0) + 1
+        added = added + 1
+      end
+    end
+    made = table.concat(kept)
+  else
+    -- The job's first write of made ids (the usual case): all are new, counted as the worker counted them.
+    for outcome, n in string.gmatch(ARGV[7], '([^\\n]*)\\n(%d+)\\n') do
+      counts[outcome] = (counts[outcome] or 0) + tonumber(n)
+      added = added + tonumber(n)
     end
   end
-  made = table.concat(kept)
   if #made > 0 and not run then run = redis.call('HINCRBY', KEYS[1], '#', 1) end
 end
 if #made > 0 then
@@ -210,6 +218,7 @@ export async function recordFinalOutcomes(
   let records = `${jobId}\n`; // the job once, not in every line
   let lines = '';
   let made = ''; // ids this job made: their position digits and line, 8 characters each
+  const madeCounts = new Map<string, number>(); // how many of them ended so, by outcome
   const prefix = madeIdPrefix(jobId);
   let previous: FinalRecord | undefined;
   let previousK = 0;
@@ -234,8 +243,10 @@ export async function recordFinalOutcomes(
       previousHex = k <= 0xffff ? k.toString(16).padStart(4, '0') : '';
     }
     const digits = prefix !== undefined && previousHex !== '' ? madePositionDigits(prefix, id) : undefined;
-    if (digits !== undefined) made += digits + previousHex;
-    else lines += `${id}\n${previousK}\n`;
+    if (digits !== undefined) {
+      made += digits + previousHex;
+      madeCounts.set(r.outcome, (madeCounts.get(r.outcome) ?? 0) + 1);
+    } else lines += `${id}\n${previousK}\n`;
   }
   const keys = [
     queueKeys.finalOutcomes(app, bucket),
@@ -252,6 +263,7 @@ export async function recordFinalOutcomes(
     records,
     lines,
     made,
+    [...madeCounts].map(([outcome, n]) => `${outcome}\n${n}\n`).join(''),
   )) as number;
 }
 
