@@ -112,8 +112,15 @@ export function indexNotifications(
 const RECORD_FINALS_SCRIPT = `
 local jobField = '#j' .. ARGV[2]
 local madeField = '#m' .. ARGV[2]
-local outcomes = {}
-for outcome in string.gmatch(ARGV[3], '([^\\n]*)\\n') do outcomes[#outcomes + 1] = outcome end
+-- Each record line's outcome, read when first asked for: a first write of made ids never asks.
+local outcomes
+local function outcomeOf(k)
+  if not outcomes then
+    outcomes = {}
+    for outcome in string.gmatch(ARGV[3], '([^\\n]*)\\n') do outcomes[#outcomes + 1] = outcome end
+  end
+  return outcomes[k]
+end
 local ids, numbers = {}, {}
 for id, k in string.gmatch(ARGV[5], '([^\\n]*)\\n([^\\n]*)\\n') do
   ids[#ids + 1] = id
@@ -147,7 +154,7 @@ for from = 1, #ids, 500 do
       local k = numbers[from + i - 1]
       writes[#writes + 1] = id
       writes[#writes + 1] = k .. ':' .. run
-      local outcome = outcomes[tonumber(k)]
+      local outcome = outcomeOf(tonumber(k))
       counts[outcome] = (counts[outcome] or 0) + 1
       added = added + 1
     end
@@ -173,7 +180,7 @@ if #made > 0 then
       local entry = string.sub(made, i, i + 7)
       if not seen[string.sub(entry, 1, 4)] then
         kept[#kept + 1] = entry
-        local outcome = outcomes[tonumber(string.sub(entry, 5, 8), 16)]
+        local outcome = outcomeOf(tonumber(string.sub(entry, 5, 8), 16))
         counts[outcome] = (counts[outcome] or 0) + 1
         added = added + 1
       end
