@@ -337,6 +337,40 @@ describe('notification status by id', () => {
     expect((await readFinalBucket(redis, 'st17', statusBucketOf(t0))).get(deadId)).toEqual(again);
   });
 
+  it("keeps a made id's sandbox unique id in its entry, so alike deliveries still share one line", async () => {
+    const t0 = Date.now();
+    const jobId = newJobId();
+    const madeId = (i: number) => madeNotificationId(jobId, i)!;
+    const uuid = (i: number) => `aaaaaaaa-bbbb-4ccc-8ddd-${i.toString(16).padStart(12, '0')}`;
+    const delivery = (i: number, attempts = 1): FinalRecord => ({
+      outcome: 'delivered',
+      status: 200,
+      uniqueId: uuid(i),
+      at: t0 + (i % 10),
+      attempts,
+      jobId,
+    });
+    const finals: [string, FinalRecord][] = Array.from({ length: 1000 }, (_, i) => [madeId(i), delivery(i)]);
+    // One whose unique id is not a UUID keeps it in its line, as any other id does.
+    finals.push([madeId(1000), { ...delivery(1000), uniqueId: 'not:a-uuid' }]);
+    expect(await recordFinalOutcomes(redis, 'st18', finals, t0)).toBe(1001);
+    const key = queueKeys.finalOutcomes('st18', statusBucketOf(t0));
+    const all = await redis.hgetall(key);
+    expect(all['#r1']!.split('\n').filter(Boolean)).toHaveLength(1 + 10 + 1); // the job, 10 shared, the odd one
+    for (const i of [0, 9, 999, 1000])
+      expect((await findNotification(redis, 'st18', madeId(i), t0)).final).toEqual(finals[i]![1]);
+    const ids = finals.map(([nid]) => nid);
+    expect(await findFinalRecords(redis, 'st18', ids, { now: t0 })).toEqual(new Map(finals));
+    expect(await readFinalBucket(redis, 'st18', statusBucketOf(t0))).toEqual(new Map(finals));
+    // A stale run ends some again with other unique ids, and one for the first time: only that one counts,
+    // and the first ends are what reads.
+    const stale: [string, FinalRecord][] = [0, 500, 1001].map((i) => [madeId(i), delivery(i + 5000, 2)]);
+    expect(await recordFinalOutcomes(redis, 'st18', stale, t0)).toBe(1);
+    expect((await findNotification(redis, 'st18', madeId(500), t0)).final).toEqual(finals[500]![1]);
+    expect((await findNotification(redis, 'st18', madeId(1001), t0)).final).toEqual(stale[2]![1]);
+    expect(await outcomeCounts(redis, 'st18')).toEqual({ delivered: 1002 });
+  });
+
   it('refuses a write that mixes jobs, before touching Redis', async () => {
     const t0 = Date.now();
     const a = { outcome: 'delivered' as const, at: t0, attempts: 1, jobId: 'a' };

@@ -8,17 +8,18 @@
  *                                           holds one write's distinct FinalRecords as JSON lines (written
  *                                           when it ends; see recordFinalOutcomes); an id its job made is in
  *                                           the job's field `#m<job>` instead, 8 characters in all
+ *                                           (44 with a sandbox delivery's apns-unique-id)
  *   {pushfleet:<app>}:outcomes        hash  outcome -> notifications that ended so (counters since the start)
  *
  * A bucket is 10 minutes; its hash expires `STATUS_RETENTION_MS` (1 h, like a completed job's own retention)
  * after the bucket ends. Bounded by time, because the cost is per notification, measured: ~11 bytes of Redis
- * memory for an id the producer made, against production (its 8 characters in its job's field), ~142 against
- * the sandbox, whose apns-unique-id makes every record distinct; an id the caller chose costs ~100 more (a
- * field of its own) and 141 for its index entry. A fleet sending 1,000/s of made ids keeps ~40 MB of status
- * (~0.5 GB against the sandbox; ~0.9 GB more if every id is chosen). A notification
- * retried for longer stays findable (each run that leaves a chosen id unfinished indexes it again; a made id
- * is found while its job exists); one with a chosen id that waits in the queue past the retention without
- * running reads as unknown until it runs. A read looks through the buckets of the retention window (one
+ * memory for an id the producer made, against production (its 8 characters in its job's field), ~52 against
+ * the sandbox (Apple's apns-unique-id beside them); an id the caller chose costs ~100 more (a field of its
+ * own; against the sandbox its record is like no other) and 141 for its index entry. A fleet sending 1,000/s
+ * of made ids keeps ~40 MB of status (~0.2 GB against the sandbox; ~0.9 GB more if every id is chosen). A
+ * notification retried for longer stays findable (each run that leaves a chosen id unfinished indexes it
+ * again; a made id is found while its job exists); one with a chosen id that waits in the queue past the
+ * retention without running reads as unknown until it runs. A read looks through the buckets of the retention window (one
  * pipelined round trip, and one more for the record lines it names); a write is one script call per job run.
  * Waiting for N notifications reads the counters: O(1) per poll, however many are pending.
  */
@@ -161,31 +162,35 @@ for from = 1, #ids, 500 do
   end
   if #writes > 0 then redis.call('HSET', KEYS[1], unpack(writes)) end
 end
--- The ids this job made: 8 characters each, the id's last four then its record's line (hex). The job's
--- field holds one segment per run, \`<n>:<entries>\\n\`; an id already in one (here or before) is skipped.
-local made, madeHere = ARGV[6], nil
-if #made > 0 then
+-- The ids this job made: 8 characters each, the id's last four then its record's line (hex), or 44 with
+-- Apple's unique id after them (a sandbox delivery). The job's field holds a segment per run and width,
+-- \`<n>:<entries>\\n\` or \`<n>u:<entries>\\n\`; an id already in one (here or before) is skipped.
+local made, unique, madeHere = ARGV[6], ARGV[8], nil
+if #made > 0 or #unique > 0 then
   madeHere = redis.call('HGET', KEYS[1], madeField)
   local madeBefore = redis.call('HGET', KEYS[2], madeField)
   local seen
   for _, prior in ipairs({ madeHere or '', madeBefore or '' }) do
-    for entries in string.gmatch(prior, '%d+:(%x*)\\n') do
+    for flag, entries in string.gmatch(prior, '%d+(u?):([^\\n]*)\\n') do
       seen = seen or {}
-      for i = 1, #entries, 8 do seen[string.sub(entries, i, i + 3)] = true end
+      for i = 1, #entries, flag == 'u' and 44 or 8 do seen[string.sub(entries, i, i + 3)] = true end
     end
   end
   if seen then
-    local kept = {}
-    for i = 1, #made, 8 do
-      local entry = string.sub(made, i, i + 7)
-      if not seen[string.sub(entry, 1, 4)] then
-        kept[#kept + 1] = entry
-        local outcome = outcomeOf(tonumber(string.sub(entry, 5, 8), 16))
-        counts[outcome] = (counts[outcome] or 0) + 1
-        added = added + 1
+    local function unseen(list, width)
+      local kept = {}
+      for i = 1, #list, width do
+        local entry = string.sub(list, i, i + width - 1)
+        if not seen[string.sub(entry, 1, 4)] then
+          kept[#kept + 1] = entry
+          local outcome = outcomeOf(tonumber(string.sub(entry, 5, 8), 16))
+          counts[outcome] = (counts[outcome] or 0) + 1
+          added = added + 1
+        end
       end
+      return table.concat(kept)
     end
-    made = table.concat(kept)
+    made, unique = unseen(made, 8), unseen(unique, 44)
   else
     -- The job's first write of made ids (the usual case): all are new, counted as the worker counted them.
     for outcome, n in string.gmatch(ARGV[7], '([^\\n]*)\\n(%d+)\\n') do
@@ -193,10 +198,13 @@ if #made > 0 then
       added = added + tonumber(n)
     end
   end
-  if #made > 0 and not run then run = redis.call('HINCRBY', KEYS[1], '#', 1) end
-end
-if #made > 0 then
-  redis.call('HSET', KEYS[1], madeField, (madeHere or '') .. run .. ':' .. made .. '\\n')
+  if #made + #unique > 0 then
+    if not run then run = redis.call('HINCRBY', KEYS[1], '#', 1) end
+    local value = madeHere or ''
+    if #made > 0 then value = value .. run .. ':' .. made .. '\\n' end
+    if #unique > 0 then value = value .. run .. 'u:' .. unique .. '\\n' end
+    redis.call('HSET', KEYS[1], madeField, value)
+  end
 end
 if run then
   redis.call('HSET', KEYS[1], '#r' .. run, ARGV[4], jobField, listHere and (listHere .. ' ' .. run) or tostring(run))
@@ -225,33 +233,42 @@ export async function recordFinalOutcomes(
   let records = `${jobId}\n`; // the job once, not in every line
   let lines = '';
   let made = ''; // ids this job made: their position digits and line, 8 characters each
+  let unique = ''; // the same, each followed by Apple's unique id (a sandbox delivery's)
   const madeCounts = new Map<string, number>(); // how many of them ended so, by outcome
   const prefix = madeIdPrefix(jobId);
   let previous: FinalRecord | undefined;
+  let previousLineUnique: string | undefined;
   let previousK = 0;
   let previousHex = '';
   for (const [id, r] of finals) {
     if (r.jobId !== jobId)
       throw new Error(`recordFinalOutcomes: one job per call (${jobId}, then ${r.jobId})`);
+    const digits = prefix === undefined ? undefined : madePositionDigits(prefix, id);
+    // A made id keeps Apple's unique id in its entry, so its record line is shared like any other; any
+    // other id keeps it in the line, which is then like no other.
+    const apart =
+      digits !== undefined && r.uniqueId !== undefined && written < 0xffff && UNIQUE_ID.test(r.uniqueId);
+    const lineUnique = apart ? undefined : r.uniqueId;
     // Neighbours are often alike (answered in the same millisecond): compared field by field first, the
     // record's line is built only when this one differs from the one before.
-    if (previous === undefined || !sameRecord(r, previous)) {
-      const line = recordLine(r);
-      // One with Apple's unique id (a sandbox delivery) is like no other: not looked up, nor kept.
-      let k = r.uniqueId === undefined ? numbers.get(line) : undefined;
+    if (previous === undefined || lineUnique !== previousLineUnique || !sameRecord(r, previous)) {
+      const line = recordLine(r, lineUnique);
+      // A line with Apple's unique id is like no other: not looked up, nor kept.
+      let k = lineUnique === undefined ? numbers.get(line) : undefined;
       if (k === undefined) {
         k = ++written;
-        if (r.uniqueId === undefined) numbers.set(line, k);
+        if (lineUnique === undefined) numbers.set(line, k);
         outcomes += `${r.outcome}\n`;
         records += `${line}\n`;
       }
       previous = r;
+      previousLineUnique = lineUnique;
       previousK = k;
       previousHex = k <= 0xffff ? k.toString(16).padStart(4, '0') : '';
     }
-    const digits = prefix !== undefined && previousHex !== '' ? madePositionDigits(prefix, id) : undefined;
-    if (digits !== undefined) {
-      made += digits + previousHex;
+    if (digits !== undefined && previousHex !== '') {
+      if (apart) unique += digits + previousHex + r.uniqueId;
+      else made += digits + previousHex;
       madeCounts.set(r.outcome, (madeCounts.get(r.outcome) ?? 0) + 1);
     } else lines += `${id}\n${previousK}\n`;
   }
@@ -271,6 +288,7 @@ export async function recordFinalOutcomes(
     lines,
     made,
     [...madeCounts].map(([outcome, n]) => `${outcome}\n${n}\n`).join(''),
+    unique,
   )) as number;
 }
 
@@ -279,15 +297,15 @@ export async function recordFinalOutcomes(
  * out, not by JSON.stringify of the record less its job (a rest spread, then the serializer's general path):
  * that was half of this write's CPU (--cpu-prof). Every field of FinalRecord but `jobId` is here.
  */
-function recordLine(r: FinalRecord): string {
+function recordLine(r: FinalRecord, uniqueId: string | undefined): string {
   let line = `{"outcome":${JSON.stringify(r.outcome)},"at":${r.at},"attempts":${r.attempts}`;
   if (r.status !== undefined) line += `,"status":${r.status}`;
   if (r.reason !== undefined) line += `,"reason":${JSON.stringify(r.reason)}`;
-  if (r.uniqueId !== undefined) line += `,"uniqueId":${JSON.stringify(r.uniqueId)}`;
+  if (uniqueId !== undefined) line += `,"uniqueId":${JSON.stringify(uniqueId)}`;
   return `${line}}`;
 }
 
-/** Whether two final records have the same fields (and so the same record number in one write). */
+/** Whether two final records have the same fields but Apple's unique id (which the caller compares). */
 function sameRecord(a: FinalRecord, b: FinalRecord): boolean {
   return (
     a.at === b.at &&
@@ -295,10 +313,12 @@ function sameRecord(a: FinalRecord, b: FinalRecord): boolean {
     a.status === b.status &&
     a.attempts === b.attempts &&
     a.jobId === b.jobId &&
-    a.reason === b.reason &&
-    a.uniqueId === b.uniqueId
+    a.reason === b.reason
   );
 }
+
+/** Apple's `apns-unique-id`, a UUID: one that looks otherwise stays in its record's line. */
+const UNIQUE_ID = /^[0-9A-Fa-f-]{36}$/;
 
 /**
  * Record lines already read, by bucket key and records field: a records field never changes once written,
@@ -306,11 +326,19 @@ function sameRecord(a: FinalRecord, b: FinalRecord): boolean {
  */
 export type FinalRecordLines = Map<string, readonly string[]>;
 
-/** A final hash's value for one notification (`<k>:<n>`): its record's line and the field of the lines. */
-function parseReference(value: string): { readonly line: number; readonly field: string } | undefined {
+/**
+ * A final hash's value for one notification (`<k>:<n>`, or from a job's made ids `<k>:<n>:<unique id>`): its
+ * record's line, the field of the lines, and Apple's unique id when it was kept beside them.
+ */
+function parseReference(
+  value: string,
+): { readonly line: number; readonly field: string; readonly uniqueId?: string } | undefined {
   const colon = value.indexOf(':');
   if (value.startsWith('{') || colon < 0) return undefined; // a whole record, from an older worker
-  return { line: Number(value.slice(0, colon)), field: `#r${value.slice(colon + 1)}` };
+  const second = value.indexOf(':', colon + 1);
+  const line = Number(value.slice(0, colon));
+  if (second < 0) return { line, field: `#r${value.slice(colon + 1)}` };
+  return { line, field: `#r${value.slice(colon + 1, second)}`, uniqueId: value.slice(second + 1) };
 }
 
 /** A made id's field and position digits (`#m<job>`, its last four), or undefined for an id no job made. */
@@ -321,14 +349,24 @@ function madeSlot(id: string): { readonly field: string; readonly digits: string
   return digits === undefined ? undefined : { field: `#m${jobId}`, digits };
 }
 
-/** Each entry of a `#m<job>` value: the id's position digits and its reference (`<k>:<n>`, as a field's). */
+/**
+ * Each entry of a `#m<job>` value: the id's position digits and its reference (`<k>:<n>` as a field's, then
+ * `:<unique id>` from a segment that keeps them).
+ */
 function* madeReferences(value: string): Generator<readonly [digits: string, reference: string]> {
   for (const segment of value.split('\n')) {
     const colon = segment.indexOf(':');
     if (colon < 0) continue;
-    const run = segment.slice(0, colon);
-    for (let i = colon + 1; i + 8 <= segment.length; i += 8)
-      yield [segment.slice(i, i + 4), `${Number.parseInt(segment.slice(i + 4, i + 8), 16)}:${run}`];
+    const withUnique = segment[colon - 1] === 'u';
+    const run = segment.slice(0, withUnique ? colon - 1 : colon);
+    const width = withUnique ? 44 : 8;
+    for (let i = colon + 1; i + width <= segment.length; i += width) {
+      const reference = `${Number.parseInt(segment.slice(i + 4, i + 8), 16)}:${run}`;
+      yield [
+        segment.slice(i, i + 4),
+        withUnique ? `${reference}:${segment.slice(i + 8, i + 44)}` : reference,
+      ];
+    }
   }
 }
 
@@ -372,7 +410,8 @@ async function resolveFinals(
     const line = lines[ref.line]; // line 0 is the job id
     if (line === undefined)
       throw new Error(`final record ${ref.line} of ${ref.field} is missing in ${keys[i]}`);
-    return { ...(JSON.parse(line) as Omit<FinalRecord, 'jobId'>), jobId: lines[0]! };
+    const record = { ...(JSON.parse(line) as Omit<FinalRecord, 'jobId'>), jobId: lines[0]! };
+    return ref.uniqueId === undefined ? record : { ...record, uniqueId: ref.uniqueId };
   });
 }
 
