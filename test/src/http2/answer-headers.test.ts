@@ -1,5 +1,5 @@
 /**
- * The simulator's answers as bytes: a hand-written HTTP/2 client over TLS sends requests and decodes each
+ * The simulator's answers as bytes: a hand-driven HTTP/2 client over TLS (frames from @pushfleet/h2's builders) sends requests and decodes each
  * answer's header block with our HPACK decoder, to see how the simulator represents them. `apns-id` and
  * `apns-unique-id` are new in every answer, so they go out as literals never indexed: nothing lands in the
  * client's dynamic table (indexing them churned both ends' tables for nothing).
@@ -8,40 +8,18 @@ import { randomUUID } from 'node:crypto';
 import { connect } from 'node:tls';
 import { ProviderToken } from '@pushfleet/apns';
 import { loadSigningKey } from '@pushfleet/credentials';
-import { HpackDecoder } from '@pushfleet/h2';
+import { Flag, FrameType, frame, HpackDecoder, literalLength, PREFACE, writeLiteral } from '@pushfleet/h2';
 import { createProviderKey, startSimulator } from '@pushfleet/simulator';
 import { describe, expect, it } from 'vitest';
 
 const TOPIC = 'com.example.app';
 const providerKey = createProviderKey();
 
-function frame(type: number, flags: number, streamId: number, payload: Buffer): Buffer {
-  const head = Buffer.alloc(9);
-  head.writeUIntBE(payload.length, 0, 3);
-  head[3] = type;
-  head[4] = flags;
-  head.writeUInt32BE(streamId, 5);
-  return Buffer.concat([head, payload]);
-}
-
-/** An HPACK string length: a 7-bit prefix integer (RFC 7541 §5.1), no Huffman. */
-function length7(n: number): Buffer {
-  if (n < 127) return Buffer.from([n]);
-  const bytes = [127];
-  for (n -= 127; n >= 128; n >>= 7) bytes.push((n & 0x7f) | 0x80);
-  bytes.push(n);
-  return Buffer.from(bytes);
-}
-
-/** HPACK "literal without indexing, new name", raw strings. */
+/** HPACK "literal without indexing, new name" (our encoder's per-request form), one field. */
 function literal(name: string, value: string): Buffer {
-  return Buffer.concat([
-    Buffer.from([0]),
-    length7(name.length),
-    Buffer.from(name),
-    length7(value.length),
-    Buffer.from(value),
-  ]);
+  const out = Buffer.alloc(literalLength(name, value));
+  writeLiteral(out, 0, name, value);
+  return out;
 }
 
 interface Answer {
@@ -61,8 +39,8 @@ async function answersTo(
   const answers: Answer[] = [];
   const socket = connect({ host: hostname, port: Number(port), ca, ALPNProtocols: ['h2'] });
   socket.on('secureConnect', () => {
-    socket.write('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
-    socket.write(frame(4, 0, 0, Buffer.alloc(0)));
+    socket.write(PREFACE);
+    socket.write(frame(FrameType.SETTINGS, 0, 0));
   });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${answers.length} of ${ids.length} answers`)), 10_000);
@@ -82,8 +60,8 @@ async function answersTo(
         literal('apns-id', ids[sent]!),
       ]);
       sent++;
-      socket.write(frame(1, 0x4, streamId, block));
-      socket.write(frame(0, 0x1, streamId, Buffer.from('{"aps":{"alert":"hi"}}')));
+      socket.write(frame(FrameType.HEADERS, Flag.END_HEADERS, streamId, block));
+      socket.write(frame(FrameType.DATA, Flag.END_STREAM, streamId, Buffer.from('{"aps":{"alert":"hi"}}')));
     };
     let buffer = Buffer.alloc(0);
     socket.on('data', (data: Buffer) => {
@@ -94,11 +72,11 @@ async function answersTo(
         const streamId = buffer.readUInt32BE(5) & 0x7fffffff;
         const payload = buffer.subarray(9, 9 + length);
         buffer = buffer.subarray(9 + length);
-        if (type === 4 && (flags & 1) === 0) {
+        if (type === FrameType.SETTINGS && (flags & Flag.ACK) === 0) {
           // The server's SETTINGS: acknowledge; the first time, send the first request.
-          socket.write(frame(4, 1, 0, Buffer.alloc(0)));
+          socket.write(frame(FrameType.SETTINGS, Flag.ACK, 0));
           if (sent === 0) sendNext();
-        } else if (type === 1) {
+        } else if (type === FrameType.HEADERS) {
           const headers: Record<string, string> = {};
           decoder.decode(payload, 0, payload.length, (name, value) => {
             headers[name] = value;
