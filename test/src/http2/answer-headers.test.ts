@@ -1,6 +1,7 @@
 /**
- * The simulator's answers as bytes: a hand-driven HTTP/2 client over TLS (frames from @pushfleet/h2's builders) sends requests and decodes each
- * answer's header block with our HPACK decoder, to see how the simulator represents them. `apns-id` and
+ * The simulator's answers as bytes: a hand-driven HTTP/2 client over TLS (frames from @pushfleet/h2's
+ * builders) sends requests and decodes each answer's header block with our HPACK decoder, to see how the
+ * simulator represents them. `apns-id` and
  * `apns-unique-id` are new in every answer, so they go out as literals never indexed: nothing lands in the
  * client's dynamic table (indexing them churned both ends' tables for nothing).
  */
