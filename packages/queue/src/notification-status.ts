@@ -19,8 +19,9 @@
  * of made ids keeps ~40 MB of status (~0.2 GB against the sandbox; ~0.9 GB more if every id is chosen). A
  * notification retried for longer stays findable (each run that leaves a chosen id unfinished indexes it
  * again; a made id is found while its job exists); one with a chosen id that waits in the queue past the
- * retention without running reads as unknown until it runs. A read looks through the buckets of the retention window (one
- * pipelined round trip, and one more for the record lines it names); a write is one script call per job run.
+ * retention without running reads as unknown until it runs. A read looks through the buckets of the retention
+ * window (one pipelined round trip, and one more for the record lines it names); a write is one script call
+ * per job run.
  * Waiting for N notifications reads the counters: O(1) per poll, however many are pending.
  */
 import type { ChainableCommander } from 'ioredis';
@@ -474,7 +475,8 @@ export async function findFinalRecords(
     queueKeys.finalOutcomes(app, statusBucketOf(now) - i),
   );
   // Made ids by their job's field: one read per job and bucket, however many of its ids are asked for.
-  const madeFields = [...new Set(ids.flatMap((id) => madeSlot(id)?.field ?? []))];
+  const slots = ids.map(madeSlot);
+  const madeFields = [...new Set(slots.flatMap((slot) => slot?.field ?? []))];
   const pipeline = redis.pipeline();
   for (const key of keys) {
     pipeline.hmget(key, ...ids);
@@ -497,12 +499,12 @@ export async function findFinalRecords(
     (madeValues as (string | null)[]).forEach((v, f) => {
       if (v) byField.set(madeFields[f]!, new Map(madeReferences(v)));
     });
-    for (const id of ids) {
-      if (newest.has(id)) continue;
-      const slot = madeSlot(id);
-      const reference = slot && byField.get(slot.field)?.get(slot.digits);
+    ids.forEach((id, i) => {
+      const slot = slots[i];
+      if (slot === undefined || newest.has(id)) return;
+      const reference = byField.get(slot.field)?.get(slot.digits);
       if (reference) newest.set(id, [key, reference]);
-    }
+    });
   });
   const entries = [...newest];
   const records = await resolveFinals(
