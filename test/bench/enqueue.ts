@@ -5,7 +5,7 @@
  *   node test/dist/bench/enqueue.js [--notifications 200000] [--reps 3] [--fan-out 0.2]
  *
  * - `sdk`: the producer the fleet's callers use (`sendMany`, and `fanOut` for the fan-out share, in calls of
- *   1,000: bench:e2e's mix): validation, ids, jobs of 1,000 packed as job record v2, the id -> job index, one
+ *   1,000: bench:e2e's mix): validation, ids, jobs of 1,000 packed as job record v3, the id -> job index, one
  *   round trip per call.
  * - `bullmq`: `Queue#addBulk` of the jobs the SDK would have built, prepared before the clock starts (no
  *   validation, no ids, no index): the least any producer on BullMQ can spend for these jobs.
@@ -19,6 +19,8 @@ import {
   createProducer,
   DEFAULT_JOB_OPTIONS,
   DEFAULT_JOB_SIZE,
+  madeNotificationId,
+  newJobId,
   PUSH_JOB_NAME,
   type PushJobData,
   packJobData,
@@ -53,13 +55,18 @@ const redis = new Redis(redisServer.url, { maxRetriesPerRequest: null });
 function prebuiltJobs(): { name: string; data: PushJobData; opts: { jobId: string } }[] {
   const jobs = [];
   for (let from = 0; from < total; from += DEFAULT_JOB_SIZE) {
+    // Named as the SDK names them: a made job id, and each notification the id the job made for its place.
+    const jobId = newJobId();
     const records = Array.from({ length: DEFAULT_JOB_SIZE }, (_, k) =>
-      validateNotification(benchNotification(from + k, fanOutShare)),
+      validateNotification({
+        ...benchNotification(from + k, fanOutShare),
+        apnsId: madeNotificationId(jobId, k),
+      }),
     );
     jobs.push({
       name: PUSH_JOB_NAME,
-      data: packJobData(BENCH_APP, Date.now(), records),
-      opts: { jobId: records[0]!.id },
+      data: packJobData(BENCH_APP, Date.now(), jobId, records),
+      opts: { jobId },
     });
   }
   return jobs;

@@ -1,5 +1,6 @@
 /** Bad input at the door: each answers its status and names the field; nothing is enqueued. */
 import { request as httpRequest } from 'node:http';
+import { jobNotifications } from '@pushfleet/queue';
 import { type RedisServer, startRedisServer } from '@pushfleet/queue/redis-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notification, startApi, type TestApi } from './__fixtures__/api-harness.js';
@@ -160,7 +161,7 @@ describe('fan-out: one payload, many tokens', () => {
       const status = await api.producer.status(id);
       expect(status).toMatchObject({ id, state: 'pending' });
       const job = await api.producer.queue.getJob(status!.jobId);
-      expect(job?.data.notifications.find((n) => n.id === id)?.token).toBe(tokens[i]);
+      expect(jobNotifications(job!.data, status!.jobId).find((n) => n.id === id)?.token).toBe(tokens[i]);
     }
   });
 

@@ -98,7 +98,7 @@ describe('push processor: a job of many', () => {
     const settled = await v9;
     expect(settled.kind).toBe('failed');
     expect(settled.kind === 'failed' && settled.error.message).toBe(
-      'job record v9: this worker reads v1, v2; upgrade the workers before the producers',
+      'job record v9: this worker reads v1, v2, v3; upgrade the workers before the producers',
     );
     expect(await (await t.job('v9-job')).isDelayed()).toBe(true); // tried again later, by whichever worker
     expect(t.sender.sentTo()).toHaveLength(2);

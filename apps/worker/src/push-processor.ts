@@ -108,7 +108,7 @@ export function createPushProcessor(options: PushProcessorOptions) {
         `job record v${data.v}: this worker reads v${READABLE_JOB_RECORD_VERSIONS.join(', v')}; upgrade the workers before the producers`,
       );
     const now = Date.now();
-    const notifications = jobNotifications(data);
+    const notifications = jobNotifications(data, String(job.id));
     // Each notification's state by its place in the job (undefined: not tried yet), keyed by id only when
     // saved: a lookup by id per notification was 2% of the worker's CPU (--cpu-prof, bench:e2e).
     const saved = data.state;

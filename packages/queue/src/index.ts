@@ -64,6 +64,7 @@ export {
   completedPushJob,
   JOB_RECORD_VERSION,
   type JobNotification,
+  jobNotificationIds,
   jobNotifications,
   NOT_TRIED,
   type NotificationOutcome,

@@ -52,7 +52,7 @@ async function complete(app: string, jobId: string, data: PushJobData, value: un
 describe('getPushJobStatus of a completed job', () => {
   it('rebuilds the first-try deliveries from their final records, in job order, beside the stored exceptions', async () => {
     const at = Date.now() - 5000;
-    const data = packJobData('js1', at, [record(1), record(2), record(3)]);
+    const data = packJobData('js1', at, 'job-1', [record(1), record(2), record(3)]);
     await recordFinalOutcomes(redis, 'js1', [
       [
         id(1),
@@ -132,7 +132,7 @@ describe('getPushJobStatus of a completed job', () => {
   });
 
   it('past the final records’ retention, a first-try delivery reads as delivered at the job’s end', async () => {
-    const status = await complete('js2', 'job-2', packJobData('js2', Date.now(), [record(4)]), {
+    const status = await complete('js2', 'job-2', packJobData('js2', Date.now(), 'job-2', [record(4)]), {
       app: 'js2',
       delivered: 1,
       failed: 0,
@@ -159,7 +159,7 @@ describe('getPushJobStatus of a completed job', () => {
         },
       ],
     };
-    const status = await complete('js3', 'job-3', packJobData('js3', Date.now(), [record(5)]), old);
+    const status = await complete('js3', 'job-3', packJobData('js3', Date.now(), 'job-3', [record(5)]), old);
     expect(status?.result).toEqual(old);
   });
 });

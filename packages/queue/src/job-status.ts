@@ -5,6 +5,7 @@
 import { type Job, Queue, QueueEvents } from 'bullmq';
 import {
   type CompletedPushJob,
+  jobNotificationIds,
   NOT_TRIED,
   type NotificationOutcome,
   type NotificationResult,
@@ -48,13 +49,14 @@ export async function getPushJobStatus(
       // BullMQ's raw client (its documented escape hatch): the ioredis connection the queue was given.
       (await queue.getBackend().client) as unknown as RedisClient,
       job.data,
+      jobNotificationIds(job.data, id),
       stored,
       job.finishedOn,
     );
   else if (stored)
     result = stored; // completed by an older worker, every notification in it
   // A failed job carries its verdicts in its data (the worker writes them before failing it).
-  else if (state === 'failed' && job.data.state) result = resultFromState(job.data);
+  else if (state === 'failed' && job.data.state) result = resultFromState(job.data, id);
   return {
     id,
     state,
@@ -72,20 +74,22 @@ export async function getPushJobStatus(
 async function resultFromCompleted(
   redis: RedisClient,
   data: PushJobData,
+  ids: readonly string[],
   stored: CompletedPushJob,
   finishedOn: number | undefined,
 ): Promise<PushJobResult> {
   const exceptions = new Map(stored.exceptions.map((n) => [n.id, n]));
-  const rest = data.notifications.filter((n) => !exceptions.has(n.id)).map((n) => n.id);
+  const rest = ids.filter((id) => !exceptions.has(id));
   const finals = await findFinalRecords(redis, data.app, rest);
-  const notifications = data.notifications.map((n): NotificationResult => {
-    const exception = exceptions.get(n.id);
+  const notifications = data.notifications.map((n, i): NotificationResult => {
+    const id = ids[i]!;
+    const exception = exceptions.get(id);
     if (exception) return exception;
-    const f = finals.get(n.id);
+    const f = finals.get(id);
     const status = f?.status ?? 200;
     const at = f?.at ?? finishedOn ?? data.enqueuedAt;
     return {
-      id: n.id,
+      id,
       token: n.token,
       final: true,
       outcome: 'delivered',
@@ -97,10 +101,11 @@ async function resultFromCompleted(
   return { app: stored.app, delivered: stored.delivered, failed: stored.failed, notifications };
 }
 
-export function resultFromState(data: PushJobData): PushJobResult {
-  const notifications = data.notifications.map((n) => {
-    const s = data.state?.[n.id] ?? NOT_TRIED;
-    return { id: n.id, token: n.token, ...s };
+export function resultFromState(data: PushJobData, jobId: string): PushJobResult {
+  const ids = jobNotificationIds(data, jobId);
+  const notifications = data.notifications.map((n, i) => {
+    const s = data.state?.[ids[i]!] ?? NOT_TRIED;
+    return { id: ids[i]!, token: n.token, ...s };
   });
   return {
     app: data.app,
@@ -242,7 +247,7 @@ export async function getNotificationStatus(
     let job: Job<PushJobData> | undefined;
     for (const jobId of candidates) {
       const j = await queue.getJob(jobId);
-      if (j?.data.notifications.some((x) => x.id === lower)) {
+      if (j && jobNotificationIds(j.data, jobId).includes(lower)) {
         job = j;
         break;
       }

@@ -18,11 +18,26 @@ export function newJobId(): string {
   return `${randomUUID().slice(0, POSITION_AT)}0000`;
 }
 
-/** The id of the notification at `position` in the job `jobId` (from newJobId), or undefined past the last. */
+/**
+ * The id of the notification at `position` in the job `jobId` (from newJobId), or undefined past the last.
+ * Made for every notification by the producer and again by each run of its job (v3 job records leave these
+ * ids out), so the digits of the first 4,096 places are made once (~100 KB).
+ */
 export function madeNotificationId(jobId: string, position: number): string | undefined {
   if (!Number.isInteger(position) || position < 0 || position >= POSITIONS) return undefined;
-  return jobId.slice(0, POSITION_AT) + position.toString(16).padStart(4, '0');
+  return jobId.slice(0, POSITION_AT) + (POSITION_DIGITS[position] ?? hex4(position));
 }
+const hex4 = (position: number): string => position.toString(16).padStart(4, '0');
+
+/**
+ * Whether `id` is the one the job whose made ids start with `prefix` (madeIdPrefix) made for `position`:
+ * compared in place, not by making that id (the producer asks it of every notification it packs).
+ */
+export function isMadeIdAt(prefix: string, id: string, position: number): boolean {
+  const digits = POSITION_DIGITS[position] ?? hex4(position);
+  return id.length === 36 && digits.length === 4 && id.startsWith(prefix) && id.endsWith(digits);
+}
+const POSITION_DIGITS: readonly string[] = Array.from({ length: 0x1000 }, (_, i) => hex4(i));
 
 /** The job a made id names, if `id` is one: the caller checks that the job holds the id. */
 export function candidateJobId(id: string): string {

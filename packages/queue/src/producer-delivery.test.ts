@@ -190,7 +190,7 @@ describe('fan-out', () => {
       const queue = new Queue<PushJobData>(name, { connection: redis, prefix });
       const job = await queue.getJob(status!.jobId);
       await queue.close();
-      const last = jobNotifications(job!.data).find((n) => n.id === ids[249]);
+      const last = jobNotifications(job!.data, status!.jobId).find((n) => n.id === ids[249]);
       expect(last).toMatchObject({
         token: tokens[249],
         payload: '{"aps":{"alert":"all"}}',
@@ -199,6 +199,8 @@ describe('fan-out', () => {
       // The payload is stored once per job, not once per token.
       expect(job!.data.common?.payload).toBe('{"aps":{"alert":"all"}}');
       expect(job!.data.notifications.every((n) => n.payload === undefined)).toBe(true);
+      // Nor the ids the job made: each is its job's id with its place in the last four digits.
+      expect(job!.data.notifications.every((n) => n.id === undefined)).toBe(true);
       expect(JSON.stringify(job!.data).split('alert').length - 1).toBe(2); // the push type and the payload, once each
     } finally {
       await p.close();

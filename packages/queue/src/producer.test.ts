@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BatchValidationError, ValidationError } from './errors.js';
-import { JOB_RECORD_VERSION, PUSH_JOB_NAME } from './job.js';
+import { JOB_RECORD_VERSION, jobNotificationIds, PUSH_JOB_NAME } from './job.js';
 import { createProducer, type Producer } from './producer.js';
 import { queueKeys } from './queue-keys.js';
 import { type RedisServer, startRedisServer } from './redis-server.js';
@@ -47,7 +47,6 @@ describe('createProducer', () => {
       app: `app${n}`,
       notifications: [
         {
-          id: ids[0],
           token: token(1),
           topic: 'com.example.app',
           pushType: 'alert',
@@ -57,6 +56,9 @@ describe('createProducer', () => {
         },
       ],
     });
+    // The job made the id (it names the job): the entry leaves it out, and it reads back from the job id.
+    expect(job?.data.notifications[0]).not.toHaveProperty('id');
+    expect(jobNotificationIds(job!.data, job!.id!)).toEqual(ids);
     const keys = await redis.keys('*');
     expect(keys.length).toBeGreaterThan(0);
     // Every key of the app carries its hash tag (one Redis Cluster slot): BullMQ's and the status index.
@@ -125,8 +127,9 @@ describe('createProducer', () => {
     expect(await p.queue.count()).toBe(8);
     const jobs = await Promise.all(jobIds.map((id) => p.queue.getJob(id)));
     expect(jobs.map((j) => j?.data.notifications.length)).toEqual([8, 8, 4, 8, 8, 4, 8, 2]);
-    expect(jobs.flatMap((j) => j?.data.notifications.map((x) => x.id))).toEqual(ids);
-    expect(jobs.map((j) => j?.id)).toEqual(jobs.map((j) => j?.data.notifications[0]?.id));
+    const jobIdsOfIds = jobs.map((j) => jobNotificationIds(j!.data, j!.id!));
+    expect(jobIdsOfIds.flat()).toEqual(ids);
+    expect(jobs.map((j) => j?.id)).toEqual(jobIdsOfIds.map((list) => list[0]));
   });
 
   it('enqueueing the same apns-id twice keeps one job', async () => {

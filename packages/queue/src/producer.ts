@@ -241,7 +241,7 @@ export function createProducer(options: ProducerOptions): Producer {
     return {
       name: PUSH_JOB_NAME,
       // A scheduled notification's clock (retry horizon, dead-token check) starts when it is due.
-      data: packJobData(app, now + delay, records),
+      data: packJobData(app, now + delay, jobId, records),
       // Keyed by its first notification's id: a repeated enqueue of the same batch is a no-op while it exists.
       opts: { jobId, ...(delay > 0 ? { delay } : {}) },
     };

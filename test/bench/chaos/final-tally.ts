@@ -11,6 +11,7 @@
 import {
   appQueue,
   type FinalRecord,
+  jobNotificationIds,
   outcomeCounts,
   type PushJobData,
   type RedisClient,
@@ -71,8 +72,8 @@ export async function sampleStuckJobs(
       const data = job.data;
       const lastAttempts: Record<string, number> = {};
       let unfinished = 0;
-      for (const n of data.notifications) {
-        const st = data.state?.[n.id];
+      for (const id of jobNotificationIds(data, String(job.id))) {
+        const st = data.state?.[id];
         if (st?.final) continue;
         unfinished++;
         const r = st?.attempts.at(-1)?.reason ?? st?.attempts.at(-1)?.outcome ?? 'none';

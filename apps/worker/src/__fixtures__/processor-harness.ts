@@ -275,7 +275,7 @@ export async function startProcessorHarness(): Promise<ProcessorHarness> {
         const id = jobId ?? `${app}-job${++jobs}`;
         const settled = nextSettle(id);
         // Packed as the producer packs them: fields alike in every notification are stored once.
-        const data = packJobData(app, Date.now(), notifications);
+        const data = packJobData(app, Date.now(), id, notifications);
         await queue.add(PUSH_JOB_NAME, data, { ...opts, jobId: id });
         // As the producer does: each notification can be looked up by its id.
         const index = redis.pipeline();
