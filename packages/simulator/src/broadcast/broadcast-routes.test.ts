@@ -92,13 +92,18 @@ describe('channel management', () => {
     const del = await channels({ 'apns-channel-id': id }, 'DELETE', undefined);
     expect(del.status).toBe(204);
     expect(del.headers['apns-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    // Only Apple's headers: no `date` (node:http2 adds one unless told not to).
+    for (const answer of [r, read, del]) expect(answer.headers.date).toBeUndefined();
+    expect(Object.keys(r.headers).sort()).toEqual([':status', 'apns-channel-id', 'apns-request-id']);
     expect((await channels({ 'apns-channel-id': id }, 'GET', undefined)).reason).toBe('ChannelNotRegistered');
     expect(JSON.parse(await list())).toEqual({ channels: [] });
   });
 
   it('answers the E.7.1 reasons in order', async () => {
     const path = (p: string, method = 'GET') => send(manage, { method, path: p, headers: auth });
-    expect((await path('/1/apps/x/nothing')).reason).toBe('BadPath');
+    const badPath = await path('/1/apps/x/nothing');
+    expect(badPath.reason).toBe('BadPath');
+    expect(Object.keys(badPath.headers).sort()).toEqual([':status', 'apns-request-id', 'content-type']);
     expect((await path(`/1/apps/${APP}/all-channels`, 'POST')).reason).toBe('MethodNotAllowed');
     expect((await channels({ 'x-a': ['1', '2'] })).reason).toBe('DuplicateHeaders');
     expect((await channels({ authorization: '' })).reason).toBe('MissingProviderToken');
@@ -155,6 +160,7 @@ describe('broadcast on the push port', () => {
     });
     expect(r.status).toBe(200);
     expect(r.headers['apns-request-id']).toBe('0a1b2c3d-0000-4000-8000-000000000002');
+    expect(Object.keys(r.headers).sort()).toEqual([':status', 'apns-request-id', 'apns-unique-id']);
     const [record] = await sim.broadcasts.waitFor(1);
     expect(record).toMatchObject({
       channelId: id,

@@ -5,7 +5,7 @@
  *   error    :status from the broadcast reason table, apns-request-id, content-type application/json,
  *            body {"reason":"<Reason>"}   (no apns-id, no timestamp)
  */
-import type { ServerHttp2Stream } from 'node:http2';
+import { type ServerHttp2Stream, type ServerStreamResponseOptions, sensitiveHeaders } from 'node:http2';
 import { BROADCAST_REASONS, type BroadcastReason } from '@pushfleet/apns';
 
 export interface RouteAnswer {
@@ -20,22 +20,39 @@ export function rejection(reason: BroadcastReason): RouteAnswer {
   return { status: BROADCAST_REASONS[reason].status, reason };
 }
 
+/**
+ * As the device route answers (server/responses.ts): no `date` (node:http2 adds one; Apple's answers list
+ * none), and the ids that are new in every answer as never-indexed literals, not churning HPACK's table.
+ */
+const NEW_EVERY_TIME = ['apns-request-id', 'apns-unique-id'];
+const ANSWER = { sendDate: false } as ServerStreamResponseOptions;
+const LAST_ANSWER = { endStream: true, sendDate: false } as ServerStreamResponseOptions;
+
 export function writeAnswer(stream: ServerHttp2Stream, answer: RouteAnswer, requestId: string): void {
   if (stream.destroyed || stream.closed) return;
   if (answer.reason !== undefined) {
-    stream.respond({
-      ':status': answer.status,
-      'apns-request-id': requestId,
-      'content-type': 'application/json',
-    });
+    stream.respond(
+      {
+        ':status': answer.status,
+        'apns-request-id': requestId,
+        'content-type': 'application/json',
+        [sensitiveHeaders]: NEW_EVERY_TIME,
+      },
+      ANSWER,
+    );
     stream.end(JSON.stringify({ reason: answer.reason }));
     return;
   }
-  const headers = { ':status': answer.status, 'apns-request-id': requestId, ...answer.headers };
+  const headers = {
+    ':status': answer.status,
+    'apns-request-id': requestId,
+    ...answer.headers,
+    [sensitiveHeaders]: NEW_EVERY_TIME,
+  };
   if (answer.body === undefined) {
-    stream.respond(headers, { endStream: true });
+    stream.respond(headers, LAST_ANSWER);
     return;
   }
-  stream.respond({ ...headers, 'content-type': 'application/json' });
+  stream.respond({ ...headers, 'content-type': 'application/json' }, ANSWER);
   stream.end(answer.body);
 }
