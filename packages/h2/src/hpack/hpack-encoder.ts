@@ -36,6 +36,9 @@ const SCHEME_HTTPS = 0x87;
 export interface HeaderPrefix {
   readonly bytes: Buffer;
   readonly split: number;
+  /** `bytes[0, split)` and `bytes[split, end)`, made once with the prefix: copied per request by `set`, no view each time. */
+  readonly head: Buffer;
+  readonly tail: Buffer;
 }
 
 interface Entry {
@@ -116,7 +119,8 @@ export class HpackEncoder {
     for (const [name, value] of indexed) {
       this.#field(parts, name, value, name === 'authorization' ? STATIC_AUTHORIZATION : 0);
     }
-    const prefix = { bytes: Buffer.from(parts), split };
+    const bytes = Buffer.from(parts);
+    const prefix = { bytes, split, head: bytes.subarray(0, split), tail: bytes.subarray(split) };
     // A block that inserted (or updated the size) must not be sent twice: cache only an all-indexed one.
     if (this.#generation === before && parts[0] === METHOD_POST) {
       if (this.#prefixes.size > 256) this.#prefixes.clear();
@@ -200,11 +204,16 @@ export function literalIndexedNameLength(valueLength: number): number {
   return 1 + intLength(7, valueLength) + valueLength;
 }
 
-/** `:path` as a literal without indexing: 0x04, length, value. Returns the offset after it. */
-export function writePath(out: Buffer, offset: number, path: string): number {
+/**
+ * `:path` as a literal without indexing: 0x04, length, value; the value `path` + `rest`, written in two parts so
+ * the caller need not join them (a joined string is one more object, flattened again when written). Returns
+ * the offset after it.
+ */
+export function writePath(out: Buffer, offset: number, path: string, rest = ''): number {
   out[offset++] = STATIC_PATH;
-  offset = writeIntAt(out, offset, 0, 7, path.length);
-  return offset + out.write(path, offset, path.length, 'latin1');
+  offset = writeIntAt(out, offset, 0, 7, path.length + rest.length);
+  offset += out.write(path, offset, path.length, 'latin1');
+  return rest.length === 0 ? offset : offset + out.write(rest, offset, rest.length, 'latin1');
 }
 
 /** A header with a literal name, without indexing: 0x00, name, value. Returns the offset after it. */
