@@ -29,14 +29,13 @@ const METHOD_POST = 0x83;
 const SCHEME_HTTPS = 0x87;
 
 /**
- * The shared part of a request's header block: `bytes[0, split)` are the pseudo-headers (`:method`, `:scheme`,
- * `:authority`, after any size update), `bytes[split, end)` the regular headers. `:path` goes between them, since
- * every pseudo-header must come before the first regular one (RFC 9113 §8.3).
+ * The shared part of a request's header block, `bytes`: `head` is the pseudo-headers (`:method`, `:scheme`,
+ * `:authority`, after any size update), `tail` the regular headers. `:path` goes between them, since every
+ * pseudo-header must come before the first regular one (RFC 9113 §8.3). Both are views of `bytes` made once with
+ * the prefix, so a request copies them with `set` and makes no view.
  */
 export interface HeaderPrefix {
   readonly bytes: Buffer;
-  readonly split: number;
-  /** `bytes[0, split)` and `bytes[split, end)`, made once with the prefix: copied per request by `set`, no view each time. */
   readonly head: Buffer;
   readonly tail: Buffer;
 }
@@ -120,7 +119,7 @@ export class HpackEncoder {
       this.#field(parts, name, value, name === 'authorization' ? STATIC_AUTHORIZATION : 0);
     }
     const bytes = Buffer.from(parts);
-    const prefix = { bytes, split, head: bytes.subarray(0, split), tail: bytes.subarray(split) };
+    const prefix = { bytes, head: bytes.subarray(0, split), tail: bytes.subarray(split) };
     // A block that inserted (or updated the size) must not be sent twice: cache only an all-indexed one.
     if (this.#generation === before && parts[0] === METHOD_POST) {
       if (this.#prefixes.size > 256) this.#prefixes.clear();
