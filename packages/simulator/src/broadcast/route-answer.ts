@@ -5,8 +5,9 @@
  *   error    :status from the broadcast reason table, apns-request-id, content-type application/json,
  *            body {"reason":"<Reason>"}   (no apns-id, no timestamp)
  */
-import { type ServerHttp2Stream, type ServerStreamResponseOptions, sensitiveHeaders } from 'node:http2';
+import { type ServerHttp2Stream, sensitiveHeaders } from 'node:http2';
 import { BROADCAST_REASONS, type BroadcastReason } from '@pushfleet/apns';
+import { ANSWER, LAST_ANSWER } from '../server/responses.js';
 
 export interface RouteAnswer {
   readonly status: number;
@@ -21,12 +22,10 @@ export function rejection(reason: BroadcastReason): RouteAnswer {
 }
 
 /**
- * As the device route answers (server/responses.ts): no `date` (node:http2 adds one; Apple's answers list
- * none), and the ids that are new in every answer as never-indexed literals, not churning HPACK's table.
+ * As the device route answers (server/responses.ts, whose options these use: no `date`), with the ids that are
+ * new in every answer as never-indexed literals, not churning HPACK's table.
  */
 const NEW_EVERY_TIME = ['apns-request-id', 'apns-unique-id'];
-const ANSWER = { sendDate: false } as ServerStreamResponseOptions;
-const LAST_ANSWER = { endStream: true, sendDate: false } as ServerStreamResponseOptions;
 
 export function writeAnswer(stream: ServerHttp2Stream, answer: RouteAnswer, requestId: string): void {
   if (stream.destroyed || stream.closed) return;

@@ -16,9 +16,12 @@ import { REASONS, type Reason } from '@pushfleet/apns';
 
 /** Answer headers whose value is new every time (`sensitiveHeaders`: written as never-indexed literals). */
 const UNIQUE_VALUED = ['apns-id', 'apns-unique-id'];
-/** No `date` header, which node:http2 adds unless told not to: Apple's answers carry none. */
-const ANSWER = { sendDate: false } as ServerStreamResponseOptions;
-const LAST_ANSWER = { endStream: true, sendDate: false } as ServerStreamResponseOptions;
+/**
+ * No `date` header, which node:http2 adds unless told not to: Apple's answers carry none. Every route answers
+ * with these (the broadcast and management routes too: broadcast/route-answer.ts).
+ */
+export const ANSWER = { sendDate: false } as ServerStreamResponseOptions;
+export const LAST_ANSWER = { endStream: true, sendDate: false } as ServerStreamResponseOptions;
 
 const ERROR_BODIES = new Map<string, Buffer>(
   Object.keys(REASONS).map((reason) => [reason, Buffer.from(JSON.stringify({ reason }))]),
