@@ -12,7 +12,8 @@
  *
  * 1. raw: bench:http2's `ours` client (Http2Pool, `--connections` sessions, 1,000 in flight) sends as many
  *    notifications straight to the simulator: the ceiling the queue is measured against.
- * 2. e2e: the producer enqueues `--notifications` in calls of 1,000: a share `--fan-out` of the calls are `fanOut`
+ * 2. e2e: after the same warm-up as the raw client's (5,000 notifications, here through the whole fleet, not
+ *    counted), the producer enqueues `--notifications` in calls of 1,000: a share `--fan-out` of the calls are `fanOut`
  *    (one payload to 1,000 tokens), the rest `sendMany` of distinct payloads; the workers deliver them. Delivery rate is from the first enqueue to
  *    the last final outcome (read from the fleet's own per-notification records), latency is enqueue to final
  *    outcome per notification, worker CPU comes from the workers' /metrics and RSS from /proc (sampled twice a second).
@@ -75,6 +76,8 @@ if (transport !== 'http2' && transport !== 'legacy') throw new Error('--transpor
 if (values.redis !== 'single' && values.redis !== 'cluster')
   throw new Error(`--redis: must be single or cluster; got "${values.redis}"`);
 const total = Number(values.notifications);
+/** Sent through each contender before its clock starts: the raw client's `warmup`, and the fleet's. */
+const WARM_UP = 5000;
 const workerCount = Number(values.workers);
 const connections = Number(values.connections);
 const fanOutShare = Number(values['fan-out']);
@@ -105,6 +108,7 @@ const jobSize = values['job-size'] === undefined ? undefined : Number(values['jo
 if (jobSize !== undefined && !(Number.isSafeInteger(jobSize) && jobSize >= 1))
   throw new Error(`--job-size: must be a whole number of at least 1; got "${values['job-size']}"`);
 const producer = createProducer({ redis: redisServer.url, app: APP, ...(jobSize ? { jobSize } : {}) });
+await warmUp();
 const baseline = { [APP]: await outcomeCounts(redis, APP) };
 const cpuBefore = await Promise.all(workers.map((w) => metric(w.metricsUrl, 'process_cpu_seconds_total')));
 const redisCpuBefore = await redisCpuSeconds();
@@ -188,6 +192,23 @@ console.log(
 console.log(JSON.stringify(result));
 process.exit(0);
 
+/**
+ * The fleet's warm-up, the raw client's own: WARM_UP notifications through producer, Redis and workers before
+ * the clock starts (sessions open, code compiled), then not counted. Their tokens follow the measured ones.
+ */
+async function warmUp(): Promise<void> {
+  const before = { [APP]: await outcomeCounts(redis, APP) };
+  for (let i = 0; i < WARM_UP; i += 1000)
+    await sendBench(producer, total + i, Math.min(1000, WARM_UP - i), fanOutShare);
+  const warm = await waitForNotifications(redis, {
+    baseline: before,
+    expected: { [APP]: WARM_UP },
+    timeoutMs: 120_000,
+    pollMs: 50,
+  });
+  if (warm.ended < WARM_UP) throw new Error(`warm-up: ${warm.ended}/${WARM_UP} ended in 120 s`);
+}
+
 /** CPU seconds Redis has used (INFO cpu), all masters of a cluster together: its share of the run. */
 async function redisCpuSeconds(): Promise<number> {
   let seconds = 0;
@@ -209,7 +230,7 @@ async function rawHttp2(): Promise<ClientReport> {
     topic: TOPIC,
     requests: total,
     window: 1000,
-    warmup: 5000,
+    warmup: WARM_UP,
     connections,
   };
   const client = fork(HTTP2_BENCH, ['client'], {
@@ -243,7 +264,7 @@ async function rawLegacy(
     const x = benchNotification(n, fanOutShare);
     return { token: x.token, topic: TOPIC, pushType: 'alert', payload: JSON.stringify(x.payload) };
   };
-  await Promise.all(Array.from({ length: 5000 }, (_, i) => legacy.send(request(total + i)))); // warm-up
+  await Promise.all(Array.from({ length: WARM_UP }, (_, i) => legacy.send(request(total + i)))); // warm-up
   const cpu = process.cpuUsage();
   const started = performance.now();
   // Through `submit`, as the worker sends: no promise per notification.
