@@ -41,7 +41,8 @@ const START_USAGE = `usage: pushfleet start [--demo N] [--data-dir DIR] [--api-p
   run the fleet locally: Redis (unless REDIS_URL is set), the APNs simulator (unless APNS_KEY_FILE or
   PUSHFLEET_CONFIG configures Apple), a worker and the HTTP API; prints where each listens and a local
   API key. A worker or API that dies is restarted (and why it died is printed); Ctrl-C stops it all.
-  --demo N          also enqueue N demo notifications, wait for them and exit (0 when all were delivered)
+  --demo N          also enqueue N demo notifications, wait for them and exit (0 when all were delivered);
+                    against the simulator, 5,000 more go first as a warm-up, not counted
   --data-dir DIR    Redis data, simulator credentials, the API key and logs (default .data)
   --api-port P      HTTP API port (default 8080, or a free one if taken; 0 = a free one)
   --metrics-port P  worker /metrics port (default 9464, or a free one if taken)

@@ -23,6 +23,9 @@ describe('pushfleet start --demo', () => {
     expect(stdout).toMatch(/^ {2}API {8}http:\/\/127\.0\.0\.1:\d+/m);
     expect(stdout).toMatch(/^ {2}metrics {4}http:\/\/127\.0\.0\.1:\d+\/metrics/m);
     expect(stdout).toMatch(/^ {2}simulator {2}https:\/\/127\.0\.0\.1:\d+/m);
+    // The warm-up goes first and is not counted: the demo's own 1,000 are exactly what it reports.
+    expect(stdout).toMatch(/^warm-up: 5000 notifications ended in \d+\.\d\d s \(not counted\)$/m);
+    expect(stdout.indexOf('warm-up:')).toBeLessThan(stdout.indexOf('delivered 1000'));
     expect(stdout).toMatch(/^delivered 1000\/1000 in \d+\.\d\d s \(\d+\/s\)$/m);
     expect(code).toBe(0);
     // Redis data and the simulator's credentials live under the data dir.
