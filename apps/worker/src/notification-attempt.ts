@@ -138,8 +138,8 @@ function unanswered(
 ): AttemptResult {
   if (!(err instanceof TransportError)) throw err;
   const at = Date.now();
-  const attempts: AttemptRecord[] = prior ? [...prior.attempts] : [];
-  attempts.push({ at, outcome: 'transport-error', reason: err.code });
+  const attempt: AttemptRecord = { at, outcome: 'transport-error', reason: err.code };
+  const attempts: AttemptRecord[] = prior ? [...prior.attempts, attempt] : [attempt];
   const retry = askPolicy(ctx, n, enqueuedAt, attempts.length, { kind: 'transport', code: err.code }, at);
   return { state: givenUp(retry, attempts) ?? { final: false, attempts }, retry, recordedInvalid: false };
 }
@@ -153,11 +153,11 @@ function answered(
   verdict: Verdict,
 ): AttemptResult | Promise<AttemptResult> {
   const at = Date.now();
-  const attempts: AttemptRecord[] = prior ? [...prior.attempts] : [];
   // Built field by field, not by spreads: this runs once per notification.
   const attempt: Writable<AttemptRecord> = { at, outcome: verdict.outcome, status: verdict.status };
   if (verdict.reason !== undefined) attempt.reason = verdict.reason;
-  attempts.push(attempt);
+  // A literal, not `[]` and a push: a push grows the empty array's store to 16 places (~150 bytes).
+  const attempts: AttemptRecord[] = prior ? [...prior.attempts, attempt] : [attempt];
   const state: Writable<NotificationState> = {
     // creds-broken is not final: the app is paused and the notification is sent again once it resumes.
     final: verdict.outcome !== 'retry' && verdict.outcome !== 'creds-broken',
