@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BroadcastClient, ChannelClient, ProviderToken } from '@pushfleet/apns';
+import { BroadcastClient, ChannelClient, Http2Pool, ProviderToken } from '@pushfleet/apns';
 import { loadSigningKey } from '@pushfleet/credentials';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type FleetChild, startChild } from './children.js';
@@ -18,9 +18,11 @@ const TOPIC = 'com.example.pushfleet';
 process.env.PUSHFLEET_SIMULATOR_MAIN = fileURLToPath(new URL('../dist/simulator-main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'pushfleet-sim-main-'));
 let sim: FleetChild | undefined;
+const others: FleetChild[] = [];
 afterAll(async () => {
   delete process.env.PUSHFLEET_SIMULATOR_MAIN;
   await sim?.stop();
+  await Promise.all(others.map((o) => o.stop()));
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -76,5 +78,59 @@ describe('simulator-main with PUSHFLEET_SIMULATOR_PROCESSES=2', () => {
     } finally {
       await channels.close();
     }
+  }, 60_000);
+});
+
+describe('simulator-main with PUSHFLEET_SIMULATOR_ENVIRONMENT', () => {
+  /** One notification through a simulator-main child of `environment` (unset: the default). */
+  const deliverOne = async (name: string, environment?: string) => {
+    const simDir = join(dir, name);
+    const child = await startChild(
+      'simulator',
+      {
+        PUSHFLEET_SIMULATOR_DIR: simDir,
+        PUSHFLEET_SIMULATOR_TOPIC: TOPIC,
+        PUSHFLEET_SIMULATOR_PROCESSES: '1',
+        ...(environment ? { PUSHFLEET_SIMULATOR_ENVIRONMENT: environment } : {}),
+      },
+      join(dir, 'logs'),
+    );
+    others.push(child);
+    const creds = await ensureSimulatorCredentials(simDir, TOPIC);
+    const token = new ProviderToken({
+      key: loadSigningKey(readFileSync(creds.keyFile, 'utf8'), 'simulator key'),
+      keyId: creds.keyId,
+      teamId: creds.teamId,
+    });
+    const pool = new Http2Pool({
+      url: String(child.ready.url),
+      ca: creds.caPem,
+      auth: { kind: 'token', token },
+    });
+    try {
+      return await pool.send({
+        token: 'ab'.repeat(32),
+        topic: TOPIC,
+        pushType: 'alert',
+        payload: '{"aps":{}}',
+      });
+    } finally {
+      await pool.close();
+    }
+  };
+
+  it('plays the sandbox by default (a unique id on every 200) and production when asked (none)', async () => {
+    const sandbox = await deliverOne('sandbox');
+    expect(sandbox.outcome).toBe('delivered');
+    expect(sandbox.uniqueId).toMatch(/^[0-9a-f-]{36}$/i);
+    const production = await deliverOne('production', 'production');
+    expect(production.outcome).toBe('delivered');
+    expect(production.uniqueId).toBeUndefined();
+  }, 60_000);
+
+  it('refuses any other value, naming the variable', async () => {
+    await expect(deliverOne('bad', 'staging')).rejects.toThrow(
+      /PUSHFLEET_SIMULATOR_ENVIRONMENT must be development or production; got "staging"/,
+    );
   }, 60_000);
 });

@@ -9,6 +9,11 @@
  * (node:cluster hands each connection to one of them), as bench:e2e's do: one process answered the demo at 68%
  * of the bench's rate. Each keeps the channel registry, and relays every change it makes to the others through
  * this process, so a channel created on one connection is known on all of them.
+ *
+ * PUSHFLEET_SIMULATOR_ENVIRONMENT is the APNs environment it plays: `development` (the sandbox, the default:
+ * what an app is built against, with `apns-unique-id` on every 200) or `production` (no unique ids, as
+ * bench:e2e's simulator; the demo runs it so, since the sandbox's extra header cost the simulator ~20% more CPU
+ * per request and the worker ~1-3 µs, a gap between the demo and the bench that was the sandbox's, not the fleet's).
  */
 import cluster, { type Worker } from 'node:cluster';
 import { once } from 'node:events';
@@ -23,6 +28,7 @@ if (!dir || !topic) {
   process.exit(1);
 }
 const processes = simulatorProcesses(process.env.PUSHFLEET_SIMULATOR_PROCESSES);
+const environment = simulatorEnvironment(process.env.PUSHFLEET_SIMULATOR_ENVIRONMENT);
 
 interface ChannelMessage {
   readonly type: 'channel';
@@ -42,6 +48,7 @@ async function runSimulator(dir: string, topic: string): Promise<void> {
     keys: [{ keyId: creds.keyId, teamId: creds.teamId, publicKeyPem: creds.publicKeyPem }],
     topics: [topic],
     record: 'counters',
+    environment,
   });
   if (cluster.isWorker) {
     sim.channels.onChange = (change) => process.send?.({ type: 'channel', change } satisfies ChannelMessage);
@@ -125,4 +132,14 @@ function simulatorProcesses(raw: string | undefined): number {
     process.exit(1);
   }
   return n;
+}
+
+/** PUSHFLEET_SIMULATOR_ENVIRONMENT, checked; by default the sandbox (`development`). */
+function simulatorEnvironment(raw: string | undefined): 'development' | 'production' {
+  if (raw === undefined || raw === '') return 'development';
+  if (raw === 'development' || raw === 'production') return raw;
+  process.stderr.write(
+    `simulator: PUSHFLEET_SIMULATOR_ENVIRONMENT must be development or production; got "${raw}"\n`,
+  );
+  process.exit(1);
 }

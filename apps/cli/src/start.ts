@@ -117,7 +117,12 @@ export async function runStart(options: StartOptions): Promise<number> {
       const startSim = () =>
         startChild(
           'simulator',
-          { PUSHFLEET_SIMULATOR_DIR: simulatorDir(dataDir), PUSHFLEET_SIMULATOR_TOPIC: DEMO_TOPIC },
+          {
+            PUSHFLEET_SIMULATOR_DIR: simulatorDir(dataDir),
+            PUSHFLEET_SIMULATOR_TOPIC: DEMO_TOPIC,
+            // The demo measures what bench:e2e does: APNs as production (no sandbox unique ids).
+            ...(options.demo !== undefined ? { PUSHFLEET_SIMULATOR_ENVIRONMENT: 'production' } : {}),
+          },
           logDir,
         );
       const child = await startSim();
@@ -168,7 +173,10 @@ export async function runStart(options: StartOptions): Promise<number> {
     say(`  API        ${apiUrl}  (POST /v1/notifications, docs at ${apiUrl}/docs)`);
     say(`  API key    ${apiKey.key}  (every app; kept in ${localApiKeyFile(dataDir)})`);
     say(`  metrics    ${worker.current.ready.metricsUrl}`);
-    if (sim) say(`  simulator  ${sim.url}  (APNs HTTP/2, trust ${simulatorCaFile(dataDir)})`);
+    if (sim)
+      say(
+        `  simulator  ${sim.url}  (APNs HTTP/2${options.demo !== undefined ? ' as production, for the demo' : ''}, trust ${simulatorCaFile(dataDir)})`,
+      );
     if (sim?.managementUrl)
       say(`  channels   ${sim.managementUrl}  (the simulator's channel-management API)`);
     else if (process.env.PUSHFLEET_CONFIG) say(`  APNs       the apps of ${process.env.PUSHFLEET_CONFIG}`);
