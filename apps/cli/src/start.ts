@@ -234,7 +234,7 @@ function demoTopic(): string {
 }
 
 /**
- * Enqueue `count` demo notifications (numbered `label` for their text) in bench:e2e's mix: calls of
+ * Enqueue `count` demo notifications (their text ends "of <label>") in bench:e2e's mix: calls of
  * DEMO_BATCH, every fifth a fan-out, the others distinct payloads. In calls, as a producer of many should
  * send: the workers start on the first jobs while the rest is validated (one sendMany of 200,000 validated
  * for 2 s before enqueueing any). Resolves to the ids, in order.
