@@ -255,8 +255,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const close = () =>
       (closing ??= (async () => {
         const legacyClosed = Promise.all([legacy.close(), managementServer?.close()]);
-        const closed = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+        // Our GOAWAY first: from Node 24 a server's close() sends its own, without the reason, to every session.
         for (const c of connections) c.goAway('Shutdown');
+        const closed = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
         const timeoutMs = options.closeTimeoutMs ?? D.closeTimeoutMs;
         const timer = setTimeout(() => {
           for (const c of connections) c.destroy();
