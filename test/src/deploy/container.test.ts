@@ -3,6 +3,7 @@
  * stages, production dependencies, a non-root user and the /healthz health check; every service's command
  * exists in the built layout; ports, environment, volumes and Prometheus's scrape targets agree.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { OPS_PATHS, SHUTDOWN_DEADLINE_MS } from '@pushfleet/worker';
@@ -74,6 +75,32 @@ describe('Dockerfile', () => {
     const cmd = JSON.parse(finalStage.find((s) => s.op === 'CMD')!.args) as string[];
     expect(cmd[0]).toBe('node');
     expect(inImage(cmd[1]!), `${cmd[1]} (run npm run build)`).toBe(true);
+  });
+
+  it("runs a Node.js the package's engines allow, with NODE_OPTIONS that Node.js accepts", () => {
+    const version = /^NODE_VERSION=(\d+)(?:\.(\d+))?/.exec(
+      steps.find((s) => s.op === 'ARG' && s.args.startsWith('NODE_VERSION='))?.args ?? '',
+    );
+    expect(version, 'ARG NODE_VERSION=<major>[.<minor>]').not.toBeNull();
+    const engines = (JSON.parse(readText('package.json')) as { engines: { node: string } }).engines.node;
+    const least = /^>=(\d+)\.(\d+)$/.exec(engines);
+    expect(least, `engines.node ${engines}: this test reads only ">=major.minor"`).not.toBeNull();
+    const [major, minor] = [Number(version![1]), Number(version![2] ?? 0)];
+    const [leastMajor, leastMinor] = [Number(least![1]), Number(least![2])];
+    expect(
+      major > leastMajor || (major === leastMajor && minor >= leastMinor),
+      `${version![0]} ${engines}`,
+    ).toBe(true);
+    // Node.js refuses to start on a flag NODE_OPTIONS may not carry, or on an unknown one.
+    const env = finalStage.find((s) => s.op === 'ENV')?.args ?? '';
+    const options = /NODE_OPTIONS=(\S+)/.exec(env)?.[1];
+    expect(options, 'NODE_OPTIONS in the runtime ENV').toBeDefined();
+    const run = spawnSync(process.execPath, ['-e', '0'], {
+      env: { ...process.env, NODE_OPTIONS: options },
+      encoding: 'utf8',
+    });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
   });
 
   it('copies only paths that exist in the build context', () => {
