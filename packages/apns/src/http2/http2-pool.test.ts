@@ -281,10 +281,19 @@ describe('Http2Pool connection life', () => {
 
 describe('Http2Pool request timeouts', () => {
   it('times out requests waiting for a stream slot, and the slot freed later finds no empty place in the queue', async () => {
-    // One stream at a time and no answers: the first request times out on its stream, the other two in the
-    // queue, in the same tick; the stream's end then pumps the queue.
-    await using server = await startTestServer(() => {}, { settings: { maxConcurrentStreams: 1 } });
+    // One stream at a time and no answers after the first: the first request times out on its stream, the other
+    // two in the queue, in the same tick; the stream's end then pumps the queue. The connection is up before
+    // the three are sent, so their deadlines are microseconds apart, not a TLS handshake apart (a tick falling
+    // between them would rightly send the second on the freed stream).
+    let answered = 0;
+    await using server = await startTestServer(
+      (stream, headers) => {
+        if (answered++ === 0) ok(stream, headers);
+      },
+      { settings: { maxConcurrentStreams: 1 } },
+    );
     await using p = pool(server, { requestTimeoutMs: 300 });
+    expect((await p.send(request())).outcome).toBe('delivered');
     const errors = await Promise.all(
       Array.from({ length: 3 }, () => p.send(request()).catch((e: unknown) => e)),
     );
