@@ -69,6 +69,10 @@ export interface BenchFleet extends AsyncDisposable {
   readonly redisServer: { readonly url: string; close(): Promise<void> };
   /** Children killed when this process exits; a caller adds the ones it forks itself. */
   readonly children: ChildProcess[];
+  /** Start the clock of the simulator's CPU (every process of the server the workers' app sends to). */
+  markSimulator(): Promise<void>;
+  /** The simulator's CPU since `markSimulator`, in µs: its own cost per notification, phase by phase. */
+  simulatorCpuMicros(): Promise<number>;
   startWorker(options: BenchWorkerOptions): Promise<BenchWorker>;
   /** SIGTERM (the worker drains), then wait for it to exit. */
   stopWorker(worker: BenchWorker): Promise<void>;
@@ -169,6 +173,8 @@ export async function startBenchFleet(options: {
     const child = fork(WORKER_MAIN, [], {
       env: {
         PATH: process.env.PATH ?? '',
+        // Node's flags reach the workers as they reach `pushfleet worker`'s forks (the image sets a semi-space).
+        ...(process.env.NODE_OPTIONS ? { NODE_OPTIONS: process.env.NODE_OPTIONS } : {}),
         REDIS_URL: redisServer.url,
         ...appEnv,
         PUSHFLEET_METRICS_PORT: '0',
@@ -181,6 +187,19 @@ export async function startBenchFleet(options: {
     const [m] = (await once(child, 'message')) as [{ metricsUrl: string }];
     return { child, metricsUrl: m.metricsUrl };
   };
+  // One question at a time to the server in use: the HTTP/2 simulator's primary sums its workers' CPU
+  // ('mark' / 'cpu'); the legacy gateway restarts its clock at 'reset' and answers `{waitFor: 0}` at once.
+  const askServer = async <T>(message: unknown): Promise<T> => {
+    const server = gateway ?? sim;
+    const reply = once(server, 'message') as Promise<[T]>;
+    server.send(message as string);
+    return (await reply)[0];
+  };
+  const markSimulator = async (): Promise<void> => {
+    await askServer(gateway ? 'reset' : 'mark');
+  };
+  const simulatorCpuMicros = async (): Promise<number> =>
+    (await askServer<{ cpuMicros: number }>(gateway ? { waitFor: 0 } : 'cpu')).cpuMicros;
   const stopWorker = async (w: BenchWorker): Promise<void> => {
     if (w.child.exitCode !== null || w.child.signalCode !== null) return;
     const exited = once(w.child, 'exit');
@@ -209,6 +228,8 @@ export async function startBenchFleet(options: {
     legacy,
     redisServer,
     children,
+    markSimulator,
+    simulatorCpuMicros,
     startWorker,
     stopWorker,
     close,

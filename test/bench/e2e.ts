@@ -18,13 +18,20 @@
  *    the last final outcome (read from the fleet's own per-notification records), latency is enqueue to final
  *    outcome per notification, worker CPU comes from the workers' /metrics and RSS from /proc (sampled twice a second).
  *
+ * CPU per notification of every process, in both phases, so a run shows where the two cores went (on 2 busy
+ * cores a rate is about 2 / the CPU µs all processes spend per notification): the raw client's and the
+ * simulator's in phase 1; the workers', Redis's, the simulator's and this process's (the SDK's producer, and
+ * the bench's polls) in phase 2. The simulator's comes from its own processes (CPU since a mark).
+ *
  * `--transport legacy`: the same through the binary gateway (the simulator's, in its own process, counters only)
  * with a certificate-auth legacy app in the workers; the raw ceiling is then the `LegacyClient` with the fleet's
  * defaults (its resend ring) sending straight to the gateway. Both are timed to the last verdict, one delivery
  * window (500 ms) after the last write.
  *
  * The last line is one JSON object: e2e_per_s, raw_per_s, ratio, p50_ms, p99_ms, enqueue_per_s, worker_rss_mb,
- * worker_cpu_us (per notification), raw_cpu_us, redis_cpu_us (Redis's CPU per notification, INFO cpu).
+ * worker_cpu_us (per notification), raw_cpu_us, redis_cpu_us (Redis's CPU per notification, INFO cpu),
+ * producer_cpu_us (this process, first enqueue to last outcome), sim_cpu_us and raw_sim_cpu_us (the
+ * simulator's, in the fleet's phase and in the raw client's).
  */
 import { fork } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -112,6 +119,7 @@ await warmUp();
 const baseline = { [APP]: await outcomeCounts(redis, APP) };
 const cpuBefore = await Promise.all(workers.map((w) => metric(w.metricsUrl, 'process_cpu_seconds_total')));
 const redisCpuBefore = await redisCpuSeconds();
+await fleet.markSimulator();
 let peakRss = 0;
 const rssTimer = setInterval(async () => {
   const rss = await Promise.all(workers.map(workerRssBytes));
@@ -122,6 +130,7 @@ const rssTimer = setInterval(async () => {
 // of 200,000 ids built during the run was ~1 µs per notification of the 2 cores the fleet runs on).
 const calls: (readonly [ids: readonly string[], at: number])[] = [];
 const started = Date.now();
+const producerCpuBefore = process.cpuUsage();
 let nextCall = 0;
 /** One caller: takes the next call of 1,000 until none is left (`--callers` of them run at once). */
 async function caller(): Promise<void> {
@@ -142,6 +151,8 @@ const outcome = await waitForNotifications(redis, {
   pollMs: 50,
 });
 const deliverSeconds = (Date.now() - started) / 1000;
+const producerCpu = process.cpuUsage(producerCpuBefore);
+const simCpuMicros = await fleet.simulatorCpuMicros();
 clearInterval(rssTimer);
 const cpuAfter = await Promise.all(workers.map((w) => metric(w.metricsUrl, 'process_cpu_seconds_total')));
 const workerCpu = cpuAfter.reduce((s, v, i) => s + v - cpuBefore[i]!, 0);
@@ -179,15 +190,20 @@ const result = {
   worker_cpu_us: Number(((workerCpu * 1e6) / total).toFixed(1)),
   raw_cpu_us: Number(raw.cpuMicrosPerNotification.toFixed(1)),
   redis_cpu_us: Number(((redisCpu * 1e6) / total).toFixed(1)),
+  producer_cpu_us: Number(((producerCpu.user + producerCpu.system) / total).toFixed(1)),
+  sim_cpu_us: Number((simCpuMicros / total).toFixed(1)),
+  raw_sim_cpu_us: Number(raw.simCpuMicrosPerNotification.toFixed(1)),
   workers: workerCount,
   transport,
   redis: values.redis,
 };
 console.log(
-  `raw ${fleet.legacy ? 'LegacyClient' : 'Http2Pool'}: ${result.raw_per_s}/s, ${result.raw_cpu_us} µs CPU per notification\n` +
+  `raw ${fleet.legacy ? 'LegacyClient' : 'Http2Pool'}: ${result.raw_per_s}/s, ${result.raw_cpu_us} µs CPU per notification ` +
+    `(simulator ${result.raw_sim_cpu_us} µs)\n` +
     `fleet (${workerCount} worker process(es)): enqueue ${result.enqueue_per_s}/s, delivered ${delivered}/${total} ` +
     `at ${e2ePerS}/s (ratio ${result.ratio}), enqueue-to-verdict p50 ${result.p50_ms} ms p99 ${result.p99_ms} ms, ` +
-    `worker ${result.worker_cpu_us} µs CPU per notification (Redis ${result.redis_cpu_us} µs), peak RSS ${result.worker_rss_mb} MB`,
+    `worker ${result.worker_cpu_us} µs CPU per notification (Redis ${result.redis_cpu_us} µs, producer ` +
+    `${result.producer_cpu_us} µs, simulator ${result.sim_cpu_us} µs), peak RSS ${result.worker_rss_mb} MB`,
 );
 console.log(JSON.stringify(result));
 process.exit(0);
@@ -220,8 +236,13 @@ async function redisCpuSeconds(): Promise<number> {
   return seconds;
 }
 
+/** What the raw phase measured: the client's rate and CPU, and the simulator's CPU over the same notifications. */
+type RawReport = Pick<ClientReport, 'perSecond' | 'cpuMicrosPerNotification'> & {
+  readonly simCpuMicrosPerNotification: number;
+};
+
 /** bench:http2's `ours` client (Http2Pool, `--connections` sessions, 1,000 in flight), in its own process. */
-async function rawHttp2(): Promise<ClientReport> {
+async function rawHttp2(): Promise<RawReport> {
   const rawJob: ClientJob = {
     name: 'ours',
     url: ready.url,
@@ -239,20 +260,19 @@ async function rawHttp2(): Promise<ClientReport> {
   });
   children.push(client);
   client.send(rawJob);
-  return await new Promise<ClientReport>((resolve, reject) => {
+  const report = await new Promise<ClientReport>((resolve, reject) => {
     client.on('message', (m: unknown) => {
-      // After its warm-up the client waits for 'go' (bench:http2 resets the simulator's CPU clock there).
-      if (m === 'warm') client.send('go');
+      // After its warm-up the client waits for 'go': the simulator's CPU clock starts there.
+      if (m === 'warm') void fleet.markSimulator().then(() => client.send('go'), reject);
       else if (typeof m === 'object' && m !== null) resolve(m as ClientReport);
     });
     client.once('exit', (code) => reject(new Error(`raw client exited with ${code} before reporting`)));
   });
+  return { ...report, simCpuMicrosPerNotification: (await fleet.simulatorCpuMicros()) / total };
 }
 
 /** The LegacyClient with the fleet's defaults, in this process, 1,000 sends per event-loop turn. */
-async function rawLegacy(
-  gateway: BenchLegacyGateway,
-): Promise<Pick<ClientReport, 'perSecond' | 'cpuMicrosPerNotification'>> {
+async function rawLegacy(gateway: BenchLegacyGateway): Promise<RawReport> {
   const legacy = new LegacyClient({
     host: '127.0.0.1',
     port: gateway.port,
@@ -265,6 +285,7 @@ async function rawLegacy(
     return { token: x.token, topic: TOPIC, pushType: 'alert', payload: JSON.stringify(x.payload) };
   };
   await Promise.all(Array.from({ length: WARM_UP }, (_, i) => legacy.send(request(total + i)))); // warm-up
+  await fleet.markSimulator();
   const cpu = process.cpuUsage();
   const started = performance.now();
   // Through `submit`, as the worker sends: no promise per notification.
@@ -284,6 +305,11 @@ async function rawLegacy(
   });
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
+  const simCpuMicros = await fleet.simulatorCpuMicros();
   await legacy.close();
-  return { perSecond: total / seconds, cpuMicrosPerNotification: (used.user + used.system) / total };
+  return {
+    perSecond: total / seconds,
+    cpuMicrosPerNotification: (used.user + used.system) / total,
+    simCpuMicrosPerNotification: simCpuMicros / total,
+  };
 }
