@@ -185,7 +185,13 @@ describe('Http2Pool (node:http2 peer) ExpiredProviderToken', () => {
       [1, 'bearer t2'],
     ]);
     await sleep(400);
-    expect([...events].sort()).toEqual(['closed:expired-provider-token', 'opened', 'opened']);
+    const seen = [...events];
+    expect(seen.filter((e) => e !== 'opened')).toEqual(['closed:expired-provider-token']);
+    // The retry may go out while its new connection still has the provisional limit of 1 stream (the server's
+    // SETTINGS not read yet, seen on Node 24): the pool is then full and opens one more, as it does under load.
+    const opened = seen.filter((e) => e === 'opened').length;
+    expect(opened).toBeGreaterThanOrEqual(2);
+    expect(opened).toBeLessThanOrEqual(3);
   });
 
   it('mints once for concurrent rejections and gives up after the second write', async () => {
