@@ -188,7 +188,8 @@ export async function startBenchFleet(options: {
     return { child, metricsUrl: m.metricsUrl };
   };
   // One question at a time to the server in use: the HTTP/2 simulator's primary sums its workers' CPU
-  // ('mark' / 'cpu'); the legacy gateway restarts its clock at 'reset' and answers `{waitFor: 0}` at once.
+  // ('mark' / 'cpu'); the legacy gateway restarts its clock at 'reset' (which also zeroes its counters, read by no
+  // bench here) and answers `{waitFor: 0}` at once.
   const askServer = async <T>(message: unknown): Promise<T> => {
     const server = gateway ?? sim;
     const reply = once(server, 'message') as Promise<[T]>;
