@@ -52,6 +52,8 @@ export interface BenchWorkerOptions {
   readonly concurrency: string;
   /** Write a CPU profile (node --cpu-prof) into this directory. */
   readonly profileDir?: string | undefined;
+  /** Notifications in flight per worker (PUSHFLEET_MAX_IN_FLIGHT). @defaultValue the worker's default */
+  readonly maxInFlight?: string | undefined;
 }
 
 export interface BenchFleet extends AsyncDisposable {
@@ -179,6 +181,7 @@ export async function startBenchFleet(options: {
         ...appEnv,
         PUSHFLEET_METRICS_PORT: '0',
         PUSHFLEET_CONCURRENCY: w.concurrency,
+        ...(w.maxInFlight !== undefined ? { PUSHFLEET_MAX_IN_FLIGHT: w.maxInFlight } : {}),
       },
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       execArgv: w.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${w.profileDir}`] : [],

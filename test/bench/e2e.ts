@@ -3,7 +3,7 @@
  *
  *   node test/dist/bench/e2e.js [--notifications 200000] [--workers 1] [--concurrency 64] [--sim-workers 2]
  *                               [--connections 2] [--fan-out 0.2] [--profile DIR] [--transport http2|legacy]
- *                               [--redis single|cluster] [--job-size 100] [--callers 1]
+ *                               [--redis single|cluster] [--job-size 100] [--callers 1] [--max-in-flight N]
  *
  * Processes: Redis (AOF on, everysec: what a deployment runs; `--redis cluster`: a 3-master, 3-replica Redis
  * Cluster on loopback, AOF on every node), the simulator (bench:http2's, counters only, in its
@@ -76,6 +76,8 @@ const { values } = parseArgs({
     transport: { type: 'string', default: 'http2' },
     /** `single` (one redis-server) or `cluster` (3 masters + 3 replicas). */
     redis: { type: 'string', default: 'single' },
+    /** The workers' PUSHFLEET_MAX_IN_FLIGHT (their default when left out). */
+    'max-in-flight': { type: 'string' },
   },
 });
 const transport = values.transport;
@@ -108,7 +110,11 @@ const raw = fleet.legacy ? await rawLegacy(fleet.legacy) : await rawHttp2();
 // 2. The fleet: workers, then the producer.
 const workers = await Promise.all(
   Array.from({ length: workerCount }, () =>
-    fleet.startWorker({ concurrency: values.concurrency, profileDir: values.profile }),
+    fleet.startWorker({
+      concurrency: values.concurrency,
+      profileDir: values.profile,
+      maxInFlight: values['max-in-flight'],
+    }),
   ),
 );
 const jobSize = values['job-size'] === undefined ? undefined : Number(values['job-size']);

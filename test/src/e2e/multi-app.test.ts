@@ -17,7 +17,12 @@ import {
   type Simulator,
   startSimulator,
 } from '@pushfleet/simulator';
-import { type FleetWorker, loadWorkerConfig, startFleetWorker } from '@pushfleet/worker';
+import {
+  DEFAULT_MAX_IN_FLIGHT,
+  type FleetWorker,
+  loadWorkerConfig,
+  startFleetWorker,
+} from '@pushfleet/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const dir = mkdtempSync(join(tmpdir(), 'pushfleet-multi-'));
@@ -27,6 +32,7 @@ let sim: Simulator;
 let worker: FleetWorker;
 let producer: Producer;
 let newsCert: ReturnType<typeof createApnsClientCertificate>;
+let fleetFile: string;
 const env: Record<string, string> = {};
 
 function writeConfig(name: string, apps: unknown[]): string {
@@ -67,6 +73,7 @@ beforeAll(async () => {
       credentials: { type: 'certificate', certificate: 'news.p12', passphraseEnv: 'NEWS_P12_PASS' },
     },
   ]);
+  fleetFile = file;
   worker = await startFleetWorker(loadWorkerConfig({ ...env, PUSHFLEET_CONFIG: file }), {
     processMetrics: false,
   });
@@ -118,6 +125,23 @@ describe('two apps, two identities, one worker', () => {
     // The one worker signed the shop app's token once, and no refresh failed.
     expect(text).toMatch(/pushfleet_provider_token_refreshes_total\{app="shop",result="minted"\} 1\n/);
     expect(text).not.toMatch(/pushfleet_provider_token_refreshes_total\{[^}]*result="failed"/);
+  });
+});
+
+describe('the worker process settings', () => {
+  it('PUSHFLEET_MAX_IN_FLIGHT: the default, a value, and a bad one refused by name', () => {
+    const load = (value?: string) =>
+      loadWorkerConfig({
+        ...env,
+        PUSHFLEET_CONFIG: fleetFile,
+        ...(value === undefined ? {} : { PUSHFLEET_MAX_IN_FLIGHT: value }),
+      }).maxInFlight;
+    expect(load()).toBe(DEFAULT_MAX_IN_FLIGHT);
+    expect(load('300')).toBe(300);
+    for (const bad of ['0', '2.5', 'many'])
+      expect(() => load(bad)).toThrow(
+        `PUSHFLEET_MAX_IN_FLIGHT: must be an integer from 1 to 1000000; got "${bad}"`,
+      );
   });
 });
 

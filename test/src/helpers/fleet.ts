@@ -35,6 +35,8 @@ export interface TestFleetOptions {
   apps?: (sim: Simulator, key: ProviderKey) => ResolvedApp[];
   /** Extra worker options (e.g. a short credsRetryDelayMs). */
   worker?: StartFleetWorkerOptions;
+  /** The worker's PUSHFLEET_MAX_IN_FLIGHT. @defaultValue the worker's default */
+  maxInFlight?: number;
 }
 
 let counter = 0;
@@ -66,6 +68,7 @@ export async function startTestFleet(options: TestFleetOptions = {}): Promise<Te
       metricsPort: 0,
       concurrency: 64,
       legacyConcurrency: 1024,
+      ...(options.maxInFlight !== undefined ? { maxInFlight: options.maxInFlight } : {}),
       channelManagementUrl: sim.managementUrl,
     },
     { processMetrics: false, ...options.worker },
