@@ -8,8 +8,8 @@
  *   PUSHFLEET_CONCURRENCY                         the most jobs in flight per HTTP/2 app (default 256; below it the
  *                                                 number follows the transport's capacity: job-intake.ts)
  *   PUSHFLEET_LEGACY_CONCURRENCY                  the most jobs in flight per legacy app (default 4096)
- *   PUSHFLEET_MAX_IN_FLIGHT                       the most notifications in flight per HTTP/2 app (default 2000;
- *                                                 below it, the sessions' stream limits and throttling decide)
+ *   PUSHFLEET_MAX_IN_FLIGHT                       the most notifications in flight per HTTP/2 app (default: the
+ *                                                 sessions' stream limits, which it can only lower)
  *   PUSHFLEET_LOG_LEVEL                           fatal|error|warn|info|debug|trace|silent (default info)
  *   PUSHFLEET_CHANNEL_MANAGEMENT_URL              channel-management origin for apps not on Apple's push hosts
  *                                                 (the simulator's management port); Apple's hosts need none
@@ -27,14 +27,6 @@ import {
 import { DEFAULT_LOG_LEVEL, isLogLevel, LOG_LEVELS, type LogLevel } from '@pushfleet/log';
 import { ValidationError } from '@pushfleet/queue';
 
-/**
- * Notifications a worker process has in flight per HTTP/2 app by default: two sessions at Apple's 1,000
- * streams (node-apn, apns2 and pushy hold one). A worker sends at most this many per round trip (2,000 / 40
- * ms = 50,000/s, about what one process sends); past what fills the round trip, more only queues: bench:e2e
- * at the pool's whole capacity (4 sessions × 1,000) was no faster and held 15 MB more (docs/benchmarks.md).
- */
-export const DEFAULT_MAX_IN_FLIGHT = 2000;
-
 export interface WorkerConfig {
   readonly redisUrl: string;
   readonly apps: readonly ResolvedApp[];
@@ -43,8 +35,11 @@ export interface WorkerConfig {
   readonly concurrency: number;
   /** Jobs in flight per legacy app (each waits out the delivery window). */
   readonly legacyConcurrency: number;
-  /** Notifications in flight per HTTP/2 app, at most. @defaultValue DEFAULT_MAX_IN_FLIGHT */
-  readonly maxInFlight?: number;
+  /**
+   * Notifications in flight per HTTP/2 app, at most: a bound on what one process holds and sends at once,
+   * below the transport's capacity (sessions × the server's stream limit). @defaultValue the capacity alone
+   */
+  readonly maxInFlight?: number | undefined;
   /** @defaultValue DEFAULT_LOG_LEVEL */
   readonly logLevel?: LogLevel;
   /** Channel-management origin for apps whose push host is not Apple's (e.g. the simulator's management port). */
@@ -78,7 +73,9 @@ export function loadWorkerConfig(
     metricsPort: integerFromEnv(env, 'PUSHFLEET_METRICS_PORT', 9464, 0, 65535),
     concurrency: integerFromEnv(env, 'PUSHFLEET_CONCURRENCY', 256, 1, 100_000),
     legacyConcurrency: integerFromEnv(env, 'PUSHFLEET_LEGACY_CONCURRENCY', 4096, 1, 100_000),
-    maxInFlight: integerFromEnv(env, 'PUSHFLEET_MAX_IN_FLIGHT', DEFAULT_MAX_IN_FLIGHT, 1, 1_000_000),
+    ...(env.PUSHFLEET_MAX_IN_FLIGHT?.trim()
+      ? { maxInFlight: integerFromEnv(env, 'PUSHFLEET_MAX_IN_FLIGHT', 0, 1, 1_000_000) }
+      : {}),
     logLevel: logLevel(env),
     ...(env.PUSHFLEET_CHANNEL_MANAGEMENT_URL?.trim()
       ? { channelManagementUrl: env.PUSHFLEET_CHANNEL_MANAGEMENT_URL.trim() }

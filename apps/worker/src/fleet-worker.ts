@@ -21,7 +21,7 @@ import { Worker } from 'bullmq';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { AdaptiveLimiter } from './adaptive-limiter.js';
 import { type BroadcastWorker, startBroadcastWorker } from './broadcast-worker.js';
-import { DEFAULT_MAX_IN_FLIGHT, type WorkerConfig } from './config.js';
+import type { WorkerConfig } from './config.js';
 import { startDeadTokenWebhooks } from './dead-token-webhook.js';
 import {
   CLEANUP_DEADLINE_MS,
@@ -161,8 +161,8 @@ export async function startFleetWorker(
       );
     const limiter = new AdaptiveLimiter(client, {
       ...(client.capacity ? { capacity: () => client.capacity?.() ?? 0 } : {}),
-      // A legacy window is its resend ring, which no answer frees; an HTTP/2 one is capped (config.ts).
-      ...(app.transport === 'legacy' ? {} : { max: config.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT }),
+      // A legacy window is its resend ring, which no answer frees: the ceiling is for HTTP/2 apps (config.ts).
+      ...(app.transport !== 'legacy' && config.maxInFlight !== undefined ? { max: config.maxInFlight } : {}),
       onLimit: (limit) => metrics.sendLimit.set({ app: app.name }, limit),
     });
     metrics.sendLimit.set({ app: app.name }, limiter.limit);

@@ -17,12 +17,7 @@ import {
   type Simulator,
   startSimulator,
 } from '@pushfleet/simulator';
-import {
-  DEFAULT_MAX_IN_FLIGHT,
-  type FleetWorker,
-  loadWorkerConfig,
-  startFleetWorker,
-} from '@pushfleet/worker';
+import { type FleetWorker, loadWorkerConfig, startFleetWorker } from '@pushfleet/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const dir = mkdtempSync(join(tmpdir(), 'pushfleet-multi-'));
@@ -129,14 +124,15 @@ describe('two apps, two identities, one worker', () => {
 });
 
 describe('the worker process settings', () => {
-  it('PUSHFLEET_MAX_IN_FLIGHT: the default, a value, and a bad one refused by name', () => {
+  it('PUSHFLEET_MAX_IN_FLIGHT: unset (the capacity alone), a value, and a bad one refused by name', () => {
     const load = (value?: string) =>
       loadWorkerConfig({
         ...env,
         PUSHFLEET_CONFIG: fleetFile,
         ...(value === undefined ? {} : { PUSHFLEET_MAX_IN_FLIGHT: value }),
       }).maxInFlight;
-    expect(load()).toBe(DEFAULT_MAX_IN_FLIGHT);
+    expect(load()).toBeUndefined();
+    expect(load(' ')).toBeUndefined();
     expect(load('300')).toBe(300);
     for (const bad of ['0', '2.5', 'many'])
       expect(() => load(bad)).toThrow(
