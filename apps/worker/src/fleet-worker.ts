@@ -242,14 +242,16 @@ export async function startFleetWorker(
   const webhooks = startDeadTokenWebhooks(config.apps, redis, registry, { log });
 
   const beforeScrape = async () => {
-    await scrapeGauges();
-    await Promise.all(runtimes.map((r) => r.broadcast?.beforeScrape()));
+    // Capacity first, in the same tick as scrapeGauges' in-flight and limit: read across its Redis await,
+    // a scrape could show a limit of one moment beside the capacity of a later one.
     for (const r of runtimes) {
       if (r.client.tokenAgeSeconds)
         metrics.providerTokenAge.set({ app: r.app.name }, r.client.tokenAgeSeconds());
       if (r.client.capacity)
         metrics.transportCapacity.set({ app: r.app.name, transport: r.app.transport }, r.client.capacity());
     }
+    await scrapeGauges();
+    await Promise.all(runtimes.map((r) => r.broadcast?.beforeScrape()));
   };
   const detail = () => ({ redis: redisReady ? 'ready' : 'down', apps: runtimes.map((r) => r.app.name) });
   const ops = createOpsServer(
