@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { findRedisServer, type RedisServer, startRedisServer } from './redis-server.js';
+import { findRedisServer, freePort, type RedisServer, startRedisServer } from './redis-server.js';
 
 const run = promisify(execFile);
 
@@ -93,7 +93,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       mkdirSync(dir);
       const args = ['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf')];
       args.push('--cluster-node-timeout', String(options.nodeTimeoutMs ?? 1000));
-      servers.push(await startRedisServer({ dir, args, persist: options.persist ?? false }));
+      servers.push(await startClusterNode(dir, args, options.persist ?? false));
     }
     // redis-cli makes the first `masters` nodes masters and the rest their replicas.
     const addresses = servers.map((s) => `${HOST}:${s.port}`);
@@ -225,4 +225,32 @@ async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what:
     if (Date.now() > deadline) throw new Error(`redis cluster: waited ${timeoutMs} ms for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/**
+ * One node on free ports for its clients and its cluster bus: the bus defaults to port + 10,000, which another
+ * process can hold (or which passes 65,535), and the node then exits; a port taken meanwhile is tried again.
+ */
+async function startClusterNode(
+  dir: string,
+  args: readonly string[],
+  persist: boolean,
+): Promise<RedisServer> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const [port, busPort] = [await freePort(), await freePort()];
+    if (port === busPort) continue;
+    try {
+      return await startRedisServer({
+        dir,
+        port,
+        persist,
+        args: [...args, '--cluster-port', String(busPort)],
+      });
+    } catch (err) {
+      lastError = err;
+      if (!/already in use/i.test((err as Error).message)) break;
+    }
+  }
+  throw lastError;
 }

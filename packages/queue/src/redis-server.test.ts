@@ -1,13 +1,15 @@
 /**
  * startRedisServer waits for a Redis that is reading a large data set back (it answers LOADING) past the
- * start timeout: `pushfleet start` on a data dir of 1.3 GB failed with "did not answer within 10000 ms".
+ * start timeout: `pushfleet start` on a data dir of 1.3 GB failed with "did not answer within 10000 ms". And
+ * when it exits, the error carries its reason.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startRedisServer } from './redis-server.js';
+import { freePort, startRedisServer } from './redis-server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pushfleet-redis-load-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -48,5 +50,22 @@ describe('startRedisServer', () => {
         args: ['--key-load-delay', '150', '--loading-process-events-interval-bytes', '1024'],
       }),
     ).rejects.toThrow(/was still loading its data after 1000 ms/);
+  }, 30_000);
+
+  it('says why it exited: a cluster bus port another process holds (redis logs it on stdout)', async () => {
+    // A cluster node listens on a second port too; CI saw one exit (1) with an empty reason.
+    const [port, busPort] = [await freePort(), await freePort()];
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(busPort, '127.0.0.1', resolve));
+    try {
+      await expect(
+        startRedisServer({
+          port,
+          args: ['--cluster-enabled', 'yes', '--cluster-port', String(busPort)],
+        }),
+      ).rejects.toThrow(new RegExp(`exited \\(1\\) on port ${port}: .*${busPort}.*already in use`, 's'));
+    } finally {
+      holder.close();
+    }
   }, 30_000);
 });

@@ -114,10 +114,13 @@ function spawnRedis(
   args.push('--save', '', '--appendonly', persist ? 'yes' : 'no', '--loglevel', 'warning', ...extraArgs);
   // umask 077 for redis alone: its RDB and AOF files (and the AOF directory) are created 0600 / 0700.
   const child = spawn('sh', ['-c', 'umask 077 && exec "$0" "$@"', binary, ...args], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Without a logfile redis logs to stdout, its reason for exiting ("Address already in use") included.
   let output = '';
-  child.stderr?.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-2000)));
+  const keep = (c: Buffer) => (output = (output + c.toString()).slice(-2000));
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   return new Promise<ChildProcess>((resolve, reject) => {
     let done = false;
     const started = Date.now();
