@@ -103,6 +103,10 @@ export class ClientConnection<S extends ClientStream, R extends string = never> 
   get inFlight(): number {
     return this.#streams.size;
   }
+  /** The server's first SETTINGS frame arrived: `maxConcurrentStreams` is its own, no longer the assumed 1. */
+  get settingsReceived(): boolean {
+    return this.#sawSettings;
+  }
   /** The server's current SETTINGS_MAX_CONCURRENT_STREAMS (1 until its first SETTINGS frame). */
   get maxConcurrentStreams(): number {
     return this.#limit;

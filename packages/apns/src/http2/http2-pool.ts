@@ -40,7 +40,8 @@ export interface Http2PoolStats {
  * share a connection), each an HTTP/2 {@link ClientConnection} from @pushfleet/h2.
  *
  * - Routing (session-router.ts): the session with the most free stream slots, else one pool-wide FIFO; the pool
- *   grows by one session, up to `maxSessions`, while requests wait and every session is at its stream limit.
+ *   grows by one session, up to `maxSessions`, while requests wait and every session is at its stream limit (a
+ *   session whose server SETTINGS have not come yet has no known limit: the pool waits for them).
  * - Backpressure: at most the server's limit of streams per session; the rest wait as the caller's own pending
  *   promises. The caller (the BullMQ worker's concurrency) bounds how many there are.
  * - Connection life: GOAWAY stops new streams on that session and hands back the streams above last-stream-id;
@@ -70,6 +71,8 @@ export class Http2Pool implements AsyncDisposable {
   #resent = 0;
   #recycledAt = 0;
   #opened = 0;
+  /** A grow was asked for while a session's stream limit was unknown (no SETTINGS yet): asked again once known. */
+  #growWhenSettled = false;
   #timer: NodeJS.Timeout | undefined;
   #closing: Promise<void> | undefined;
 
@@ -165,8 +168,9 @@ export class Http2Pool implements AsyncDisposable {
   /** Open the sessions the router asks for, unless the pool is closed and idle. */
   #grow(): void {
     if (this.#closing !== undefined && this.#pending.count === 0) return;
-    for (let n = this.#router.sessionsToOpen(this.#o.minSessions, this.#o.maxSessions); n > 0; n--)
-      this.#open();
+    const n = this.#router.sessionsToOpen(this.#o.minSessions, this.#o.maxSessions);
+    if (n === 0 && this.#router.awaitingSettings) this.#growWhenSettled = true;
+    for (let i = 0; i < n; i++) this.#open();
   }
 
   #open(): void {
@@ -316,6 +320,11 @@ export class Http2Pool implements AsyncDisposable {
       },
       onCapacity: (session) => {
         if (this.#router.waiting.size > 0) this.#router.pump(session);
+        // The load asked for more while this session's limit was unknown: now it is known, ask again.
+        if (this.#growWhenSettled && session.settingsReceived) {
+          this.#growWhenSettled = false;
+          this.#grow();
+        }
       },
       onOpened: () => {
         this.#opened++;

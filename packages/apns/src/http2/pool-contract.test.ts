@@ -187,11 +187,9 @@ describe('Http2Pool (node:http2 peer) ExpiredProviderToken', () => {
     await sleep(400);
     const seen = [...events];
     expect(seen.filter((e) => e !== 'opened')).toEqual(['closed:expired-provider-token']);
-    // The retry may go out while its new connection still has the provisional limit of 1 stream (the server's
-    // SETTINGS not read yet, seen on Node 24): the pool is then full and opens one more, as it does under load.
-    const opened = seen.filter((e) => e === 'opened').length;
-    expect(opened).toBeGreaterThanOrEqual(2);
-    expect(opened).toBeLessThanOrEqual(3);
+    // The retry may go out before its new connection read the server's SETTINGS (seen on Node 24): its limit is
+    // not known yet, so the pool opens no third (raw-peer.test.ts pins that).
+    expect(seen.filter((e) => e === 'opened')).toHaveLength(2);
   });
 
   it('mints once for concurrent rejections and gives up after the second write', async () => {

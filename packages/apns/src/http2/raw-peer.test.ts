@@ -62,3 +62,30 @@ describe('Http2Pool against a peer that answers PINGs but no request', () => {
     expect(server.connections[1]!.frames.filter((f) => f.type === 0x1)).toHaveLength(1);
   });
 });
+
+describe('Http2Pool against a server whose SETTINGS come late', () => {
+  it('opens no second connection while the first waits for the SETTINGS that tell its stream limit', async () => {
+    // Until the server's first SETTINGS a connection assumes 1 stream; sends in that moment used to find the
+    // pool "full" and open a spare connection (CI saw one on Node 24 under load). The answers wait for the
+    // SETTINGS, as a server's preface comes first.
+    const settingsDelayMs = 300;
+    const MAX_CONCURRENT_STREAMS = 0x3;
+    await using server = await startRawH2Server(
+      (connection, streamId) =>
+        setTimeout(() => connection.socket.write(rawStatus(streamId, 200)), settingsDelayMs + 50),
+      [[MAX_CONCURRENT_STREAMS, 100]],
+      { settingsDelayMs },
+    );
+    await using p = pool(server, { maxSessions: 4 });
+    const first = Array.from({ length: 3 }, () => p.send(request()));
+    // Connected (its first request is out), SETTINGS not yet there: three more sends.
+    while (!server.connections[0]?.frames.some((f) => f.type === 0x1))
+      await new Promise((r) => setTimeout(r, 5));
+    const more = Array.from({ length: 3 }, () => p.send(request()));
+    const verdicts = await Promise.all([...first, ...more]);
+    expect(verdicts.map((v) => v.outcome)).toEqual(Array(6).fill('delivered'));
+    expect(server.connections).toHaveLength(1);
+    // All six went out on it once its limit was known.
+    expect(server.connections[0]!.frames.filter((f) => f.type === 0x1)).toHaveLength(6);
+  });
+});

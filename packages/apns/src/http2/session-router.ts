@@ -72,11 +72,18 @@ export class SessionRouter {
     for (const s of this.sessions) {
       if (!s.accepting) continue;
       accepting++;
-      if (!s.connected) connecting++;
+      // A session without the server's SETTINGS yet has an unknown limit, not a full one: counted as connecting,
+      // or a close or a send in that moment opened a spare connection (CI, Node 24 under load).
+      if (!s.connected || !s.settingsReceived) connecting++;
       else free += s.free;
     }
     if (accepting < minSessions) return minSessions - accepting;
     return connecting === 0 && accepting < maxSessions && free === 0 ? 1 : 0;
+  }
+
+  /** Some connected, accepting session has not had the server's first SETTINGS: its stream limit is unknown. */
+  get awaitingSettings(): boolean {
+    return this.sessions.some((s) => s.accepting && s.connected && !s.settingsReceived);
   }
 
   /** Every connected, accepting session is at its stream limit (or none is connected). */

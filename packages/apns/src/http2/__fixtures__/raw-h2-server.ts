@@ -7,7 +7,7 @@
  *   :status   HPACK "literal without indexing, indexed name" 0x08 (static entry 8), raw length, digits
  *             (RFC 7541 §6.2.2)
  *
- * It sends its SETTINGS (empty unless given) at once, ACKs the client's, records every frame the client sends per
+ * It sends its SETTINGS (empty unless given) at once (or `settingsDelayMs` later), ACKs the client's, records every frame the client sends per
  * connection, and calls `onRequest` when a client stream ends (END_STREAM on its HEADERS or DATA).
  */
 import type { AddressInfo } from 'node:net';
@@ -66,12 +66,13 @@ let shared: TestCertificate | undefined;
 
 /**
  * Start a raw server on 127.0.0.1:0; `onRequest` gets each finished client stream. With `answerPings` it ACKs
- * the client's PINGs (a live peer), else it never does.
+ * the client's PINGs (a live peer), else it never does; with `settingsDelayMs` its SETTINGS leave that long after
+ * the handshake (a server preface still on its way).
  */
 export async function startRawH2Server(
   onRequest: (connection: RawConnection, streamId: number) => void,
   settings: readonly (readonly [number, number])[] = [],
-  options: { readonly answerPings?: boolean } = {},
+  options: { readonly answerPings?: boolean; readonly settingsDelayMs?: number } = {},
 ): Promise<RawH2Server> {
   shared ??= selfSignedCertificate();
   const tls = shared;
@@ -87,7 +88,18 @@ export async function startRawH2Server(
       entries.writeUInt16BE(id, i * 6);
       entries.writeUInt32BE(value, i * 6 + 2);
     });
-    socket.write(rawFrame(SETTINGS, 0, 0, entries));
+    // The server's SETTINGS must be its first frame (RFC 9113 §3.4): what it writes before then waits for it.
+    let early: Buffer[] | undefined;
+    const reply = (frame: Buffer) => (early ? early.push(frame) : socket.write(frame));
+    const preface = rawFrame(SETTINGS, 0, 0, entries);
+    if (options.settingsDelayMs === undefined) socket.write(preface);
+    else {
+      early = [];
+      setTimeout(() => {
+        if (socket.writable) socket.write(Buffer.concat([preface, ...(early ?? [])]));
+        early = undefined;
+      }, options.settingsDelayMs);
+    }
     let buffer = Buffer.alloc(0);
     let prefaceSeen = false;
     socket.on('data', (data: Buffer) => {
@@ -105,9 +117,8 @@ export async function startRawH2Server(
         const payload = Buffer.from(buffer.subarray(9, 9 + length));
         buffer = buffer.subarray(9 + length);
         frames.push({ type, flags, streamId, payload });
-        if (type === SETTINGS && (flags & ACK) === 0) socket.write(rawFrame(SETTINGS, ACK, 0));
-        if (type === 0x6 && (flags & ACK) === 0 && options.answerPings)
-          socket.write(rawFrame(0x6, ACK, 0, payload));
+        if (type === SETTINGS && (flags & ACK) === 0) reply(rawFrame(SETTINGS, ACK, 0));
+        if (type === 0x6 && (flags & ACK) === 0 && options.answerPings) reply(rawFrame(0x6, ACK, 0, payload));
         const request = type === 0x0 || type === 0x1;
         if (request && streamId !== 0 && flags & END_STREAM) onRequest(connection, streamId);
       }
