@@ -9,7 +9,7 @@ import { startRedisServer } from '@pushfleet/queue/redis-server';
 import { createProviderKey, startSimulator } from '@pushfleet/simulator';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { metricSum, writeAppFiles } from '../helpers/worker-process.js';
+import { freeConsecutivePorts, metricSum, writeAppFiles } from '../helpers/worker-process.js';
 
 const CLI = fileURLToPath(new URL('../../../apps/cli/dist/main.js', import.meta.url));
 const TOPIC = 'com.example.workers';
@@ -24,7 +24,7 @@ describe('pushfleet worker --processes', () => {
       faults: { latencyMs: 5 },
     });
     const files = writeAppFiles(sim, key);
-    const port = 41_000 + Math.floor(Math.random() * 10_000);
+    const port = await freeConsecutivePorts(2);
     const child = spawn(process.execPath, [CLI, 'worker', '--processes', '2'], {
       env: {
         PATH: process.env.PATH ?? '',
@@ -47,7 +47,7 @@ describe('pushfleet worker --processes', () => {
     try {
       for (let i = 0; i < 200 && (log.match(/"msg":"worker ready"/g) ?? []).length < 2; i++)
         await new Promise((r) => setTimeout(r, 100));
-      expect((log.match(/"msg":"worker ready"/g) ?? []).length).toBe(2);
+      expect((log.match(/"msg":"worker ready"/g) ?? []).length, log).toBe(2);
       const baseline = { workers: await outcomeCounts(redis, 'workers') };
       await producer.sendMany(
         Array.from({ length: 2000 }, (_, i) => ({

@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,4 +88,32 @@ export async function stopWorkerProcess(w: WorkerProcess): Promise<void> {
   const exited = new Promise((r) => w.child.once('exit', r));
   w.child.kill('SIGTERM');
   await exited;
+}
+
+/**
+ * The first of `count` consecutive ports free on 127.0.0.1 (the workers' metrics host) a moment ago: for
+ * `pushfleet worker --processes N`, whose processes take PUSHFLEET_METRICS_PORT + i. A random base could land on
+ * a port another test's socket held.
+ */
+export async function freeConsecutivePorts(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = await portFree(0);
+    if (base === undefined || base + count > 65_536) continue;
+    let all = true;
+    for (let i = 1; i < count && all; i++) all = (await portFree(base + i)) !== undefined;
+    if (all) return base;
+  }
+  throw new Error(`no ${count} consecutive free ports on 127.0.0.1 in 50 tries`);
+}
+
+/** Listen on `port` (0: any) and close again: the port bound, or undefined when it was taken. */
+function portFree(port: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(undefined));
+    srv.listen(port, '127.0.0.1', () => {
+      const address = srv.address();
+      srv.close(() => resolve(typeof address === 'object' && address ? address.port : undefined));
+    });
+  });
 }
