@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@pushfleet/queue/redis-server';
 import type { ProviderKey, Simulator } from '@pushfleet/simulator';
 
 const MAIN = fileURLToPath(new URL('../../../apps/worker/dist/main.js', import.meta.url));
@@ -97,23 +98,20 @@ export async function stopWorkerProcess(w: WorkerProcess): Promise<void> {
  */
 export async function freeConsecutivePorts(count: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = await portFree(0);
-    if (base === undefined || base + count > 65_536) continue;
+    const base = await freePort();
+    if (base + count > 65_536) continue;
     let all = true;
-    for (let i = 1; i < count && all; i++) all = (await portFree(base + i)) !== undefined;
+    for (let i = 1; i < count && all; i++) all = await canListen(base + i);
     if (all) return base;
   }
   throw new Error(`no ${count} consecutive free ports on 127.0.0.1 in 50 tries`);
 }
 
-/** Listen on `port` (0: any) and close again: the port bound, or undefined when it was taken. */
-function portFree(port: number): Promise<number | undefined> {
+/** Whether `port` on 127.0.0.1 could be listened on a moment ago. */
+function canListen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const srv = createServer();
-    srv.once('error', () => resolve(undefined));
-    srv.listen(port, '127.0.0.1', () => {
-      const address = srv.address();
-      srv.close(() => resolve(typeof address === 'object' && address ? address.port : undefined));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
 }

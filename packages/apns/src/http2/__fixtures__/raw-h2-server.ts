@@ -7,8 +7,9 @@
  *   :status   HPACK "literal without indexing, indexed name" 0x08 (static entry 8), raw length, digits
  *             (RFC 7541 §6.2.2)
  *
- * It sends its SETTINGS (empty unless given) at once (or `settingsDelayMs` later), ACKs the client's, records every frame the client sends per
- * connection, and calls `onRequest` when a client stream ends (END_STREAM on its HEADERS or DATA).
+ * It sends its SETTINGS (empty unless given) at once (or `settingsDelayMs` later), ACKs the client's, records
+ * every frame the client sends per connection, and calls `onRequest` when a client stream ends (END_STREAM on its
+ * HEADERS or DATA).
  */
 import type { AddressInfo } from 'node:net';
 import { createServer, type TLSSocket } from 'node:tls';
